@@ -1,0 +1,336 @@
+"""`pmops check`: every rule a postmortem file must keep, reported as `path:line: message`."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from pmops.document import Document, decode, parse_document, plain, read_text
+from pmops.errors import InputError
+from pmops.lifecycle import frozen_changes
+from pmops.model import SECTIONS
+from pmops.schemas import describe, iter_errors
+from pmops.times import minutes_between, parse_time
+
+TIMELINE_LINE = re.compile(r"^[-*+]\s+`?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?Z)`?\s+\S")
+"""A timeline item starts with an ISO-8601 UTC time (DESIGN §3)."""
+
+FILE_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-([A-Za-z0-9][A-Za-z0-9._-]*?)-([a-z0-9-]+)\.md$")
+
+DURATION_TOLERANCE_MIN = 1
+"""duration_minutes may differ from resolved_at - started_at by rounding only."""
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One finding, printed as `path:line: message`."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+def find_postmortems(root: Path, folder: str = "postmortems") -> list[Path]:
+    """Postmortem files under `root/folder`: every .md except index pages and .drafts/ copies."""
+    base = root / folder
+    if not base.is_dir():
+        return []
+    return sorted(
+        p
+        for p in base.rglob("*.md")
+        if ".drafts" not in p.relative_to(base).parts and p.name.lower() != "readme.md"
+    )
+
+
+def check_text(text: str, name: str) -> tuple[list[Problem], Document | None]:
+    """Check one file's text; return its problems and the parsed document when it parsed."""
+    try:
+        doc = parse_document(text, name)
+    except InputError as exc:
+        return [_problem_from_error(str(exc), name)], None
+    problems = _check_frontmatter(doc, name)
+    problems += _check_sections(doc, name)
+    problems += _check_file_name(doc, name)
+    return problems, doc
+
+
+def _problem_from_error(message: str, name: str) -> Problem:
+    match = re.match(rf"{re.escape(name)}:(\d+): (.*)", message, re.S)
+    if match:
+        return Problem(name, int(match.group(1)), match.group(2))
+    return Problem(name, 1, message.removeprefix(f"{name}: "))
+
+
+def _check_frontmatter(doc: Document, name: str) -> list[Problem]:
+    meta = plain(doc.meta)
+    problems = [
+        Problem(name, doc.key_line(*error.absolute_path), describe(error))
+        for error in iter_errors("postmortem", meta)
+    ]
+    if problems:
+        return problems
+    problems += _check_times(doc, meta, name)
+    problems += _check_status_fields(doc, meta, name)
+    return problems
+
+
+def _check_times(doc: Document, meta: Mapping[str, Any], name: str) -> list[Problem]:
+    started = parse_time(meta["started_at"])
+    resolved = parse_time(meta["resolved_at"])
+    problems = []
+    if resolved < started:
+        problems.append(
+            Problem(name, doc.key_line("resolved_at"), "resolved_at is before started_at")
+        )
+    if meta.get("detected_at") is not None:
+        detected = parse_time(meta["detected_at"])
+        if detected < started:
+            problems.append(
+                Problem(name, doc.key_line("detected_at"), "detected_at is before started_at")
+            )
+    expected = minutes_between(started, resolved)
+    if abs(meta["duration_minutes"] - expected) > DURATION_TOLERANCE_MIN:
+        problems.append(
+            Problem(
+                name,
+                doc.key_line("duration_minutes"),
+                f"duration_minutes is {meta['duration_minutes']} but resolved_at - started_at "
+                f"is {expected} minutes",
+            )
+        )
+    return problems
+
+
+def _check_status_fields(doc: Document, meta: Mapping[str, Any], name: str) -> list[Problem]:
+    status = meta["status"]
+    line = doc.key_line("status")
+    stamped = [k for k in ("published_at", "published_by") if meta.get(k) is not None]
+    if status == "published" and len(stamped) < 2:
+        return [
+            Problem(name, line, "status is published but published_at/published_by are missing")
+        ]
+    if status != "published" and stamped:
+        return [
+            Problem(name, doc.key_line(stamped[0]), f"{stamped[0]} is set but status is {status}")
+        ]
+    if status == "edited" and not meta.get("edited_by"):
+        return [Problem(name, line, "status is edited but edited_by names nobody")]
+    return []
+
+
+def _check_sections(doc: Document, name: str) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for section in doc.sections:
+        if section.heading in seen:
+            problems.append(
+                Problem(
+                    name,
+                    section.line,
+                    f"section '{section.heading}' appears twice "
+                    f"(first on line {seen[section.heading]})",
+                )
+            )
+        else:
+            seen[section.heading] = section.line
+    for heading in SECTIONS:
+        if heading not in seen:
+            problems.append(Problem(name, doc.body_line, f"missing section '## {heading}'"))
+    present = [s for s in doc.sections if s.heading in SECTIONS]
+    previous = None
+    for section in present:
+        if previous and SECTIONS.index(section.heading) < SECTIONS.index(previous.heading):
+            problems.append(
+                Problem(
+                    name,
+                    section.line,
+                    f"section '{section.heading}' must come before "
+                    f"'{previous.heading}' (order: {', '.join(SECTIONS)})",
+                )
+            )
+        previous = section
+    for section in present:
+        if not section.text.strip():
+            problems.append(Problem(name, section.line, f"section '{section.heading}' is empty"))
+        elif section.heading == "Timeline":
+            problems += _check_timeline(section.text, section.line, name)
+    return problems
+
+
+def _check_timeline(text: str, heading_line: int, name: str) -> list[Problem]:
+    problems = []
+    last = None
+    in_fence = False
+    for offset, line in enumerate(text.split("\n"), start=heading_line + 2):
+        if line.lstrip().startswith(("```", "~~~")):
+            in_fence = not in_fence
+            continue
+        if in_fence or not re.match(r"^[-*+]\s", line):
+            continue
+        match = TIMELINE_LINE.match(line)
+        if not match:
+            problems.append(
+                Problem(
+                    name,
+                    offset,
+                    "timeline entry does not start with a UTC time like 2026-03-20T14:23:00Z",
+                )
+            )
+            continue
+        moment = parse_time(match.group(1))
+        if last is not None and moment < last:
+            problems.append(
+                Problem(
+                    name,
+                    offset,
+                    f"timeline entry at {match.group(1)} is out "
+                    "of order (earlier than the line before)",
+                )
+            )
+        last = moment
+    return problems
+
+
+def _check_file_name(doc: Document, name: str) -> list[Problem]:
+    meta = plain(doc.meta)
+    file_name = PurePosixPath(name).name
+    match = FILE_NAME.match(file_name)
+    if not match:
+        return [
+            Problem(
+                name,
+                1,
+                "file name must be YYYY-MM-DD-<id>-<slug>.md "
+                "(slug: lowercase letters, digits and dashes)",
+            )
+        ]
+    try:
+        started = parse_time(meta.get("started_at"))
+    except InputError:
+        return []
+    expected_date = started.strftime("%Y-%m-%d")
+    problems = []
+    if "-".join(match.group(1, 2, 3)) != expected_date:
+        problems.append(
+            Problem(
+                name,
+                doc.key_line("started_at"),
+                f"file name date "
+                f"{'-'.join(match.group(1, 2, 3))} does not match started_at "
+                f"({expected_date} UTC)",
+            )
+        )
+    parent = PurePosixPath(name).parent.name
+    if re.fullmatch(r"\d{4}", parent) and parent != started.strftime("%Y"):
+        problems.append(
+            Problem(
+                name, 1, f"file is in folder {parent}/ but the incident started in {started:%Y}"
+            )
+        )
+    if str(meta.get("id")) != match.group(4):
+        problems.append(
+            Problem(
+                name,
+                doc.key_line("id"),
+                f"file name id '{match.group(4)}' does not match frontmatter id {meta.get('id')!r}",
+            )
+        )
+    return problems
+
+
+def check_duplicate_ids(docs: Mapping[str, Document]) -> list[Problem]:
+    """Two postmortems with the same id."""
+    owners: dict[str, str] = {}
+    problems = []
+    for name, doc in sorted(docs.items()):
+        key = str(doc.meta.get("id"))
+        if key in owners:
+            problems.append(
+                Problem(name, doc.key_line("id"), f"duplicate id {key} (also in {owners[key]})")
+            )
+        else:
+            owners[key] = name
+    return problems
+
+
+def default_branch(repo: Path) -> str | None:
+    """The ref to compare against: origin/HEAD, else origin/main|master, else main|master."""
+    head = _git(repo, "symbolic-ref", "--quiet", "refs/remotes/origin/HEAD")
+    if head:
+        return head.removeprefix("refs/remotes/")
+    for ref in ("origin/main", "origin/master", "main", "master"):
+        if _git(repo, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"):
+            return ref
+    return None
+
+
+def _git(repo: Path, *args: str) -> str | None:
+    try:
+        result = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, check=False)
+    except OSError:
+        return None
+    return result.stdout.decode("utf-8", "replace").strip() if result.returncode == 0 else None
+
+
+def check_frozen(repo: Path, base: str, docs: Mapping[str, Document]) -> list[Problem]:
+    """Published postmortems on `base` whose frozen fields changed in the working tree."""
+    problems = []
+    for name, doc in sorted(docs.items()):
+        blob = _git_bytes(repo, "show", f"{base}:{name}")
+        if blob is None:
+            continue
+        try:
+            before = plain(parse_document(decode(blob, name), name).meta)
+        except InputError:
+            continue
+        after = plain(doc.meta)
+        for key in frozen_changes(before, after):
+            problems.append(
+                Problem(
+                    name,
+                    doc.key_line(key),
+                    f"{key} of a published postmortem "
+                    f"cannot change (was {before.get(key)!r} on {base})",
+                )
+            )
+    return problems
+
+
+def _git_bytes(repo: Path, *args: str) -> bytes | None:
+    result = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, check=False)
+    return result.stdout if result.returncode == 0 else None
+
+
+def check_files(paths: Iterable[Path], repo: Path, base: str | None) -> list[Problem]:
+    """Check files (named relative to `repo` when inside it); frozen fields against `base`."""
+    problems: list[Problem] = []
+    docs: dict[str, Document] = {}
+    for path in paths:
+        name = _display_name(path, repo)
+        try:
+            text = read_text(path, name)
+        except InputError as exc:
+            problems.append(_problem_from_error(str(exc), name))
+            continue
+        found, doc = check_text(text, name)
+        problems += found
+        if doc is not None:
+            docs[name] = doc
+    problems += check_duplicate_ids(docs)
+    if base:
+        problems += check_frozen(repo, base, docs)
+    return sorted(set(problems))
+
+
+def _display_name(path: Path, repo: Path) -> str:
+    try:
+        return path.resolve().relative_to(repo.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()

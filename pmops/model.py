@@ -1,0 +1,351 @@
+"""Domain types passed between the pipeline stages: gather -> analyze -> draft -> verify -> render.
+
+Evidence types are frozen; times are timezone-aware UTC datetimes everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Severity(StrEnum):
+    """SEV-1 is critical, SEV-4 minor."""
+
+    SEV1 = "SEV-1"
+    SEV2 = "SEV-2"
+    SEV3 = "SEV-3"
+    SEV4 = "SEV-4"
+
+
+class Status(StrEnum):
+    """Lifecycle state of a postmortem file (see pmops.lifecycle)."""
+
+    DRAFT = "draft"
+    EDITED = "edited"
+    PUBLISHED = "published"
+
+
+class Confidence(StrEnum):
+    """How sure the draft is of its root cause."""
+
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class Priority(StrEnum):
+    """Priority of an action item."""
+
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class EventSource(StrEnum):
+    """Where a timeline event comes from; named on every timeline line."""
+
+    DEPLOY = "deploy"
+    COMMIT = "commit"
+    PR = "pr"
+    ALERT = "alert"
+    METRIC = "metric"
+    LOG = "log"
+    UPDATE = "update"
+    RELEASE = "release"
+    WORKFLOW = "workflow"
+    ISSUE = "issue"
+
+
+# ---------------------------------------------------------------- evidence
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One file touched by a change; `old_path` is set for renames."""
+
+    path: str
+    additions: int = 0
+    deletions: int = 0
+    old_path: str | None = None
+
+
+@dataclass(frozen=True)
+class Change:
+    """A commit. Author identity is kept for display only: ranking never uses it (blameless)."""
+
+    sha: str
+    subject: str
+    authored_at: datetime
+    committed_at: datetime
+    body: str = ""
+    author: str = ""
+    parents: tuple[str, ...] = ()
+    files: tuple[FileChange, ...] = ()
+    pr: int | None = None
+    reverts: tuple[str, ...] = ()
+    repo: str = ""
+    diff_words: frozenset[str] = frozenset()
+
+    @property
+    def is_merge(self) -> bool:
+        """True for commits with more than one parent."""
+        return len(self.parents) > 1
+
+    @property
+    def churn(self) -> int:
+        """Lines added plus lines deleted."""
+        return sum(f.additions + f.deletions for f in self.files)
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    """A merged (or open) pull request."""
+
+    number: int
+    title: str
+    merged_at: datetime | None
+    merge_sha: str | None = None
+    head_sha: str | None = None
+    body: str = ""
+    url: str = ""
+    labels: tuple[str, ...] = ()
+    repo: str = ""
+
+
+@dataclass(frozen=True)
+class Deploy:
+    """A deployment of `sha` (a prefix is allowed) to an environment."""
+
+    at: datetime
+    sha: str
+    service: str = ""
+    environment: str = "production"
+    status: str = "success"
+    repo: str = ""
+
+
+@dataclass(frozen=True)
+class Release:
+    """A tag or GitHub release."""
+
+    tag: str
+    sha: str
+    at: datetime
+    repo: str = ""
+
+
+@dataclass(frozen=True)
+class WorkflowRun:
+    """A CI/CD workflow run, e.g. a failed deploy job."""
+
+    name: str
+    sha: str
+    at: datetime
+    conclusion: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Update:
+    """A human update posted during the incident (issue comment or incident-file entry)."""
+
+    at: datetime
+    text: str
+    author: str = ""
+
+
+@dataclass(frozen=True)
+class Alert:
+    """An alert that fired."""
+
+    at: datetime
+    name: str
+    text: str = ""
+    service: str = ""
+
+
+@dataclass(frozen=True)
+class Anomaly:
+    """Onset, peak and recovery of one metric series against its own baseline."""
+
+    name: str
+    backend: str
+    baseline: float
+    peak: float
+    onset_at: datetime
+    peak_at: datetime
+    recovered_at: datetime | None
+    unit: str = ""
+    service: str = ""
+
+
+@dataclass(frozen=True)
+class LogSummary:
+    """A log message pattern with its count and first/last time seen."""
+
+    message: str
+    count: int
+    first_seen: datetime
+    last_seen: datetime
+    backend: str = ""
+
+
+@dataclass(frozen=True)
+class Incident:
+    """What the incident issue (or incident file) says."""
+
+    id: int | str
+    title: str
+    started_at: datetime
+    resolved_at: datetime
+    severity: Severity = Severity.SEV3
+    detected_at: datetime | None = None
+    services: tuple[str, ...] = ()
+    impact: str = ""
+    users_affected: int | None = None
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Window:
+    """The span searched for suspects (`since`) and the incident itself (`start`..`end`)."""
+
+    since: datetime
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Everything gathered about one incident; `unavailable` names sources that failed."""
+
+    incident: Incident
+    window: Window
+    changes: tuple[Change, ...] = ()
+    pull_requests: tuple[PullRequest, ...] = ()
+    deploys: tuple[Deploy, ...] = ()
+    releases: tuple[Release, ...] = ()
+    workflow_runs: tuple[WorkflowRun, ...] = ()
+    updates: tuple[Update, ...] = ()
+    alerts: tuple[Alert, ...] = ()
+    anomalies: tuple[Anomaly, ...] = ()
+    logs: tuple[LogSummary, ...] = ()
+    unavailable: tuple[str, ...] = ()
+    repo_url: str = ""
+
+
+# ---------------------------------------------------------------- analysis
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    """One line of the timeline; `ref` is a SHA, PR number or URL when there is one."""
+
+    at: datetime
+    source: EventSource
+    text: str
+    ref: str = ""
+
+
+@dataclass(frozen=True)
+class Suspect:
+    """A ranked change with the human-readable reasons for its score (0..1)."""
+
+    sha: str
+    score: float
+    reasons: tuple[str, ...]
+    pr: int | None = None
+    repo: str = ""
+    subject: str = ""
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Evidence ordered and ranked: the input of every drafter."""
+
+    evidence: Evidence
+    timeline: tuple[TimelineEvent, ...]
+    suspects: tuple[Suspect, ...]
+    remediations: tuple[str, ...] = ()
+
+
+# ---------------------------------------------------------------- document
+
+
+@dataclass(frozen=True)
+class ActionItem:
+    """A follow-up with a priority and a suggested owner; `issue` once tracked."""
+
+    title: str
+    priority: Priority
+    owner: str | None = None
+    issue: int | None = None
+
+
+@dataclass(frozen=True)
+class Impact:
+    """Customer impact as recorded in the frontmatter."""
+
+    description: str
+    affected_services: tuple[str, ...] = ()
+    users_affected: int | None = None
+
+
+@dataclass(frozen=True)
+class Generator:
+    """What produced the draft; `regenerations` counts /regenerate runs."""
+
+    version: str
+    model: str
+    regenerations: int = 0
+    prompt_tokens: int | None = None
+    output_tokens: int | None = None
+    duration_s: float | None = None
+    fallback_reason: str | None = None
+
+
+SECTIONS: tuple[str, ...] = (
+    "Summary",
+    "Customer impact",
+    "Timeline",
+    "Root cause",
+    "Resolution",
+    "Contributing factors",
+    "What went well",
+    "What went poorly",
+    "Action items",
+    "Confidence",
+)
+"""The body's `##` sections, in their required order (DESIGN §3)."""
+
+
+@dataclass(frozen=True)
+class Postmortem:
+    """A postmortem document: frontmatter fields plus the body's sections by heading.
+
+    `sections` keeps document order and may hold extra sections humans added;
+    `extra` holds frontmatter keys pmops does not know, so they survive a round trip.
+    """
+
+    id: int | str
+    title: str
+    status: Status
+    severity: Severity
+    started_at: datetime
+    resolved_at: datetime
+    duration_minutes: int
+    impact: Impact
+    confidence: Confidence
+    generated_at: datetime
+    generator: Generator
+    sections: dict[str, str]
+    detected_at: datetime | None = None
+    suspects: tuple[Suspect, ...] = ()
+    action_items: tuple[ActionItem, ...] = ()
+    edited_by: tuple[str, ...] = ()
+    published_at: datetime | None = None
+    published_by: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,60 @@
+"""Load the JSON Schemas in schemas/ and validate documents against them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from functools import cache
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+from referencing import Registry, Resource
+
+from pmops.resources import resource_dir
+
+SCHEMA_NAMES = ("postmortem", "config", "incident", "draft")
+
+
+@cache
+def load_schema(name: str) -> dict[str, Any]:
+    """Return the parsed schema `schemas/<name>.schema.json`."""
+    path = resource_dir("schemas") / f"{name}.schema.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@cache
+def _registry() -> Registry:
+    resources = []
+    for name in SCHEMA_NAMES:
+        schema = load_schema(name)
+        resource = Resource.from_contents(schema)
+        resources.append((schema["$id"], resource))
+        resources.append((f"{name}.schema.json", resource))
+    return Registry().with_resources(resources)
+
+
+@cache
+def validator(name: str) -> Draft202012Validator:
+    """A validator for one schema, with cross-schema references resolved locally."""
+    return Draft202012Validator(
+        load_schema(name), registry=_registry(), format_checker=FormatChecker()
+    )
+
+
+def iter_errors(name: str, document: Any) -> Iterator[ValidationError]:
+    """Yield the validation errors of `document`, in a stable order (by path, then message)."""
+    errors = validator(name).iter_errors(document)
+    yield from sorted(errors, key=lambda e: ([str(p) for p in e.absolute_path], e.message))
+
+
+def describe(error: ValidationError) -> str:
+    """A one-line message: the dotted key path and what is wrong with it."""
+    path = ".".join(str(p) for p in error.absolute_path)
+    if error.validator == "additionalProperties":
+        return f"{path + ': ' if path else ''}{error.message}"
+    if error.validator in ("oneOf", "anyOf") and error.instance is not None:
+        return f"{path or 'document'}: {error.instance!r} is not a valid value"
+    if error.validator == "pattern" and "description" in error.schema:
+        return f"{path}: {error.instance!r} is invalid: {error.schema['description']}"
+    return f"{path or 'document'}: {error.message}"
