@@ -349,3 +349,58 @@ class Postmortem:
     published_at: datetime | None = None
     published_by: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------- draft and verification
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What a drafter (deterministic or LLM) produces; mirrors schemas/draft.schema.json."""
+
+    summary: str
+    severity: Severity
+    customer_impact: str
+    timeline: tuple[TimelineEvent, ...]
+    root_cause: str
+    root_cause_suspects: tuple[str, ...]
+    resolution: str
+    contributing_factors: tuple[str, ...]
+    went_well: tuple[str, ...]
+    went_poorly: tuple[str, ...]
+    action_items: tuple[ActionItem, ...]
+    confidence: Confidence
+    confidence_reason: str
+    generator: Generator
+    notes: tuple[str, ...] = ()
+    """Facts about the drafting itself (evidence left out, fallbacks), shown to reviewers."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A checkable fact found in a draft: a SHA, PR/issue number, time, duration or count."""
+
+    kind: str
+    text: str
+    section: str
+    verified: bool
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Verification:
+    """Every claim of a draft and whether the evidence supports it."""
+
+    claims: tuple[Claim, ...]
+
+    @property
+    def unverified(self) -> tuple[Claim, ...]:
+        """Claims the evidence does not support."""
+        return tuple(c for c in self.claims if not c.verified)
+
+    @property
+    def verified_share(self) -> float:
+        """Share of claims that verify (1.0 when there are none)."""
+        if not self.claims:
+            return 1.0
+        return 1 - len(self.unverified) / len(self.claims)
