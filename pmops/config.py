@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from jsonschema.exceptions import ValidationError
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedMap
 
-from pmops.document import load_yaml, plain, read_text
+from pmops.document import line_of, load_yaml, plain, read_text
 from pmops.errors import ConfigError, InputError
 from pmops.schemas import describe, iter_errors, load_schema
 
@@ -121,19 +121,6 @@ def _merge(defaults: Any, given: Any) -> Any:
     return given
 
 
-def _line_of(node: Any, path: list[str | int]) -> int:
-    line = 1
-    for key in path:
-        if isinstance(node, CommentedMap) and key in node:
-            line = node.lc.key(key)[0] + 1
-        elif isinstance(node, CommentedSeq) and isinstance(key, int) and key < len(node):
-            line = node.lc.item(key)[0] + 1
-        else:
-            break
-        node = node[key]
-    return line
-
-
 def _messages(error: ValidationError, raw: Any, name: str) -> list[str]:
     path = list(error.absolute_path)
     if error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
@@ -148,10 +135,10 @@ def _messages(error: ValidationError, raw: Any, name: str) -> list[str]:
             dotted = ".".join(str(p) for p in [*path, key])
             hint = difflib.get_close_matches(str(key), known, n=1)
             suggestion = f"; did you mean '{hint[0]}'?" if hint else f" (known: {', '.join(known)})"
-            line = _line_of(raw, [*path, key])
+            line = line_of(raw, [*path, key])
             result.append(f"{name}:{line}: unknown key '{dotted}'{suggestion}")
         return result
-    return [f"{name}:{_line_of(raw, path)}: {describe(error)}"]
+    return [f"{name}:{line_of(raw, path)}: {describe(error)}"]
 
 
 def parse_config(text: str, name: str = CONFIG_PATH) -> Config:

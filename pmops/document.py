@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -49,20 +49,7 @@ class Document:
 
     def key_line(self, *path: str | int) -> int:
         """1-based line of a frontmatter key (or list item); line 1 if unknown."""
-        node: Any = self.meta
-        line = 1
-        for key in path:
-            try:
-                if isinstance(node, CommentedMap) and key in node:
-                    line = node.lc.key(key)[0] + 1
-                elif isinstance(node, CommentedSeq) and isinstance(key, int) and key < len(node):
-                    line = node.lc.item(key)[0] + 1
-                else:
-                    break
-                node = node[key]
-            except (AttributeError, KeyError, IndexError, TypeError):
-                break
-        return line
+        return line_of(self.meta, path)
 
     def section_map(self) -> dict[str, str]:
         """Sections by heading in document order (a repeated heading keeps its first text)."""
@@ -73,6 +60,20 @@ class Document:
 
 
 _SEQUENCE_INDENT = re.compile(r"^( *)[^\s#-][^\n]*:[ \t]*\n( *)- ", re.MULTILINE)
+
+
+def line_of(node: Any, path: Sequence[str | int]) -> int:
+    """1-based line of the deepest key of `path` found in round-trip YAML data (1 if none)."""
+    line = 1
+    for key in path:
+        if isinstance(node, CommentedMap) and key in node:
+            line = node.lc.key(key)[0] + 1
+        elif isinstance(node, CommentedSeq) and isinstance(key, int) and 0 <= key < len(node):
+            line = node.lc.item(key)[0] + 1
+        else:
+            break
+        node = node[key]
+    return line
 
 
 def _yaml(like: str = "") -> YAML:

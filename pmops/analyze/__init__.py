@@ -1,0 +1,1 @@
+"""Analysis: the incident window, one ordered timeline, ranked suspects, similar incidents."""

@@ -1,0 +1,1 @@
+"""Drafters: a deterministic one from evidence alone, and an LLM one that stays grounded."""

@@ -1,0 +1,1 @@
+"""One handler per GitHub event, dispatched from one table."""

@@ -1,0 +1,1 @@
+"""GitHub REST access over PyGithub: pagination, retries, rate limits, request counting."""

@@ -1,0 +1,1 @@
+"""Evidence sources: one module per source, each answering with plain model types."""

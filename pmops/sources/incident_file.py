@@ -1,0 +1,111 @@
+"""The CLI incident file (schemas/incident.schema.json): what the incident issue would hold."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pmops.config import BackendConfig, parse_backends
+from pmops.document import line_of, load_yaml, plain, read_text
+from pmops.errors import InputError
+from pmops.model import Alert, Deploy, Incident, Severity, Update
+from pmops.schemas import describe, iter_errors
+from pmops.times import parse_time
+
+
+@dataclass(frozen=True)
+class IncidentFile:
+    """An incident and the evidence its file carries (updates, deploys, alerts)."""
+
+    incident: Incident
+    updates: tuple[Update, ...] = ()
+    deploys: tuple[Deploy, ...] = ()
+    alerts: tuple[Alert, ...] = ()
+    observability: tuple[BackendConfig, ...] = ()
+
+
+def load_incident_file(path: Path) -> IncidentFile:
+    """Read and validate an incident file (YAML or JSON); InputError names each problem's line."""
+    name = str(path)
+    if not path.is_file():
+        raise InputError(f"{name}: no such incident file")
+    raw = load_yaml(read_text(path, name), name)
+    return parse_incident(raw, name)
+
+
+def parse_incident(raw: Any, name: str = "<incident>") -> IncidentFile:
+    """Validate parsed YAML/JSON data and build the incident and its evidence."""
+    if not isinstance(raw, Mapping):
+        raise InputError(f"{name}:1: an incident file must be a mapping of keys to values")
+    data = plain(raw)
+    problems = [
+        f"{name}:{line_of(raw, list(error.absolute_path))}: {describe(error)}"
+        for error in iter_errors("incident", data)
+    ]
+    if problems:
+        raise InputError("invalid incident file:\n  " + "\n  ".join(problems))
+    started = parse_time(data["started_at"], "started_at")
+    resolved = parse_time(data["resolved_at"], "resolved_at")
+    detected = parse_time(data["detected_at"], "detected_at") if "detected_at" in data else None
+    if resolved < started:
+        line = line_of(raw, ["resolved_at"])
+        raise InputError(
+            f"{name}:{line}: resolved_at ({data['resolved_at']}) is before "
+            f"started_at ({data['started_at']})"
+        )
+    if detected is not None and not started <= detected <= resolved:
+        raise InputError(
+            f"{name}:{line_of(raw, ['detected_at'])}: detected_at must lie between "
+            "started_at and resolved_at"
+        )
+    impact = data.get("impact", {})
+    incident = Incident(
+        id=data["id"],
+        title=data["title"].strip(),
+        started_at=started,
+        resolved_at=resolved,
+        severity=Severity(data.get("severity", Severity.SEV3.value)),
+        detected_at=detected,
+        services=tuple(dict.fromkeys(data.get("services", ()))),
+        impact=impact.get("description", ""),
+        users_affected=impact.get("users_affected"),
+    )
+    return IncidentFile(
+        incident=incident,
+        updates=tuple(
+            sorted(
+                (
+                    Update(parse_time(u["at"]), u["text"], u.get("author", ""))
+                    for u in data.get("updates", ())
+                ),
+                key=lambda u: u.at,
+            )
+        ),
+        deploys=tuple(
+            sorted(
+                (
+                    Deploy(
+                        at=parse_time(d["at"]),
+                        sha=d["sha"].lower(),
+                        service=d.get("service", ""),
+                        environment=d.get("environment", "production"),
+                        status=d.get("status", "success"),
+                    )
+                    for d in data.get("deploys", ())
+                ),
+                key=lambda d: d.at,
+            )
+        ),
+        alerts=tuple(
+            sorted(
+                (
+                    Alert(parse_time(a["at"]), a["name"], a.get("text", ""), a.get("service", ""))
+                    for a in data.get("alerts", ())
+                ),
+                key=lambda a: a.at,
+            )
+        ),
+        observability=parse_backends(data.get("observability", {})),
+    )
