@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
 from pmops import __version__
+from pmops.analyze.suspects import suspects_json
 from pmops.check import check_files, default_branch, find_postmortems
 from pmops.config import load_config
+from pmops.demo import build_demo
+from pmops.draft.compose import drafts_path, postmortem_path
 from pmops.errors import PmopsError
+from pmops.files import write_atomic
+from pmops.pipeline import Result, draft_local, rank_local, result_json
+from pmops.render import render_postmortem
 
 
 def _repo_root(start: Path) -> Path | None:
@@ -90,6 +100,168 @@ def check(paths: tuple[Path, ...], base: str | None) -> None:
         click.echo(f"{len(problems)} problem(s) in {len(files)} file(s)", err=True)
         sys.exit(1)
     click.echo(f"{len(files)} postmortem(s) OK", err=True)
+
+
+def _progress(quiet: bool) -> Callable[[str], None]:
+    def report(message: str) -> None:
+        if not quiet:
+            click.echo(f"pmops: {message}", err=True)
+
+    return report
+
+
+def _repo_option(func: Callable[..., None]) -> Callable[..., None]:
+    return click.option(
+        "--repo",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=".",
+        show_default=True,
+        help="The git repository to read.",
+    )(func)
+
+
+def _incident_option(func: Callable[..., None]) -> Callable[..., None]:
+    return click.option(
+        "--incident",
+        "incident_file",
+        required=True,
+        type=click.Path(path_type=Path),
+        help="Incident file (YAML or JSON, schemas/incident.schema.json).",
+    )(func)
+
+
+@cli.command()
+@_repo_option
+@_incident_option
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write here instead of the conventional path under postmortems/.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "json"]),
+    default="md",
+    show_default=True,
+    help="md: the postmortem file; json: the draft and its checks.",
+)
+@click.option("--model", help="Model name (overrides the config); none: deterministic drafter.")
+@click.option("--offline", is_flag=True, help="Never call a model or a remote backend.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr.")
+def draft(
+    repo: Path,
+    incident_file: Path,
+    out: Path | None,
+    fmt: str,
+    model: str | None,
+    offline: bool,
+    quiet: bool,
+) -> None:
+    """Draft a postmortem for an incident from a local repository."""
+    config = load_config(repo)
+    if offline or model == "none":
+        config = replace(config, model=replace(config.model, name=None), observability=())
+    elif model:
+        config = replace(config, model=replace(config.model, name=model))
+    result = draft_local(repo, incident_file, config=config, progress=_progress(quiet))
+    if fmt == "json":
+        text = json.dumps(result_json(result), indent=2, sort_keys=True) + "\n"
+    else:
+        text = render_postmortem(result.postmortem)
+    if out is None and fmt == "json":
+        click.echo(text, nl=False)
+        return
+    if out is None:
+        target = repo / postmortem_path(result.analysis.evidence.incident, config.postmortems_dir)
+        write_atomic(target, text)
+        write_atomic(
+            repo
+            / drafts_path(
+                postmortem_path(result.analysis.evidence.incident, config.postmortems_dir),
+                config.postmortems_dir,
+            ),
+            text,
+        )
+    else:
+        target = out
+        write_atomic(target, text)
+    _report(result, quiet)
+    click.echo(str(target))
+
+
+def _report(result: Result, quiet: bool) -> None:
+    if quiet:
+        return
+    pm = result.postmortem
+    top = pm.suspects[0] if pm.suspects else None
+    verification = result.verification
+    click.echo(
+        f"pmops: {len(pm.suspects)} suspect(s); top: "
+        f"{top.sha[:7] + ' ' + top.subject if top else 'none'}",
+        err=True,
+    )
+    click.echo(
+        f"pmops: confidence {pm.confidence.value}; "
+        f"{len(verification.claims) - len(verification.unverified)} of "
+        f"{len(verification.claims)} claims verified",
+        err=True,
+    )
+
+
+@cli.command()
+@_repo_option
+@_incident_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (DESIGN §8) on stdout.")
+def suspects(repo: Path, incident_file: Path, as_json: bool) -> None:
+    """Rank the changes most likely to have caused an incident."""
+    ranked = rank_local(repo, incident_file)
+    if as_json:
+        click.echo(json.dumps(suspects_json(ranked), indent=2))
+        return
+    if not ranked:
+        click.echo("no change landed in the lookback window before the start", err=True)
+    for i, suspect in enumerate(ranked, 1):
+        pr = f" #{suspect.pr}" if suspect.pr else ""
+        click.echo(f"{i:2}. {suspect.sha[:10]} {suspect.score:.2f}{pr} {suspect.subject}")
+        for reason in suspect.reasons:
+            click.echo(f"      - {reason}")
+
+
+@cli.command()
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Build the sample here (must not exist) instead of a temporary folder.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr.")
+def demo(folder: Path | None, quiet: bool) -> None:
+    """Build a sample repository and incident, draft its postmortem, and show where it is."""
+    base = folder or Path(tempfile.mkdtemp(prefix="pmops-demo-"))
+    if folder is not None and folder.exists():
+        raise click.BadParameter(f"{folder} already exists", param_hint="--dir")
+    progress = _progress(quiet)
+    progress(f"building a sample repository in {base}")
+    repo, incident = build_demo(base)
+    result = draft_local(repo, incident, progress=progress)
+    path = repo / postmortem_path(result.analysis.evidence.incident)
+    text = render_postmortem(result.postmortem)
+    write_atomic(path, text)
+    write_atomic(repo / drafts_path(postmortem_path(result.analysis.evidence.incident)), text)
+    pm = result.postmortem
+    click.echo(f"Sample repository: {repo}")
+    click.echo(f"Incident file:     {incident}")
+    click.echo(f"Postmortem:        {path}")
+    click.echo("")
+    click.echo(
+        f"{pm.title} ({pm.severity.value}, {pm.duration_minutes} min, "
+        f"confidence {pm.confidence.value})"
+    )
+    for i, suspect in enumerate(pm.suspects[:3], 1):
+        click.echo(f"  {i}. {suspect.sha[:7]} {suspect.score:.2f} {suspect.subject}")
+    click.echo("")
+    click.echo(f"Next: cat {path}   |   cd {repo} && pmops check")
 
 
 def main() -> None:

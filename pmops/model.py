@@ -260,6 +260,8 @@ class Suspect:
     pr: int | None = None
     repo: str = ""
     subject: str = ""
+    signals: frozenset[str] = field(default=frozenset(), compare=False)
+    """Names of the ranking signals that fired (not stored in the file)."""
 
 
 @dataclass(frozen=True)

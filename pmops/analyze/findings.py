@@ -1,0 +1,248 @@
+"""Facts derived from the analysis that every drafter states: durations, what stopped the
+impact, contributing factors, what went well and poorly. Pure; numbers come from evidence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from pmops.analyze.candidates import Candidate, build_candidates
+from pmops.analyze.paths import path_kinds
+from pmops.model import Analysis, Deploy, Evidence
+from pmops.times import format_clock, minutes_between
+
+SLOW_DETECTION = timedelta(minutes=10)
+SLOW_RESOLUTION = timedelta(minutes=60)
+BATCHED_DEPLOY = 3
+"""A deploy that ships this many changes or more makes the cause harder to isolate."""
+
+
+@dataclass(frozen=True)
+class Findings:
+    """Sentences and facts for the draft, each grounded in the evidence."""
+
+    duration_text: str
+    detection_text: str
+    stopped_by: tuple[str, ...]
+    lasting_fix: str
+    contributing: tuple[str, ...]
+    went_well: tuple[str, ...]
+    went_poorly: tuple[str, ...]
+    detection_minutes: int | None
+    resolution_minutes: int
+
+
+def minutes_text(minutes: int) -> str:
+    """47 min, 2 h 5 min."""
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
+def derive_findings(analysis: Analysis) -> Findings:
+    """Everything the drafters say beyond the raw timeline and the ranking."""
+    evidence = analysis.evidence
+    incident = evidence.incident
+    duration = minutes_between(incident.started_at, incident.resolved_at)
+    detection = (
+        minutes_between(incident.started_at, incident.detected_at) if incident.detected_at else None
+    )
+    _, remediation = build_candidates(evidence.changes, evidence.window)
+    stopped = _stopped_by(evidence, remediation)
+    return Findings(
+        duration_text=minutes_text(duration),
+        detection_text=minutes_text(detection) if detection else "",
+        stopped_by=stopped,
+        lasting_fix=_lasting_fix(analysis, remediation),
+        contributing=_contributing(analysis),
+        went_well=_went_well(evidence, stopped, detection),
+        went_poorly=_went_poorly(evidence, detection, duration, remediation, analysis),
+        detection_minutes=detection,
+        resolution_minutes=duration,
+    )
+
+
+def _stopped_by(evidence: Evidence, remediation: list[Candidate]) -> tuple[str, ...]:
+    items = []
+    end = evidence.window.end
+    for deploy in evidence.deploys:
+        if deploy.status == "rollback" and evidence.window.start <= deploy.at <= end:
+            items.append(
+                f"Rollback of {_where(deploy)} to `{deploy.sha[:7]}` at {format_clock(deploy.at)}."
+            )
+    for candidate in remediation:
+        change = candidate.change
+        if change.reverts and candidate.landed_at <= end + timedelta(minutes=5):
+            targets = ", ".join(f"`{sha[:7]}`" for sha in change.reverts)
+            items.append(
+                f"Revert of {targets} (`{change.sha[:7]}`) at {format_clock(candidate.landed_at)}."
+            )
+    return tuple(items)
+
+
+def _where(deploy: Deploy) -> str:
+    return deploy.service or deploy.environment
+
+
+def _lasting_fix(analysis: Analysis, remediation: list[Candidate]) -> str:
+    if not analysis.suspects:
+        return "to be decided by the reviewers once the cause is known."
+    top = analysis.suspects[0]
+    if "revert" in top.signals:
+        return (
+            f"the change `{top.sha[:7]}` is out of production; land it again only with the "
+            "safeguards in the action items below."
+        )
+    fixes = [c for c in remediation if not c.change.reverts]
+    if fixes:
+        return (
+            f"`{fixes[-1].change.sha[:7]}` \u201c{fixes[-1].change.subject[:100]}\u201d landed "
+            "during the incident; reviewers should confirm it is the lasting fix."
+        )
+    return (
+        f"not yet recorded: decide whether to fix forward or revert `{top.sha[:7]}`, and "
+        "track it as an action item."
+    )
+
+
+def _contributing(analysis: Analysis) -> tuple[str, ...]:
+    evidence = analysis.evidence
+    items = []
+    if analysis.suspects:
+        top = analysis.suspects[0]
+        deploys = [
+            d
+            for d in evidence.deploys
+            if top.sha.startswith(d.sha) or d.sha.startswith(top.sha[:7])
+        ]
+        kinds = sorted(
+            {
+                k
+                for r in top.reasons
+                for k in (
+                    "configuration",
+                    "dependencies",
+                    "a database migration",
+                    "feature flags",
+                    "infrastructure",
+                )
+                if r.startswith("changes ") and k in r
+            }
+        )
+        if kinds:
+            items.append(
+                f"The change to {' and '.join(kinds)} in `{top.sha[:7]}` was not "
+                "caught by a pre-deploy check."
+            )
+        if deploys and "deploy" in top.signals:
+            items.append(
+                f"`{top.sha[:7]}` went to {_where(deploys[0])} at "
+                f"{format_clock(deploys[0].at)} with no canary or staged rollout "
+                "that would have limited the impact."
+            )
+    for deploy, count in _batched(analysis):
+        items.append(
+            f"The deploy of {_where(deploy)} at {format_clock(deploy.at)} shipped "
+            f"{count} changes together, which made the cause harder to isolate."
+        )
+    wrong = _wrong_reverts(analysis)
+    if wrong:
+        items.append(
+            f"The first revert ({', '.join(wrong)}) targeted a change that was not "
+            "the cause, which lengthened the incident."
+        )
+    items += [f"Evidence was incomplete: {u}." for u in evidence.unavailable]
+    return tuple(items)
+
+
+def _batched(analysis: Analysis) -> list[tuple[Deploy, int]]:
+    """The deploy that shipped the top suspect, with how many changes it shipped at once."""
+    evidence = analysis.evidence
+    if not analysis.suspects:
+        return []
+    pool, _ = build_candidates(evidence.changes, evidence.window)
+    landed = {c.change.sha: c.landed_at for c in pool}
+    top_at = landed.get(analysis.suspects[0].sha)
+    if top_at is None:
+        return []
+    shipping = sorted(
+        (
+            d
+            for d in evidence.deploys
+            if d.status == "success"
+            and top_at <= d.at <= evidence.window.start + timedelta(minutes=2)
+        ),
+        key=lambda d: d.at,
+    )
+    if not shipping:
+        return []
+    deploy = shipping[0]
+    earlier = [
+        d.at
+        for d in evidence.deploys
+        if d.at < top_at and (d.service, d.environment) == (deploy.service, deploy.environment)
+    ]
+    since = max(earlier) if earlier else deploy.at - timedelta(hours=2)
+    count = sum(1 for at in landed.values() if since < at <= deploy.at)
+    return [(deploy, count)] if count >= BATCHED_DEPLOY else []
+
+
+def _wrong_reverts(analysis: Analysis) -> list[str]:
+    if not analysis.suspects:
+        return []
+    top = analysis.suspects[0]
+    _, remediation = build_candidates(analysis.evidence.changes, analysis.evidence.window)
+    wrong = []
+    for candidate in remediation:
+        targets = candidate.change.reverts
+        if targets and not any(t == top.sha for t in targets):
+            wrong.append(f"`{candidate.change.sha[:7]}` of `{targets[0][:7]}`")
+    return wrong[:1]
+
+
+def _went_well(
+    evidence: Evidence, stopped: tuple[str, ...], detection: int | None
+) -> tuple[str, ...]:
+    items = []
+    start = evidence.window.start
+    alerts = [a for a in evidence.alerts if a.at >= start - timedelta(minutes=5)]
+    if alerts:
+        first = alerts[0]
+        items.append(
+            f"Alert {first.name} fired {minutes_between(start, first.at)} min after the start."
+        )
+    if detection is not None and detection * 60 <= SLOW_DETECTION.total_seconds():
+        items.append(f"The incident was detected {detection} min after it started.")
+    if stopped:
+        items.append(f"Mitigation was applied within the incident: {stopped[0]}")
+    if len(evidence.updates) >= 2:
+        items.append(f"Responders posted {len(evidence.updates)} updates during the incident.")
+    return tuple(items)
+
+
+def _went_poorly(
+    evidence: Evidence,
+    detection: int | None,
+    duration: int,
+    remediation: list[Candidate],
+    analysis: Analysis,
+) -> tuple[str, ...]:
+    items = []
+    if detection is not None and detection * 60 > SLOW_DETECTION.total_seconds():
+        items.append(f"Detection took {minutes_text(detection)}.")
+    if not evidence.alerts:
+        items.append("No alert is recorded for this incident; it was noticed by people.")
+    if duration * 60 > SLOW_RESOLUTION.total_seconds():
+        items.append(f"Resolution took {minutes_text(duration)} from the start.")
+    if _wrong_reverts(analysis):
+        items.append("A revert during the incident targeted the wrong change.")
+    failed = [d for d in evidence.deploys if d.status == "failure"]
+    if failed:
+        items.append(f"A deploy of {_where(failed[0])} failed at {format_clock(failed[0].at)}.")
+    return tuple(items)
+
+
+def risky_paths(candidate: Candidate, kinds: set[str]) -> list[str]:
+    """The candidate's files of the given kinds, in path order."""
+    return sorted(f.path for f in candidate.files if path_kinds(f.path) & kinds)

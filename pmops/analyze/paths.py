@@ -1,0 +1,124 @@
+"""What a changed path is: its kind (config, dependency, migration, ...) and its services."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from pathlib import PurePosixPath
+
+RISKY_KINDS = ("config", "dependency", "migration", "flag", "infra", "build")
+"""Kinds of file whose change often breaks production (DESIGN §6)."""
+
+NOISE_KINDS = ("docs", "test", "ci")
+"""Kinds of file whose change alone rarely breaks production."""
+
+_DEPENDENCY_FILES = frozenset(
+    """requirements.txt requirements-dev.txt constraints.txt pipfile pipfile.lock poetry.lock
+    pyproject.toml setup.py setup.cfg uv.lock package.json package-lock.json yarn.lock
+    pnpm-lock.yaml go.mod go.sum cargo.toml cargo.lock gemfile gemfile.lock pom.xml
+    build.gradle build.gradle.kts composer.json composer.lock mix.exs mix.lock deps.edn
+    packages.config directory.packages.props vcpkg.json conanfile.txt""".split()
+)
+_BUILD_FILES = frozenset(
+    """makefile cmakelists.txt dockerfile containerfile build.bazel build workspace meson.build
+    build.ninja configure.ac bazelrc .bazelrc justfile""".split()
+)
+_CONFIG_SUFFIXES = frozenset(
+    ".yml .yaml .json .toml .ini .cfg .conf .env .properties .hcl .tfvars .xml .plist".split()
+)
+_DOC_SUFFIXES = frozenset(".md .rst .txt .adoc .png .jpg .jpeg .svg .gif".split())
+_TEST_PATTERN = re.compile(
+    r"(^|/)(tests?|__tests__|spec|specs|testdata|fixtures|e2e)(/|$)|(^|/)test_[^/]*$"
+    r"|_test\.[a-z]+$|\.(test|spec)\.[a-z]+$|Tests?\.[a-z]+$"
+)
+_FLAG_PATTERN = re.compile(r"(feature[-_]?flags?|flags?|toggles?|launchdarkly|unleash|experiment)")
+_MIGRATION_PATTERN = re.compile(r"(^|/)(migrations?|migrate|alembic|db/migrate|schema)(/|$)")
+_INFRA_PATTERN = re.compile(
+    r"(^|/)(terraform|helm|charts|k8s|kubernetes|deploy|deployments?|infra|ansible|manifests?)(/|$)"
+    r"|\.tf$"
+)
+
+GENERIC_SERVICE_WORDS = frozenset(
+    "service services svc api app apps server web backend frontend worker core main".split()
+)
+"""Words too common in service names to identify one on their own."""
+
+
+@lru_cache(maxsize=65536)
+def path_kinds(path: str) -> frozenset[str]:
+    """The kinds of a path: config, dependency, migration, flag, infra, build, docs, test, ci."""
+    lower = path.lower()
+    name = PurePosixPath(lower).name
+    suffix = PurePosixPath(lower).suffix
+    kinds = set()
+    if lower.startswith((".github/", ".circleci/", ".gitlab-ci", ".buildkite/")) or name in (
+        ".travis.yml", "jenkinsfile", "azure-pipelines.yml"
+    ):
+        kinds.add("ci")
+    if _TEST_PATTERN.search(path):
+        kinds.add("test")
+    if suffix in _DOC_SUFFIXES and not name.startswith("requirements") or lower.startswith("docs/"):
+        kinds.add("docs")
+    if name in _DEPENDENCY_FILES or name.endswith((".csproj", ".lock")):
+        kinds.add("dependency")
+    if name in _BUILD_FILES or name.endswith((".bzl", ".cmake", ".mk")):
+        kinds.add("build")
+    if _MIGRATION_PATTERN.search(lower) or suffix == ".sql":
+        kinds.add("migration")
+    if _FLAG_PATTERN.search(lower):
+        kinds.add("flag")
+    if _INFRA_PATTERN.search(lower):
+        kinds.add("infra")
+    if suffix in _CONFIG_SUFFIXES and "dependency" not in kinds and "ci" not in kinds:
+        kinds.add("config")
+    if "/config/" in f"/{lower}" or "/conf/" in f"/{lower}" or name.startswith(".env"):
+        kinds.add("config")
+    return frozenset(kinds)
+
+
+def is_noise(paths: Iterable[str]) -> bool:
+    """True when every path is docs, tests or CI (and there is at least one)."""
+    paths = list(paths)
+    return bool(paths) and all(path_kinds(p) & set(NOISE_KINDS) for p in paths)
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def _glob_match(path: str, pattern: str) -> bool:
+    """fnmatch (`*` crosses `/`), or the pattern names a folder that contains the path."""
+    pattern = pattern.lstrip("/")
+    return fnmatch.fnmatchcase(path, pattern) or path.startswith(pattern.rstrip("/") + "/")
+
+
+def services_of(
+    path: str, services: Iterable[str], globs: Mapping[str, tuple[str, ...]]
+) -> set[str]:
+    """Services a path belongs to: by configured globs, else by a path segment naming it."""
+    found = {name for name, pats in globs.items() if any(_glob_match(path, p) for p in pats)}
+    if found:
+        return found
+    segments = [_normal(s) for s in PurePosixPath(path).parts[:-1]] + [
+        _normal(PurePosixPath(path).stem)
+    ]
+    for service in services:
+        normal = _normal(service)
+        tokens = [t for t in re.split(r"[^a-z0-9]+", service.lower()) if t]
+        distinctive = [t for t in tokens if t not in GENERIC_SERVICE_WORDS and len(t) >= 3]
+        if normal in segments or any(t in segments for t in distinctive):
+            found.add(service)
+    return found
+
+
+MONOREPO_ROOTS = ("services", "apps", "packages", "cmd", "components", "libs")
+
+
+def component_of(path: str) -> str | None:
+    """The component folder of a monorepo path (services/x, apps/x, packages/x, cmd/x)."""
+    parts = PurePosixPath(path).parts
+    if len(parts) >= 3 and parts[0] in MONOREPO_ROOTS:
+        return parts[1]
+    return None

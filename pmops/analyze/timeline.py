@@ -1,0 +1,179 @@
+"""Merge every source into one ordered, de-duplicated timeline; each event names its source."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
+
+from pmops.analyze.candidates import build_candidates
+from pmops.analyze.window import gather_until
+from pmops.model import EventSource, Evidence, Suspect, TimelineEvent
+from pmops.sanitize import one_line
+from pmops.times import format_clock
+
+TOP_SUSPECTS_SHOWN = 3
+MAX_REMEDIATION_SHOWN = 10
+RELEASE_LEAD = timedelta(hours=2)
+"""Releases this long before the start are shown; older ones are not part of the story."""
+
+_FIX_WORDS = re.compile(
+    r"\b(revert|rollback|roll back|hotfix|fix|mitigat\w*|disable|restore)", re.IGNORECASE
+)
+_ORDER = {source: i for i, source in enumerate(EventSource)}
+
+
+def build_timeline(evidence: Evidence, suspects: Sequence[Suspect]) -> tuple[TimelineEvent, ...]:
+    """All events of the incident, sorted by time then source, duplicates removed."""
+    events: list[TimelineEvent] = []
+    events += _incident_events(evidence)
+    events += _change_events(evidence, suspects)
+    events += _deploy_events(evidence)
+    events += [
+        TimelineEvent(
+            a.at,
+            EventSource.ALERT,
+            one_line(f"Alert {a.name} fired" + (f": {a.text}" if a.text else "")),
+        )
+        for a in evidence.alerts
+    ]
+    events += [
+        TimelineEvent(
+            u.at, EventSource.UPDATE, one_line((f"{u.author}: " if u.author else "") + u.text, 240)
+        )
+        for u in evidence.updates
+    ]
+    events += _observability_events(evidence)
+    return _dedupe(events)
+
+
+def _incident_events(evidence: Evidence) -> list[TimelineEvent]:
+    incident = evidence.incident
+    events = [TimelineEvent(incident.started_at, EventSource.ISSUE, "Incident started")]
+    if incident.detected_at:
+        events.append(TimelineEvent(incident.detected_at, EventSource.ISSUE, "Incident detected"))
+    events.append(TimelineEvent(incident.resolved_at, EventSource.ISSUE, "Incident resolved"))
+    return events
+
+
+def _change_events(evidence: Evidence, suspects: Sequence[Suspect]) -> list[TimelineEvent]:
+    pool, remediation = build_candidates(evidence.changes, evidence.window)
+    landed = {c.change.sha: c for c in [*pool, *remediation]}
+    events = []
+    for suspect in suspects[:TOP_SUSPECTS_SHOWN]:
+        candidate = landed.get(suspect.sha)
+        if candidate is None:
+            continue
+        pr = f" (PR #{candidate.pr})" if candidate.pr else ""
+        events.append(
+            TimelineEvent(
+                candidate.landed_at,
+                EventSource.COMMIT,
+                one_line(f"Commit {suspect.sha[:7]} landed{pr}: {candidate.change.subject}"),
+                suspect.sha,
+            )
+        )
+    suspect_files = {
+        f.path
+        for s in suspects[:TOP_SUSPECTS_SHOWN]
+        if s.sha in landed
+        for f in landed[s.sha].files
+    }
+    shown = 0
+    for candidate in remediation:
+        change = candidate.change
+        related = bool(suspect_files & {f.path for f in candidate.files})
+        if not (change.reverts or related or _FIX_WORDS.search(change.subject)):
+            continue
+        if shown >= MAX_REMEDIATION_SHOWN:
+            break
+        shown += 1
+        kind = "Revert" if change.reverts else "Fix"
+        events.append(
+            TimelineEvent(
+                candidate.landed_at,
+                EventSource.COMMIT,
+                one_line(f"{kind} {change.sha[:7]} landed: {change.subject}"),
+                change.sha,
+            )
+        )
+    start = evidence.window.start - RELEASE_LEAD
+    events += [
+        TimelineEvent(r.at, EventSource.RELEASE, one_line(f"Release {r.tag} ({r.sha[:7]})"), r.sha)
+        for r in evidence.releases
+        if start <= r.at <= gather_until(evidence.window)
+    ]
+    return events
+
+
+def _deploy_events(evidence: Evidence) -> list[TimelineEvent]:
+    events = []
+    for d in evidence.deploys:
+        where = d.environment + (f" ({d.service})" if d.service else "")
+        verb = {"rollback": "Rolled back", "failure": "Failed deploy of"}.get(d.status, "Deployed")
+        events.append(
+            TimelineEvent(
+                d.at, EventSource.DEPLOY, one_line(f"{verb} {d.sha[:7]} to {where}"), d.sha
+            )
+        )
+    for run in evidence.workflow_runs:
+        events.append(
+            TimelineEvent(
+                run.at,
+                EventSource.WORKFLOW,
+                one_line(f"Workflow {run.name} {run.conclusion} on {run.sha[:7]}"),
+                run.url or run.sha,
+            )
+        )
+    return events
+
+
+def _observability_events(evidence: Evidence) -> list[TimelineEvent]:
+    events = []
+    for a in evidence.anomalies:
+        unit = f" {a.unit}" if a.unit else ""
+        events.append(
+            TimelineEvent(
+                a.onset_at,
+                EventSource.METRIC,
+                one_line(f"{a.name} left its baseline of {a.baseline:g}{unit}"),
+            )
+        )
+        events.append(
+            TimelineEvent(
+                a.peak_at, EventSource.METRIC, one_line(f"{a.name} peaked at {a.peak:g}{unit}")
+            )
+        )
+        if a.recovered_at:
+            events.append(
+                TimelineEvent(
+                    a.recovered_at,
+                    EventSource.METRIC,
+                    one_line(f"{a.name} back to baseline ({format_clock(a.recovered_at)})"),
+                )
+            )
+    for log in evidence.logs:
+        events.append(
+            TimelineEvent(
+                log.first_seen,
+                EventSource.LOG,
+                one_line(f"First of {log.count:,} log lines: {log.message}"),
+            )
+        )
+    return events
+
+
+def _dedupe(events: Iterable[TimelineEvent]) -> tuple[TimelineEvent, ...]:
+    seen: set[tuple[object, ...]] = set()
+    result = []
+    for event in sorted(events, key=lambda e: (e.at, _ORDER[e.source], e.text)):
+        key = (
+            event.at.replace(second=0, microsecond=0),
+            event.source,
+            event.ref or event.text.lower(),
+        )
+        if key in seen:
+            continue
+        seen.add(key)
+        result.append(event)
+    return tuple(result)

@@ -1,0 +1,152 @@
+"""Action items derived from the findings: each names the file, service or check it is about."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+from pmops.analyze.candidates import Candidate, build_candidates
+from pmops.analyze.findings import Findings, risky_paths
+from pmops.analyze.paths import NOISE_KINDS, path_kinds
+from pmops.model import ActionItem, Analysis, Priority
+from pmops.times import format_clock
+
+MAX_ACTION_ITEMS = 6
+
+
+def derive_action_items(analysis: Analysis, findings: Findings) -> tuple[ActionItem, ...]:
+    """Specific follow-ups, most important first, without duplicates."""
+    evidence = analysis.evidence
+    owner = f"{evidence.incident.services[0]} owners" if evidence.incident.services else None
+    service = evidence.incident.services[0] if evidence.incident.services else "the service"
+    items: list[ActionItem] = []
+    top = analysis.suspects[0] if analysis.suspects else None
+    candidate = _candidate(analysis, top.sha) if top else None
+    if top is None or candidate is None:
+        items.append(
+            ActionItem(
+                "Identify the trigger outside this repository (infrastructure, traffic, third "
+                "parties) and record it in this postmortem's root cause",
+                Priority.HIGH,
+                owner,
+            )
+        )
+    else:
+        items += _change_items(candidate, top.sha[:7], owner)
+        if "deploy" in top.signals:
+            items.append(
+                ActionItem(
+                    f"Add a canary stage with automatic rollback to the {service} deploy pipeline",
+                    Priority.MEDIUM,
+                    owner,
+                )
+            )
+    if not evidence.alerts or (findings.detection_minutes or 0) > 10:
+        items.append(_detection_item(analysis, service, owner))
+    if any(item.startswith("The deploy of") for item in findings.contributing):
+        items.append(
+            ActionItem(
+                f"Deploy {service} in smaller batches so each deploy can be tied to one change",
+                Priority.LOW,
+                owner,
+            )
+        )
+    if any(item.startswith("The first revert") for item in findings.contributing):
+        items.append(
+            ActionItem(
+                f"Show the changes shipped by each {service} deploy in the "
+                "rollback runbook, to revert the right one",
+                Priority.LOW,
+                owner,
+            )
+        )
+    for source in evidence.unavailable[:1]:
+        items.append(
+            ActionItem(
+                f"Restore pmops access to the evidence source that failed ({source.split(':')[0]})",
+                Priority.LOW,
+                None,
+            )
+        )
+    unique = {item.title: item for item in items}
+    return tuple(unique.values())[:MAX_ACTION_ITEMS]
+
+
+def _candidate(analysis: Analysis, sha: str) -> Candidate | None:
+    pool, _ = build_candidates(analysis.evidence.changes, analysis.evidence.window)
+    return next((c for c in pool if c.change.sha == sha), None)
+
+
+def _change_items(candidate: Candidate, short: str, owner: str | None) -> list[ActionItem]:
+    items = []
+    for path in risky_paths(candidate, {"config"})[:1]:
+        items.append(
+            ActionItem(
+                f"Validate {path} in CI before deploy (schema and value ranges "
+                f"of the settings changed in {short})",
+                Priority.HIGH,
+                owner,
+            )
+        )
+    for path in risky_paths(candidate, {"dependency"})[:1]:
+        items.append(
+            ActionItem(
+                f"Gate version changes in {path} behind a canary deploy and a changelog review",
+                Priority.HIGH,
+                owner,
+            )
+        )
+    for path in risky_paths(candidate, {"migration"})[:1]:
+        folder = PurePosixPath(path).parent.as_posix()
+        items.append(
+            ActionItem(
+                f"Run migrations in {folder}/ against a production-sized "
+                "database with a lock timeout before release",
+                Priority.HIGH,
+                owner,
+            )
+        )
+    for path in risky_paths(candidate, {"flag"})[:1]:
+        items.append(
+            ActionItem(
+                f"Roll out changes to {path} gradually with a kill switch", Priority.HIGH, owner
+            )
+        )
+    for path in risky_paths(candidate, {"infra"})[:1]:
+        items.append(
+            ActionItem(
+                f"Require a reviewed plan/diff for {path} before it is applied",
+                Priority.MEDIUM,
+                owner,
+            )
+        )
+    code = [
+        f.path
+        for f in candidate.files
+        if not path_kinds(f.path) & {*NOISE_KINDS, "config", "dependency", "migration"}
+    ]
+    if code:
+        items.append(
+            ActionItem(
+                f"Add a regression test for the failure introduced in {code[0]} by {short}",
+                Priority.HIGH if not items else Priority.MEDIUM,
+                owner,
+            )
+        )
+    return items
+
+
+def _detection_item(analysis: Analysis, service: str, owner: str | None) -> ActionItem:
+    anomalies = analysis.evidence.anomalies
+    if anomalies:
+        first = min(anomalies, key=lambda a: a.onset_at)
+        return ActionItem(
+            f"Alert on {first.name} for {service}: it left its baseline at "
+            f"{format_clock(first.onset_at)}, before anyone noticed",
+            Priority.HIGH,
+            owner,
+        )
+    return ActionItem(
+        f"Add an alert on {service} error rate and latency that pages within 5 min of a regression",
+        Priority.MEDIUM,
+        owner,
+    )

@@ -1,0 +1,210 @@
+"""A complete postmortem draft from evidence alone: no model, every number taken from evidence."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+from pmops import __version__
+from pmops.analyze.candidates import Candidate, build_candidates
+from pmops.analyze.findings import Findings, derive_findings
+from pmops.analyze.paths import path_kinds
+from pmops.draft.actions import derive_action_items
+from pmops.model import Analysis, Confidence, Draft, Generator, Suspect
+from pmops.sanitize import one_line
+from pmops.times import format_clock
+
+HIGH_SCORE = 0.6
+HIGH_MARGIN = 0.2
+MEDIUM_SCORE = 0.35
+MEDIUM_MARGIN = 0.08
+STRONG_SIGNALS = frozenset({"revert", "mention", "deploy"})
+"""Signals that tie a change to the incident by more than timing and words."""
+
+
+def draft_deterministic(analysis: Analysis) -> Draft:
+    """Draft every section from the analysis; sections with nothing to say say so."""
+    findings = derive_findings(analysis)
+    confidence, reason = rate_confidence(analysis)
+    return Draft(
+        summary=_summary(analysis, findings),
+        severity=analysis.evidence.incident.severity,
+        customer_impact=_impact(analysis, findings),
+        timeline=analysis.timeline,
+        root_cause=_root_cause(analysis, findings),
+        root_cause_suspects=tuple(s.sha for s in analysis.suspects[:1]),
+        resolution=_resolution(analysis, findings),
+        contributing_factors=findings.contributing,
+        went_well=findings.went_well,
+        went_poorly=findings.went_poorly,
+        action_items=derive_action_items(analysis, findings),
+        confidence=confidence,
+        confidence_reason=reason,
+        generator=Generator(version=__version__, model="deterministic"),
+        notes=tuple(f"Source unavailable: {u}" for u in analysis.evidence.unavailable),
+    )
+
+
+def rate_confidence(analysis: Analysis) -> tuple[Confidence, str]:
+    """Confidence from the top suspect's score, its margin over the next, and the evidence."""
+    suspects = analysis.suspects
+    evidence = analysis.evidence
+    coverage = _coverage(analysis)
+    if not suspects:
+        return Confidence.LOW, (
+            f"No change landed in the {_hours(analysis)} before the start, "
+            f"so the cause is not in this repository's history. {coverage}"
+        )
+    top = suspects[0]
+    margin = top.score - (suspects[1].score if len(suspects) > 1 else 0.0)
+    strong = sorted(top.signals & STRONG_SIGNALS)
+    basis = (
+        f"The top suspect scores {top.score:.2f}; the next scores "
+        f"{top.score - margin:.2f} (margin {margin:.2f}). {coverage}"
+    )
+    if top.score >= HIGH_SCORE and margin >= HIGH_MARGIN and strong:
+        return Confidence.HIGH, basis + f" Direct evidence: {', '.join(strong)}."
+    if top.score >= MEDIUM_SCORE and margin >= MEDIUM_MARGIN:
+        return Confidence.MEDIUM, basis
+    if evidence.unavailable:
+        basis += " Some sources were unavailable."
+    return Confidence.LOW, basis + " The ranking does not single out one change."
+
+
+def _hours(analysis: Analysis) -> str:
+    window = analysis.evidence.window
+    hours = (window.start - window.since) / timedelta(hours=1)
+    return f"{hours:g} h"
+
+
+def _coverage(analysis: Analysis) -> str:
+    e = analysis.evidence
+    parts = [
+        f"{len(e.changes)} commit{'s' if len(e.changes) != 1 else ''}",
+        f"{len(e.deploys)} deploy{'s' if len(e.deploys) != 1 else ''}",
+        f"{len(e.updates)} human update{'s' if len(e.updates) != 1 else ''}",
+        f"{len(e.alerts)} alert{'s' if len(e.alerts) != 1 else ''}",
+    ]
+    if e.anomalies or e.logs:
+        parts.append(f"{len(e.anomalies)} metric anomalies, {len(e.logs)} log patterns")
+    return "Evidence: " + ", ".join(parts) + "."
+
+
+def describe_change(suspect: Suspect) -> str:
+    """`abc1234` (PR #12) "subject" — how a change is named in prose."""
+    pr = f" (PR #{suspect.pr})" if suspect.pr else ""
+    subject = one_line(suspect.subject, 120).replace("`", "'")
+    return f"`{suspect.sha[:7]}`{pr} \u201c{subject}\u201d"
+
+
+def _summary(analysis: Analysis, findings: Findings) -> str:
+    incident = analysis.evidence.incident
+    services = ", ".join(incident.services) if incident.services else "the affected systems"
+    text = (
+        f"{one_line(incident.title)}: {services} {'were' if len(incident.services) != 1 else 'was'}"
+        f" impaired for {findings.duration_text}, from {format_clock(incident.started_at)} to "
+        f"{format_clock(incident.resolved_at)} on {incident.started_at:%Y-%m-%d}."
+    )
+    if analysis.suspects:
+        top = analysis.suspects[0]
+        text += f" The most likely cause is {describe_change(top)}: {'; '.join(top.reasons[:2])}."
+    else:
+        text += " No recent change stands out as the cause."
+    if findings.stopped_by:
+        text += f" {findings.stopped_by[0]}"
+    return text
+
+
+def _impact(analysis: Analysis, findings: Findings) -> str:
+    incident = analysis.evidence.incident
+    lines = []
+    if incident.impact:
+        lines.append(one_line(incident.impact, 1000))
+    else:
+        lines.append(
+            "The incident record does not describe the customer impact; reviewers "
+            "should state who was affected and how."
+        )
+    if incident.users_affected is not None:
+        lines.append(f"Users affected: {incident.users_affected:,}.")
+    if incident.services:
+        lines.append(f"Affected services: {', '.join(incident.services)}.")
+    lines.append(
+        f"Duration: {findings.duration_text} "
+        f"({format_clock(incident.started_at)}\u2013{format_clock(incident.resolved_at)})"
+        f"{f'; detected after {findings.detection_text}' if findings.detection_text else ''}."
+    )
+    return "\n\n".join(lines)
+
+
+def _root_cause(analysis: Analysis, findings: Findings) -> str:
+    suspects = analysis.suspects
+    if not suspects:
+        return (
+            "Undetermined. No change landed in the lookback window before the start"
+            f" ({_hours(analysis)}), so the trigger is likely outside this repository "
+            "(infrastructure, a dependency, traffic or data). Reviewers should add what "
+            "they know."
+        )
+    top = suspects[0]
+    lines = [f"Most likely: {describe_change(top)}.", "", "Evidence:"]
+    lines += [f"- {reason}" for reason in top.reasons]
+    kinds = _risky_kinds(analysis, top)
+    if kinds:
+        lines += [
+            "",
+            f"The change touched {kinds}, the kind of change that reaches every "
+            "request at once when it is deployed.",
+        ]
+    others = [s for s in suspects[1:4] if s.score > 0]
+    if others:
+        lines += ["", "Other candidates, less likely:"]
+        lines += [
+            f"- {describe_change(s)} (score {s.score:.2f}): {s.reasons[0]}"
+            for s in others
+            if s.reasons
+        ]
+    return "\n".join(lines)
+
+
+def _risky_kinds(analysis: Analysis, suspect: Suspect) -> str:
+    candidate = _candidate(analysis, suspect.sha)
+    if candidate is None:
+        return ""
+    kinds = sorted(
+        {k for f in candidate.files for k in path_kinds(f.path)}
+        & {"config", "dependency", "migration", "flag"}
+    )
+    names = {
+        "config": "configuration",
+        "dependency": "dependency manifests",
+        "migration": "a database migration",
+        "flag": "feature flags",
+    }
+    return " and ".join(names[k] for k in kinds)
+
+
+def _candidate(analysis: Analysis, sha: str) -> Candidate | None:
+    pool, remediation = build_candidates(analysis.evidence.changes, analysis.evidence.window)
+    return next((c for c in [*pool, *remediation] if c.change.sha == sha), None)
+
+
+def _resolution(analysis: Analysis, findings: Findings) -> str:
+    incident = analysis.evidence.incident
+    lines = [f"The incident was resolved at {format_clock(incident.resolved_at)}."]
+    if findings.stopped_by:
+        lines.append("What stopped the impact:")
+        lines += [f"- {item}" for item in findings.stopped_by]
+    else:
+        lines.append(
+            "The evidence does not show what stopped the impact (no revert, rollback "
+            "or fix landed during the incident); reviewers should add it."
+        )
+    lines.append("")
+    lines.append(f"Lasting fix: {findings.lasting_fix}")
+    return "\n".join(lines)
+
+
+def bullet_list(items: Sequence[str], empty: str) -> str:
+    """Markdown bullets, or the `empty` sentence when there are none."""
+    return "\n".join(f"- {item}" for item in items) if items else empty

@@ -1,0 +1,163 @@
+"""The pipeline as library functions: gather -> analyze -> draft -> verify -> compose.
+
+The CLI and the Action call these; only the sources (local git + incident file, or GitHub)
+and the sink (a file, or a pull request) differ.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pmops.analyze.suspects import rank_suspects, suspects_json
+from pmops.analyze.timeline import build_timeline
+from pmops.analyze.window import gather_until, incident_window
+from pmops.config import Config, load_config
+from pmops.document import plain
+from pmops.draft.compose import compose_postmortem, postmortem_path
+from pmops.draft.deterministic import draft_deterministic
+from pmops.model import Analysis, Deploy, Draft, Evidence, Postmortem, Suspect, Verification
+from pmops.render import render_postmortem, to_frontmatter
+from pmops.sources import git
+from pmops.sources.incident_file import IncidentFile, load_incident_file
+from pmops.verify import apply_verification, verify_draft
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    """A progress reporter that says nothing."""
+
+
+@dataclass(frozen=True)
+class Result:
+    """Everything one run produced, for the sink and the report."""
+
+    analysis: Analysis
+    draft: Draft
+    verification: Verification
+    postmortem: Postmortem
+
+
+def gather_local(
+    repo: Path,
+    source: IncidentFile,
+    config: Config,
+    env: Mapping[str, str] | None = None,
+    progress: Progress = _quiet,
+) -> Evidence:
+    """Evidence from a local repository, an incident file and configured observability."""
+    incident = source.incident
+    window = incident_window(incident, config.lookback_hours)
+    progress(f"reading git history since {window.since:%Y-%m-%d %H:%M} UTC")
+    git.ensure_history(repo, window.since)
+    changes = git.read_changes(repo, window.since, gather_until(window))
+    inverse = git.detect_inverse_reverts(changes, repo)
+    if inverse:
+        changes = tuple(
+            replace(c, reverts=(*c.reverts, inverse[c.sha])) if c.sha in inverse else c
+            for c in changes
+        )
+    deploys, unknown = _resolve_deploys(repo, source.deploys)
+    unavailable = [
+        f"deploy of {d.sha} ({d.service or d.environment}) names a commit that is "
+        "not in this repository"
+        for d in unknown
+    ]
+    anomalies: tuple = ()
+    logs: tuple = ()
+    backends = source.observability or config.observability
+    if backends:
+        from pmops.sources.observability import collect_all
+
+        progress(f"querying {', '.join(b.kind for b in backends)}")
+        observed = collect_all(window, backends, env if env is not None else os.environ)
+        anomalies, logs = observed.anomalies, observed.logs
+        unavailable += list(observed.unavailable)
+    return Evidence(
+        incident=incident,
+        window=window,
+        changes=changes,
+        deploys=deploys,
+        releases=git.read_releases(repo, window.since, gather_until(window)),
+        updates=source.updates,
+        alerts=source.alerts,
+        anomalies=anomalies,
+        logs=logs,
+        unavailable=tuple(unavailable),
+    )
+
+
+def _resolve_deploys(
+    repo: Path, deploys: tuple[Deploy, ...]
+) -> tuple[tuple[Deploy, ...], list[Deploy]]:
+    resolved = []
+    unknown = []
+    for deploy in deploys:
+        sha = git.resolve_sha(repo, deploy.sha)
+        if sha is None:
+            unknown.append(deploy)
+        resolved.append(replace(deploy, sha=sha or deploy.sha))
+    return tuple(resolved), unknown
+
+
+def analyze(evidence: Evidence, config: Config) -> Analysis:
+    """Rank suspects and build the timeline."""
+    suspects = rank_suspects(evidence, config.services)
+    return Analysis(
+        evidence=evidence, timeline=build_timeline(evidence, suspects), suspects=suspects
+    )
+
+
+def rank_local(repo: Path, incident_file: Path) -> tuple[Suspect, ...]:
+    """`pmops suspects`: the ranked suspects for a local repository and incident file."""
+    config = load_config(repo)
+    evidence = gather_local(repo, load_incident_file(incident_file), config)
+    return analyze(evidence, config).suspects
+
+
+def draft_local(
+    repo: Path,
+    incident_file: Path,
+    *,
+    config: Config | None = None,
+    now: datetime | None = None,
+    progress: Progress = _quiet,
+) -> Result:
+    """`pmops draft`: gather, analyze, draft, verify and compose a postmortem."""
+    config = config or load_config(repo)
+    source = load_incident_file(incident_file)
+    evidence = gather_local(repo, source, config, progress=progress)
+    progress(f"ranking {len(evidence.changes)} changes")
+    analysis = analyze(evidence, config)
+    progress("drafting (deterministic)")
+    draft = draft_deterministic(analysis)
+    progress("verifying claims")
+    verification = verify_draft(draft, analysis)
+    draft = apply_verification(draft, verification)
+    postmortem = compose_postmortem(analysis, draft, verification, now or datetime.now(UTC))
+    return Result(analysis, draft, verification, postmortem)
+
+
+def result_json(result: Result) -> dict[str, object]:
+    """`pmops draft --format json`: the frontmatter, sections, suspects and verification."""
+    pm = result.postmortem
+    return {
+        "path": postmortem_path(result.analysis.evidence.incident),
+        "frontmatter": plain(to_frontmatter(pm)),
+        "sections": pm.sections,
+        "suspects": suspects_json(result.analysis.suspects),
+        "verification": {
+            "claims": len(result.verification.claims),
+            "verified_share": round(result.verification.verified_share, 4),
+            "unverified": [
+                {"kind": c.kind, "text": c.text, "section": c.section}
+                for c in result.verification.unverified
+            ],
+        },
+        "unavailable": list(result.analysis.evidence.unavailable),
+        "markdown": render_postmortem(pm),
+    }
