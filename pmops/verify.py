@@ -27,6 +27,8 @@ TIME_TOLERANCE = timedelta(minutes=1)
 _SHA = re.compile(
     r"(?<![0-9A-Za-z])(?=[0-9a-f]*[0-9])(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}(?![0-9A-Za-z])"
 )
+_DIGITS = re.compile(r"(?<![0-9A-Za-z,.])[0-9]{7,40}(?![0-9A-Za-z,.])")
+"""An all-digit word as long as a short SHA: a SHA when the evidence knows one like it."""
 _REF = re.compile(r"(?:#|\bPR\s*#?|/pull/|/issues/)(\d{1,7})\b", re.IGNORECASE)
 _ISO = re.compile(r"\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?Z\b")
 _CLOCK = re.compile(r"\b([01]\d|2[0-3]):([0-5]\d)(?::[0-5]\d)?\s*UTC\b")
@@ -122,7 +124,9 @@ def _evidence_numbers(e: Evidence, analysis: Analysis) -> set[float]:
     for a in e.anomalies:
         numbers |= {round(a.baseline, 6), round(a.peak, 6)}
     numbers |= {float(log.count) for log in e.logs}
-    numbers |= {round(s.score, 2) for s in analysis.suspects} | {s.score for s in analysis.suspects}
+    scores = [s.score for s in analysis.suspects]
+    numbers |= {round(x, 2) for x in scores} | set(scores)
+    numbers |= {round(a - b, 2) for a, b in zip(scores, scores[1:], strict=False)}
     window = e.window
     numbers.add(round((window.start - window.since).total_seconds() / 3600, 6))
     return numbers
@@ -167,7 +171,11 @@ def extract_claims(text: str, section: str, facts: Facts) -> list[Claim]:
         claims.append(Claim("sha", match.group(0), section, _sha_known(match.group(0), facts)))
     for match in _REF.finditer(text):
         claims.append(Claim("ref", match.group(0), section, int(match.group(1)) in facts.refs))
+    for match in _DIGITS.finditer(text):
+        if _sha_known(match.group(0), facts):
+            claims.append(Claim("sha", match.group(0), section, True))
     masked = _SHA.sub(" ", _REF.sub(" ", text))
+    masked = _DIGITS.sub(lambda m: " " if _sha_known(m.group(0), facts) else m.group(0), masked)
     for match in _ISO.finditer(masked):
         claims.append(
             Claim("time", match.group(0), section, _time_known(parse_time(match.group(0)), facts))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from pmops.analyze.candidates import Candidate, build_candidates
-from pmops.analyze.paths import path_kinds
+from pmops.analyze.paths import path_kinds, services_of
 from pmops.model import Analysis, Deploy, Evidence
 from pmops.times import format_clock, minutes_between
 
@@ -156,35 +156,61 @@ def _contributing(analysis: Analysis) -> tuple[str, ...]:
     return tuple(items)
 
 
-def _batched(analysis: Analysis) -> list[tuple[Deploy, int]]:
-    """The deploy that shipped the top suspect, with how many changes it shipped at once."""
-    evidence = analysis.evidence
+def top_candidate(analysis: Analysis) -> Candidate | None:
+    """The candidate change behind the top suspect."""
     if not analysis.suspects:
-        return []
-    pool, _ = build_candidates(evidence.changes, evidence.window)
-    landed = {c.change.sha: c.landed_at for c in pool}
-    top_at = landed.get(analysis.suspects[0].sha)
-    if top_at is None:
-        return []
-    shipping = sorted(
+        return None
+    pool, _ = build_candidates(analysis.evidence.changes, analysis.evidence.window)
+    return next((c for c in pool if c.change.sha == analysis.suspects[0].sha), None)
+
+
+def suspect_service(analysis: Analysis) -> str | None:
+    """The affected service the top suspect touches, else the first affected service."""
+    services = analysis.evidence.incident.services
+    candidate = top_candidate(analysis)
+    if candidate is not None:
+        for f in candidate.files:
+            found = [s for s in services if s in services_of(f.path, services, {})]
+            if found:
+                return found[0]
+    return services[0] if services else None
+
+
+def shipping_deploy(analysis: Analysis) -> Deploy | None:
+    """The first successful deploy after the top suspect landed and before the start."""
+    candidate = top_candidate(analysis)
+    if candidate is None:
+        return None
+    evidence = analysis.evidence
+    latest = evidence.window.start + timedelta(minutes=2)
+    deploys = sorted(
         (
             d
             for d in evidence.deploys
-            if d.status == "success"
-            and top_at <= d.at <= evidence.window.start + timedelta(minutes=2)
+            if d.status == "success" and candidate.landed_at <= d.at <= latest
         ),
         key=lambda d: d.at,
     )
-    if not shipping:
+    service = suspect_service(analysis)
+    return next((d for d in deploys if d.service == service), deploys[0] if deploys else None)
+
+
+def _batched(analysis: Analysis) -> list[tuple[Deploy, int]]:
+    """The deploy that shipped the top suspect, with how many changes it shipped at once."""
+    deploy = shipping_deploy(analysis)
+    candidate = top_candidate(analysis)
+    if deploy is None or candidate is None:
         return []
-    deploy = shipping[0]
+    evidence = analysis.evidence
+    pool, _ = build_candidates(evidence.changes, evidence.window)
     earlier = [
         d.at
         for d in evidence.deploys
-        if d.at < top_at and (d.service, d.environment) == (deploy.service, deploy.environment)
+        if d.at < candidate.landed_at
+        and (d.service, d.environment) == (deploy.service, deploy.environment)
     ]
     since = max(earlier) if earlier else deploy.at - timedelta(hours=2)
-    count = sum(1 for at in landed.values() if since < at <= deploy.at)
+    count = sum(1 for c in pool if since < c.landed_at <= deploy.at)
     return [(deploy, count)] if count >= BATCHED_DEPLOY else []
 
 

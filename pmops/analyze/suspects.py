@@ -100,7 +100,7 @@ def rank_suspects(
         return ()
     scored = [_Scored(c) for c in pool]
     _score_time(scored, evidence)
-    _score_deploys(scored, evidence)
+    _score_deploys(scored, evidence, service_globs or {})
     _score_reverts(scored, remediation, evidence)
     _score_mentions(scored, evidence)
     _score_text(scored, evidence)
@@ -138,9 +138,11 @@ def _score_time(scored: list[_Scored], evidence: Evidence) -> None:
 
 
 def _deployed_sets(
-    scored: list[_Scored], deploys: Sequence[Deploy]
+    scored: list[_Scored], deploys: Sequence[Deploy], globs: Mapping[str, tuple[str, ...]]
 ) -> list[tuple[Deploy, set[int]]]:
-    """For each deploy, the candidates it shipped (ancestors not shipped by the one before)."""
+    """For each deploy, the candidates it shipped: ancestors of the deployed commit that the
+    previous deploy of the same service did not ship and, when the deploy names a service
+    and some of them touch it, only those (deploying one service ships only its code)."""
     index = {}
     for i, s in enumerate(scored):
         for member in s.candidate.members:
@@ -152,9 +154,18 @@ def _deployed_sets(
         head = next((sha for sha in index if sha.startswith(deploy.sha)), None)
         shipped = _ancestors(head, parents, index) if head else set()
         key = (deploy.service, deploy.environment)
-        before = previous.get(key, set())
+        new = shipped - previous.get(key, set())
         previous[key] = shipped
-        result.append((deploy, shipped - before))
+        if deploy.service:
+            own = {
+                i
+                for i in new
+                if any(
+                    services_of(f.path, [deploy.service], globs) for f in scored[i].candidate.files
+                )
+            }
+            new = own or new
+        result.append((deploy, new))
     return result
 
 
@@ -172,9 +183,11 @@ def _ancestors(
     return {index[sha] for sha in seen if sha in index}
 
 
-def _score_deploys(scored: list[_Scored], evidence: Evidence) -> None:
+def _score_deploys(
+    scored: list[_Scored], evidence: Evidence, globs: Mapping[str, tuple[str, ...]]
+) -> None:
     start, end = evidence.window.start, evidence.window.end
-    for deploy, shipped in _deployed_sets(scored, evidence.deploys):
+    for deploy, shipped in _deployed_sets(scored, evidence.deploys, globs):
         if not shipped:
             continue
         where = f"{deploy.environment}{f' ({deploy.service})' if deploy.service else ''}"
@@ -194,10 +207,15 @@ def _score_deploys(scored: list[_Scored], evidence: Evidence) -> None:
                 scored[i].add("deploy", value, f"deployed to {where} {when}")
     for deploy in evidence.deploys:
         if deploy.status == "rollback" and start <= deploy.at <= end + timedelta(minutes=30):
-            _mark_rolled_back(scored, evidence, deploy)
+            _mark_rolled_back(scored, evidence, deploy, globs)
 
 
-def _mark_rolled_back(scored: list[_Scored], evidence: Evidence, rollback: Deploy) -> None:
+def _mark_rolled_back(
+    scored: list[_Scored],
+    evidence: Evidence,
+    rollback: Deploy,
+    globs: Mapping[str, tuple[str, ...]],
+) -> None:
     """A rollback to an older SHA: what the previous deploy of that service shipped."""
     earlier = [
         d
@@ -208,7 +226,7 @@ def _mark_rolled_back(scored: list[_Scored], evidence: Evidence, rollback: Deplo
     ]
     if not earlier:
         return
-    for deploy, shipped in _deployed_sets(scored, [*earlier[:-1], earlier[-1]]):
+    for deploy, shipped in _deployed_sets(scored, earlier, globs):
         if deploy is earlier[-1]:
             value = _half_life(abs(evidence.window.end - rollback.at), REVERT_HALF_LIFE)
             for i in shipped:
@@ -307,7 +325,8 @@ def _score_files(
             s.add(
                 "size",
                 min(1.0, math.log10(1 + churn) / 3),
-                f"{churn:,} lines changed in {len(paths)} file{'s' if len(paths) > 1 else ''}",
+                f"{churn:,} line{'s' if churn != 1 else ''} changed in {len(paths)} "
+                f"file{'s' if len(paths) > 1 else ''}",
             )
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
-from pmops.analyze.candidates import Candidate, build_candidates
-from pmops.analyze.findings import Findings, risky_paths
+from pmops.analyze.candidates import Candidate
+from pmops.analyze.findings import Findings, risky_paths, suspect_service, top_candidate
 from pmops.analyze.paths import NOISE_KINDS, path_kinds
 from pmops.model import ActionItem, Analysis, Priority
 from pmops.times import format_clock
@@ -16,11 +16,12 @@ MAX_ACTION_ITEMS = 6
 def derive_action_items(analysis: Analysis, findings: Findings) -> tuple[ActionItem, ...]:
     """Specific follow-ups, most important first, without duplicates."""
     evidence = analysis.evidence
-    owner = f"{evidence.incident.services[0]} owners" if evidence.incident.services else None
-    service = evidence.incident.services[0] if evidence.incident.services else "the service"
+    affected = suspect_service(analysis)
+    owner = f"{affected} owners" if affected else None
+    service = affected or "the service"
     items: list[ActionItem] = []
     top = analysis.suspects[0] if analysis.suspects else None
-    candidate = _candidate(analysis, top.sha) if top else None
+    candidate = top_candidate(analysis)
     if top is None or candidate is None:
         items.append(
             ActionItem(
@@ -69,11 +70,6 @@ def derive_action_items(analysis: Analysis, findings: Findings) -> tuple[ActionI
         )
     unique = {item.title: item for item in items}
     return tuple(unique.values())[:MAX_ACTION_ITEMS]
-
-
-def _candidate(analysis: Analysis, sha: str) -> Candidate | None:
-    pool, _ = build_candidates(analysis.evidence.changes, analysis.evidence.window)
-    return next((c for c in pool if c.change.sha == sha), None)
 
 
 def _change_items(candidate: Candidate, short: str, owner: str | None) -> list[ActionItem]:

@@ -1,0 +1,440 @@
+"""SQLite FTS5 index of a repository's postmortems: incremental build, ranked search.
+
+The index is a cache, never a source of truth: it lives in `<git dir>/pmops/search.sqlite3`
+(untracked by construction) or, outside a git work tree, in
+`$XDG_CACHE_HOME/pmops/<hash of the repository path>.sqlite3`. Each file is re-read only when
+its size or modification time changed, and re-indexed only when its SHA-256 changed; removed
+files are dropped. Ranking depends only on the indexed content, so a rebuild from scratch gives
+the same results. A schema version change, a different repository root or an unreadable file
+rebuilds it (with a note on stderr, never a traceback).
+
+Columns and BM25 weights are in `WEIGHTS`; how error messages, paths and done action items
+are found is in `pmops.search_fields`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from pmops.check import find_postmortems
+from pmops.config import load_config
+from pmops.errors import InputError
+from pmops.model import Postmortem, Severity
+from pmops.search_fields import (
+    count_done,
+    extract_errors,
+    extract_paths,
+    index_columns,
+    load_postmortem,
+)
+from pmops.times import format_time, parse_time
+
+SCHEMA_VERSION = 1
+"""Bump when the schema or the extraction rules change: a mismatch rebuilds the cache."""
+
+WEIGHTS: Mapping[str, float] = {
+    "title": 8.0,  # a title names the incident: a hit there is the strongest signal
+    "services": 4.0,  # "which incidents touched auth-service" is the most common question
+    "root_cause": 4.0,  # the cause is what the next incident wants to recognise
+    "errors": 3.0,  # exact log/alert strings are distinctive but also noisy
+    "paths": 2.0,  # file paths of suspects: useful, but share generic directory names
+    "body": 1.0,  # everything else
+}
+"""FTS5 columns in order, with the BM25 weight of each."""
+
+MAX_QUERY_TERMS = 32
+"""Longer queries are cut: more terms add cost, not precision."""
+
+SNIPPET_TOKENS = 16
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Record:
+    """What the index knows of one postmortem (its frontmatter facts and extracted fields)."""
+
+    path: str
+    id: int | str
+    title: str
+    status: str
+    severity: str
+    started_at: datetime
+    resolved_at: datetime
+    duration_minutes: int
+    services: tuple[str, ...]
+    paths: tuple[str, ...]
+    errors: tuple[str, ...]
+    actions_total: int
+    actions_done: int
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result; `snippet` marks matched words with the highlight markers."""
+
+    record: Record
+    score: float
+    snippet: str
+
+
+@dataclass(frozen=True)
+class UpdateReport:
+    """What an update did; `skipped` holds one warning per file that failed to parse."""
+
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    skipped: tuple[str, ...] = ()
+
+
+def note(message: str) -> None:
+    """A line on stderr for something the user may want to know but need not act on."""
+    print(f"pmops: {message}", file=sys.stderr)
+
+
+def cache_path(repo: Path) -> Path:
+    """Where the index of `repo` is kept (see the module docstring)."""
+    git_dir = repo / ".git"
+    if not git_dir.is_dir():
+        result = subprocess.run(
+            ["git", "-C", str(repo), "rev-parse", "--absolute-git-dir"],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        git_dir = Path(result.stdout.strip()) if result.returncode == 0 else Path()
+    if git_dir != Path() and git_dir.is_dir():
+        return git_dir / "pmops" / "search.sqlite3"
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    digest = hashlib.sha256(str(repo.resolve()).encode()).hexdigest()[:16]
+    return base / "pmops" / f"{digest}.sqlite3"
+
+
+# ---------------------------------------------------------------- queries
+
+
+def fts_query(text: str, operator: str = "AND") -> str:
+    """Turn user text into a safe FTS5 query: every term quoted, joined by `operator`.
+
+    `"a phrase"` stays a phrase, a trailing `*` makes a prefix term, and everything else
+    (operators, `-`, `:`, parentheses, stray quotes) is just a word separator.
+    """
+    text = text.encode("utf-8", "ignore").decode("utf-8")
+    terms: list[str] = []
+    for phrase, word in re.findall(r'"([^"]*)"|([^\s"]+)', text):
+        tokens = _WORD.findall((phrase or word).lower())
+        if tokens:
+            star = "*" if word.endswith("*") else ""
+            terms.append(f'"{" ".join(tokens)}"{star}')
+    return f" {operator} ".join(dict.fromkeys(terms[:MAX_QUERY_TERMS]))
+
+
+_SCHEMA = f"""
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE docs(
+  rowid INTEGER PRIMARY KEY, path TEXT UNIQUE NOT NULL, hash TEXT NOT NULL,
+  size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, id TEXT NOT NULL, title TEXT NOT NULL,
+  status TEXT NOT NULL, severity TEXT NOT NULL, started_at TEXT NOT NULL,
+  resolved_at TEXT NOT NULL, duration_minutes INTEGER NOT NULL, services TEXT NOT NULL,
+  paths TEXT NOT NULL, errors TEXT NOT NULL, actions_total INTEGER NOT NULL,
+  actions_done INTEGER NOT NULL);
+CREATE INDEX docs_started ON docs(started_at);
+CREATE TABLE doc_services(service TEXT NOT NULL, doc INTEGER NOT NULL,
+  PRIMARY KEY(service, doc)) WITHOUT ROWID;
+CREATE VIRTUAL TABLE fts USING fts5({", ".join(WEIGHTS)},
+  tokenize='porter unicode61 remove_diacritics 2');
+INSERT INTO fts(fts, rank) VALUES('rank', 'bm25({", ".join(str(w) for w in WEIGHTS.values())})');
+"""
+
+_RECORD_COLUMNS = (
+    "d.path, d.id, d.title, d.status, d.severity, d.started_at, d.resolved_at, "
+    "d.duration_minutes, d.services, d.paths, d.errors, d.actions_total, d.actions_done"
+)
+
+
+def _record(row: Sequence[Any]) -> Record:
+    return Record(
+        row[0], json.loads(row[1]), row[2], row[3], row[4], parse_time(row[5]),
+        parse_time(row[6]), row[7], tuple(json.loads(row[8])), tuple(json.loads(row[9])),
+        tuple(json.loads(row[10])), row[11], row[12],
+    )  # fmt: skip
+
+
+class SearchIndex:
+    """The index of one repository's postmortems; open with `open_index`, use as a context."""
+
+    def __init__(self, repo: Path, db_path: Path | None = None, folder: str | None = None):
+        self.repo = repo.resolve()
+        self.folder = folder if folder is not None else load_config(self.repo).postmortems_dir
+        self.db_path = db_path or cache_path(self.repo)
+        self.conn = self._open()
+
+    def __enter__(self) -> SearchIndex:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:  # fmt: skip
+        self.close()
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self.conn.close()
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            self.db_path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.db_path, timeout=30)
+        except (OSError, sqlite3.Error) as exc:
+            note(f"cannot write the search index at {self.db_path} ({exc}); using memory")
+            self.db_path = Path(":memory:")
+            conn = sqlite3.connect(":memory:")
+        try:
+            meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        except sqlite3.OperationalError as exc:
+            if "no such table" not in str(exc):
+                return self._recreate(conn, f"search index is unreadable ({exc}); rebuilding it")
+            meta = {}
+        except sqlite3.DatabaseError as exc:
+            return self._recreate(conn, f"search index is unreadable ({exc}); rebuilding it")
+        if meta.get("version") != str(SCHEMA_VERSION) or meta.get("root") != str(self.repo):
+            return self._recreate(conn, "" if not meta else "search index is outdated; rebuilding")
+        return conn
+
+    def _recreate(self, conn: sqlite3.Connection, message: str) -> sqlite3.Connection:
+        conn.close()
+        if message:
+            note(message)
+        if str(self.db_path) != ":memory:":
+            for suffix in ("", "-journal", "-wal", "-shm"):
+                Path(f"{self.db_path}{suffix}").unlink(missing_ok=True)
+        conn = sqlite3.connect(self.db_path, timeout=30)
+        with conn:
+            conn.executescript(_SCHEMA)
+            conn.executemany(
+                "INSERT INTO meta VALUES (?, ?)",
+                [("version", str(SCHEMA_VERSION)), ("root", str(self.repo))],
+            )
+        return conn
+
+    def _retry(self, action: str) -> None:
+        """After a DatabaseError mid-use: start over from an empty index, once."""
+        self.conn = self._recreate(self.conn, f"search index failed to {action}; rebuilding it")
+        self.update()
+
+    def rebuild(self) -> UpdateReport:
+        """Drop everything and index every postmortem again."""
+        self.conn = self._recreate(self.conn, "")
+        return self.update()
+
+    def update(self, paths: Iterable[Path] | None = None) -> UpdateReport:
+        """Bring the index up to date with the files (only `paths` when given)."""
+        try:
+            return self._update(paths)
+        except sqlite3.DatabaseError as exc:
+            self.conn = self._recreate(self.conn, f"search index failed ({exc}); rebuilding it")
+            return self._update(None)
+
+    def _update(self, paths: Iterable[Path] | None) -> UpdateReport:
+        known = {
+            row[0]: row[1:]
+            for row in self.conn.execute("SELECT path, rowid, size, mtime_ns, hash FROM docs")
+        }
+        if paths is None:
+            found = find_postmortems(self.repo, self.folder)
+            files = {p.relative_to(self.repo).as_posix(): p for p in found}
+            gone = set(known) - set(files)
+        else:
+            files = {self._name(p): p for p in paths}
+            gone = {n for n, p in files.items() if not p.is_file() and n in known}
+            files = {n: p for n, p in files.items() if n not in gone}
+        counts = {"added": 0, "changed": 0, "removed": len(gone), "unchanged": 0}
+        skipped: list[str] = []
+        with self.conn:
+            for name in sorted(gone):
+                self._delete(known[name][0])
+            for name, path in sorted(files.items()):
+                outcome = self._refresh(name, path, known.get(name))
+                if outcome.startswith("skipped"):
+                    skipped.append(outcome.removeprefix("skipped: "))
+                    note(f"warning: {skipped[-1]}")
+                else:
+                    counts[outcome] += 1
+        return UpdateReport(**counts, skipped=tuple(skipped))
+
+    def _name(self, path: Path) -> str:
+        path = path if path.is_absolute() else self.repo / path
+        return path.resolve().relative_to(self.repo).as_posix()
+
+    def _refresh(self, name: str, path: Path, known: tuple[Any, ...] | None) -> str:
+        try:
+            stat = path.stat()
+            if known and (known[1], known[2]) == (stat.st_size, stat.st_mtime_ns):
+                return "unchanged"
+            data = path.read_bytes()
+        except OSError as exc:
+            return f"skipped: {name}: cannot read: {exc.strerror or exc}"
+        digest = hashlib.sha256(data).hexdigest()
+        if known and known[3] == digest:
+            self.conn.execute(
+                "UPDATE docs SET size = ?, mtime_ns = ? WHERE rowid = ?",
+                (stat.st_size, stat.st_mtime_ns, known[0]),
+            )
+            return "unchanged"
+        if known:
+            self._delete(known[0])
+        try:
+            pm = load_postmortem(data, name)
+        except InputError as exc:
+            return f"skipped: {exc}"
+        self._insert(name, pm, (digest, stat.st_size, stat.st_mtime_ns))
+        return "changed" if known else "added"
+
+    def _delete(self, rowid: int) -> None:
+        for table in ("docs", "fts"):
+            self.conn.execute(f"DELETE FROM {table} WHERE rowid = ?", (rowid,))
+        self.conn.execute("DELETE FROM doc_services WHERE doc = ?", (rowid,))
+
+    def _insert(self, name: str, pm: Postmortem, stamp: tuple[str, int, int]) -> None:
+        paths, errors = extract_paths(pm), extract_errors(pm.sections)
+        services = list(dict.fromkeys(pm.impact.affected_services))
+        cursor = self.conn.execute(
+            "INSERT INTO docs VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (name, *stamp, json.dumps(pm.id), pm.title, pm.status.value, pm.severity.value,
+             format_time(pm.started_at), format_time(pm.resolved_at), pm.duration_minutes,
+             json.dumps(services), json.dumps(paths), json.dumps(errors),
+             len(pm.action_items), count_done(pm)),
+        )  # fmt: skip
+        rowid = cursor.lastrowid
+        self.conn.execute(
+            f"INSERT INTO fts(rowid, {', '.join(WEIGHTS)}) VALUES (?{', ?' * len(WEIGHTS)})",
+            (rowid, *index_columns(pm, paths, errors)),
+        )
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO doc_services VALUES (?, ?)",
+            [(s.lower(), rowid) for s in services],
+        )
+
+    def records(
+        self,
+        *,
+        services: Sequence[str] = (),
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[Record]:
+        """Indexed postmortems, oldest first: all, or those touching `services` in a span."""
+        filters, args = _filters(services=services, since=since, until=until)
+        where = f"WHERE {' AND '.join(filters)}" if filters else ""
+        sql = f"SELECT {_RECORD_COLUMNS} FROM docs d {where} ORDER BY d.started_at, d.path"
+        return [_record(row) for row in self.conn.execute(sql, args)]
+
+    def search(
+        self,
+        query: str,
+        *,
+        services: Sequence[str] = (),
+        severity: Severity | None = None,
+        since: datetime | None = None,
+        limit: int = 10,
+        highlight: tuple[str, str] = ("**", "**"),
+    ) -> list[Hit]:
+        """Best matches first: all terms if enough match, then any term (BM25, `WEIGHTS`)."""
+        filters, args = _filters(services=services, severity=severity, since=since)
+        hits: dict[str, Hit] = {}
+        for operator in ("AND", "OR"):
+            match = fts_query(query, operator)
+            if not match or len(hits) >= limit:
+                break
+            try:
+                found = self._match(match, filters, args, limit, highlight)
+            except sqlite3.DatabaseError:
+                self._retry("answer a query")
+                found = self._match(match, filters, args, limit, highlight)
+            for hit in found:
+                hits.setdefault(hit.record.path, hit)
+        return list(hits.values())[:limit]
+
+    def _match(self, match: str, filters: list[str], args: list[Any], limit: int,
+               highlight: tuple[str, str]) -> list[Hit]:  # fmt: skip
+        where = " AND ".join(["fts MATCH ?", *filters])
+        sql = (
+            f"SELECT {_RECORD_COLUMNS}, fts.rank, snippet(fts, -1, ?, ?, '…', {SNIPPET_TOKENS}) "
+            f"FROM fts JOIN docs d ON d.rowid = fts.rowid WHERE {where} "
+            "ORDER BY fts.rank, d.started_at DESC, d.path LIMIT ?"
+        )
+        rows = self.conn.execute(sql, [*highlight, match, *args, limit]).fetchall()
+        return [Hit(_record(r), round(-r[13], 6), " ".join(r[14].split())) for r in rows]
+
+    def ranked(self, match: str, limit: int) -> list[tuple[Record, float]]:
+        """Records matching a raw (already safe) FTS5 expression, with their BM25 scores."""
+        sql = (
+            f"SELECT {_RECORD_COLUMNS}, fts.rank FROM fts JOIN docs d ON d.rowid = fts.rowid "
+            "WHERE fts MATCH ? ORDER BY fts.rank, d.started_at DESC, d.path LIMIT ?"
+        )
+        return [(_record(r), -r[13]) for r in self.conn.execute(sql, (match, limit))]
+
+    def matching(self, match: str) -> set[str]:
+        """Paths of every record matching a raw (already safe) FTS5 expression."""
+        sql = "SELECT d.path FROM fts JOIN docs d ON d.rowid = fts.rowid WHERE fts MATCH ?"
+        return {row[0] for row in self.conn.execute(sql, (match,))}
+
+    def texts(self, paths: Iterable[str]) -> dict[str, str]:
+        """Title, root cause and error messages of indexed paths, by path."""
+        sql = (
+            "SELECT f.title, f.root_cause, f.errors FROM fts f JOIN docs d "
+            "ON d.rowid = f.rowid WHERE d.path = ?"
+        )
+        result = {}
+        for path in paths:
+            row = self.conn.execute(sql, (path,)).fetchone()
+            if row:
+                result[path] = "\n".join(row)
+        return result
+
+    def __len__(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM docs").fetchone()[0])
+
+
+def _filters(
+    *,
+    services: Sequence[str] = (),
+    severity: Severity | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> tuple[list[str], list[Any]]:
+    """SQL conditions on `docs d` and their arguments."""
+    filters: list[str] = []
+    args: list[Any] = []
+    if severity is not None:
+        filters.append("d.severity = ?")
+        args.append(severity.value)
+    if since is not None:
+        filters.append("d.started_at >= ?")
+        args.append(format_time(since))
+    if until is not None:
+        filters.append("d.started_at < ?")
+        args.append(format_time(until))
+    if services:
+        marks = ", ".join("?" * len(services))
+        filters.append(f"d.rowid IN (SELECT doc FROM doc_services WHERE service IN ({marks}))")
+        args += [s.lower() for s in services]
+    return filters, args
+
+
+def open_index(repo: Path, *, update: bool = True, db_path: Path | None = None) -> SearchIndex:
+    """Open the index of `repo` and, unless told not to, bring it up to date."""
+    index = SearchIndex(repo, db_path)
+    if update:
+        index.update()
+    return index

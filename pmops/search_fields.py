@@ -1,0 +1,114 @@
+"""Read postmortem files fast and pull out what the search index needs from them.
+
+*Error messages*: every line of the Timeline or Root cause whose source is `log` or `alert`
+(the text after the source word), and every backticked string in the body that is not just a
+time, a number or a SHA. *Paths*: slash-separated names in suspects' subjects and reasons, and
+in the body those that end in a file name with an extension or have two or more slashes (URLs
+excluded). *Done action items*: those ticked `- [x]` in the Action items section, matched by
+title or `#issue`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+import frontmatter
+import yaml
+
+from pmops.document import decode, plain, split_sections
+from pmops.errors import InputError
+from pmops.model import Postmortem
+from pmops.render import from_frontmatter, parse_postmortem, validate_frontmatter
+
+_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z")
+_SOURCE_LINE = re.compile(
+    rf"^[-*+]\s+`?{_TIME.pattern}`?\s+[\[(*_]*(?:log|alert)s?[\])*_]*:?\s+(.+)$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_BACKTICKED = re.compile(r"(?<!`)`([^`\n]+)`(?!`)")
+_NOT_AN_ERROR = re.compile(rf"^(?:{_TIME.pattern}|[0-9a-f]{{7,40}}|[\d.,:%\s]+)$")
+_PATH = re.compile(r"(?<![\w/.:@-])(?:[\w.-]{2,}/)+[\w.-]{2,}(?![\w/]|://)")
+_RISKY_NUMBER = re.compile(
+    r"^[\s-]*(?:id|duration_minutes|users_affected|pr|issue|regenerations|\w+_tokens|score"
+    r"|duration_s):\s*[-+]?(?:0\d|\d+[_:]\d)",
+    re.MULTILINE,
+)
+_OPENING = re.compile(r"-{3,}[ \t]*\n")  # as pmops.document: the file starts with a --- line
+_DONE = re.compile(r"^\s*[-*+]\s+\[[xX]\]\s+(.*)$", re.MULTILINE)
+
+
+def load_postmortem(data: bytes, name: str) -> Postmortem:
+    """Parse a postmortem file, fast: libyaml first, `parse_postmortem` whenever in doubt.
+
+    libyaml reads YAML 1.1; every value it reads differently from the round-trip parser
+    (yes/no, octal and sexagesimal numbers) either fails the schema or trips `_RISKY_NUMBER`,
+    and then the reference parser decides (and gives the error message).
+    """
+    text = decode(data, name)
+    boundaries = list(frontmatter.YAMLHandler.FM_BOUNDARY.finditer(text))
+    if _OPENING.match(text) and len(boundaries) >= 2:
+        raw = text[boundaries[0].end() : boundaries[1].start()]
+        try:
+            meta = None if _RISKY_NUMBER.search(raw) else yaml.load(raw, Loader=yaml.CSafeLoader)
+        except yaml.YAMLError:
+            meta = None
+        if isinstance(meta, dict):
+            meta = plain(meta)
+            if not validate_frontmatter(meta):
+                body_line = text.count("\n", 0, boundaries[1].end()) + 1
+                sections: dict[str, str] = {}
+                for section in split_sections(text[boundaries[1].end() :], body_line)[1]:
+                    sections.setdefault(section.heading, section.text)
+                try:
+                    return from_frontmatter(meta, sections)
+                except InputError:
+                    pass
+    return parse_postmortem(text, name)
+
+
+def extract_errors(sections: Mapping[str, str]) -> tuple[str, ...]:
+    """Error messages of a postmortem by the rule in the module docstring, in order."""
+    found: list[str] = []
+    for heading in ("Timeline", "Root cause"):
+        for match in _SOURCE_LINE.finditer(sections.get(heading, "")):
+            found.append(match.group(1).replace("`", "").strip())
+    for text in sections.values():
+        found += [m.strip() for m in _BACKTICKED.findall(text) if not _NOT_AN_ERROR.match(m)]
+    return tuple(dict.fromkeys(e[:300] for e in found if e))[:50]
+
+
+def extract_paths(pm: Postmortem) -> tuple[str, ...]:
+    """File paths a postmortem names, by the rule in the module docstring, in order."""
+    found = [
+        p for s in pm.suspects for text in (s.subject, *s.reasons) for p in _PATH.findall(text)
+    ]
+    for text in pm.sections.values():
+        found += [
+            p for p in _PATH.findall(text) if p.count("/") >= 2 or "." in p.rsplit("/", 1)[-1]
+        ]
+    return tuple(dict.fromkeys(p.strip(".") for p in found))[:50]
+
+
+def count_done(pm: Postmortem) -> int:
+    """Action items ticked `- [x]` in the Action items section (by title or `#issue`)."""
+    ticked = [line.lower() for line in _DONE.findall(pm.sections.get("Action items", ""))]
+    return sum(
+        any(item.title.lower() in line or (item.issue and f"#{item.issue}" in line)
+            for line in ticked)
+        for item in pm.action_items
+    )  # fmt: skip
+
+
+def index_columns(pm: Postmortem, paths: Sequence[str], errors: Sequence[str]) -> tuple[str, ...]:
+    """Texts of the FTS columns, in the order of `pmops.search.WEIGHTS`."""
+    body = [text for heading, text in pm.sections.items() if heading != "Root cause"]
+    body += [pm.impact.description, *(a.title for a in pm.action_items)]
+    return (
+        pm.title,
+        " ".join(pm.impact.affected_services),
+        pm.sections.get("Root cause", ""),
+        "\n".join(errors),
+        " ".join(paths),
+        "\n\n".join(body),
+    )

@@ -1,0 +1,61 @@
+"""Sample postmortems for tests: one valid document and small ways to break it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from pmops.model import (
+    SECTIONS,
+    ActionItem,
+    Confidence,
+    Generator,
+    Impact,
+    Postmortem,
+    Priority,
+    Severity,
+    Status,
+    Suspect,
+)
+from pmops.render import render_postmortem
+
+START = datetime(2026, 3, 20, 14, 23, tzinfo=UTC)
+END = datetime(2026, 3, 20, 15, 10, tzinfo=UTC)
+NAME = "postmortems/2026/2026-03-20-42-api-gateway-5xx.md"
+
+TIMELINE = (
+    "- 2026-03-20T14:21:00Z [deploy] Deployed abc1234 to production (api-gateway)\n"
+    "- 2026-03-20T14:23:00Z [issue] Incident started\n"
+    "- 2026-03-20T15:10:00Z [issue] Incident resolved\n\n"
+    "```mermaid\ntimeline\n  14:21 : deploy\n```"
+)
+
+
+def sample_postmortem(**changes: Any) -> Postmortem:
+    """A valid postmortem; keyword arguments replace fields."""
+    sections = {heading: f"Text of {heading.lower()}." for heading in SECTIONS}
+    sections["Timeline"] = TIMELINE
+    pm = Postmortem(
+        id=42,
+        title="API gateway 5xx errors",
+        status=Status.DRAFT,
+        severity=Severity.SEV2,
+        started_at=START,
+        detected_at=datetime(2026, 3, 20, 14, 25, tzinfo=UTC),
+        resolved_at=END,
+        duration_minutes=47,
+        impact=Impact("Requests failed", ("api-gateway", "auth-service"), 2300),
+        confidence=Confidence.MEDIUM,
+        generated_at=datetime(2026, 3, 20, 16, 0, tzinfo=UTC),
+        generator=Generator("0.1.0", "deterministic", 1),
+        sections=sections,
+        suspects=(Suspect("a" * 40, 0.82, ("deployed 2 min before the start",), 118),),
+        action_items=(ActionItem("Validate config/pool.yaml in CI", Priority.HIGH, "@team-auth"),),
+    )
+    return replace(pm, **changes)
+
+
+def sample_text(**changes: Any) -> str:
+    """The sample rendered as markdown."""
+    return render_postmortem(sample_postmortem(**changes))
