@@ -29,6 +29,7 @@ _SOURCE_LINE = re.compile(
 _BACKTICKED = re.compile(r"(?<!`)`([^`\n]+)`(?!`)")
 _NOT_AN_ERROR = re.compile(rf"^(?:{_TIME.pattern}|[0-9a-f]{{7,40}}|[\d.,:%\s]+)$")
 _PATH = re.compile(r"(?<![\w/.:@-])(?:[\w.-]{2,}/)+[\w.-]{2,}(?![\w/]|://)")
+_EXTENSION = re.compile(r"/[^/]+\.[A-Za-z0-9]{1,8}$")
 _RISKY_NUMBER = re.compile(
     r"^[\s-]*(?:id|duration_minutes|users_affected|pr|issue|regenerations|\w+_tokens|score"
     r"|duration_s):\s*[-+]?(?:0\d|\d+[_:]\d)",
@@ -80,14 +81,12 @@ def extract_errors(sections: Mapping[str, str]) -> tuple[str, ...]:
 
 def extract_paths(pm: Postmortem) -> tuple[str, ...]:
     """File paths a postmortem names, by the rule in the module docstring, in order."""
-    found = [
-        p for s in pm.suspects for text in (s.subject, *s.reasons) for p in _PATH.findall(text)
-    ]
+    texts = [t for s in pm.suspects for t in (s.subject, *s.reasons)]
+    found = [p.strip(".") for text in texts for p in _PATH.findall(text)]
     for text in pm.sections.values():
-        found += [
-            p for p in _PATH.findall(text) if p.count("/") >= 2 or "." in p.rsplit("/", 1)[-1]
-        ]
-    return tuple(dict.fromkeys(p.strip(".") for p in found))[:50]
+        paths = [p.strip(".") for p in _PATH.findall(text)]
+        found += [p for p in paths if p.count("/") >= 2 or _EXTENSION.search(p)]
+    return tuple(dict.fromkeys(found))[:50]
 
 
 def count_done(pm: Postmortem) -> int:

@@ -21,3 +21,6 @@ def _git_identity(
     monkeypatch.setenv("GIT_AUTHOR_EMAIL", "test@example.com")
     monkeypatch.setenv("GIT_COMMITTER_NAME", "Test")
     monkeypatch.setenv("GIT_COMMITTER_EMAIL", "test@example.com")
+
+from tests.github_fake.fixtures import fake_github  # noqa: E402,F401
+from tests.gitrepo import git_repo  # noqa: E402,F401

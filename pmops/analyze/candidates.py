@@ -45,8 +45,8 @@ class Candidate:
 
 def _first_parent_line(changes: Sequence[Change]) -> list[Change]:
     by_sha = {c.sha: c for c in changes}
-    children = {p for c in changes for p in c.parents[:1]}
-    heads = [c for c in changes if c.sha not in children]
+    parents = {p for c in changes for p in c.parents}
+    heads = [c for c in changes if c.sha not in parents]
     line: list[Change] = []
     seen: set[str] = set()
     for head in heads:

@@ -256,8 +256,9 @@ def _score_reverts(
                     f"({format_clock(fix.landed_at)})",
                 )
         fix_paths = {f.path for f in fix.files}
-        if not fix_paths or is_noise(fix_paths):
-            continue
+        reverted_known = any(t in owner for m in fix.members for t in m.reverts)
+        if not fix_paths or is_noise(fix_paths) or reverted_known:
+            continue  # a revert names its target; sharing its files says nothing more
         for s in scored:
             shared = sorted(fix_paths & {f.path for f in s.candidate.files})
             if shared and not any(m.sha in fix.change.reverts for m in s.candidate.members):

@@ -142,9 +142,7 @@ def _check_repo(repo: Path) -> Path:
     return repo
 
 
-def _git(
-    repo: Path, *args: str, input: bytes | None = None, timeout: float | None = None
-) -> bytes:
+def _git(repo: Path, *args: str, input: bytes | None = None, timeout: float | None = None) -> bytes:
     """Run git in `repo` and return its stdout; failures become SourceError."""
     try:
         proc = subprocess.run(
@@ -188,6 +186,17 @@ def _git_lines(repo: Path, *args: str) -> Generator[bytes, None, None]:
             raise _failure(repo, args, errors.read())
 
 
+def _log_each(repo: Path, shas: Iterable[str], *args: str) -> bytes:
+    """`git log` over exactly the commits `shas` (no walk), in the order given."""
+    return _git(repo, "log", "--no-walk=unsorted", "--stdin", *args, input="\n".join(shas).encode())
+
+
+def _file_blocks(patch: bytes) -> list[bytes]:
+    """A patch's per-file sections, each from just after its `diff --git ` (which no line
+    of content can start with: those start with '+', '-', ' ' or a backslash)."""
+    return (b"\n" + patch).split(b"\ndiff --git ")[1:]
+
+
 def _markers() -> tuple[str, bytes, bytes, bytes]:
     """A --format prefix and the record/field/end markers of one call (random per call)."""
     nonce = secrets.token_hex(8)
@@ -195,7 +204,7 @@ def _markers() -> tuple[str, bytes, bytes, bytes]:
 
 
 def _utc(seconds: int) -> datetime:
-    return datetime.fromtimestamp(int(seconds), UTC)
+    return datetime.fromtimestamp(seconds, UTC)
 
 
 def _text(raw: bytes) -> str:
@@ -303,7 +312,7 @@ def _split_numstat(tail: bytes) -> tuple[tuple[FileChange, ...], bytes]:
 def _diff_words(patch: bytes) -> frozenset[str]:
     """The most frequent identifiers on the added and removed lines of one commit's patch."""
     lines: list[bytes] = []
-    for block in patch.split(b"\ndiff --git "):
+    for block in _file_blocks(patch):
         hunks = block.find(b"\n@@")  # what precedes the first hunk is the file header
         if hunks >= 0:
             lines += _CHANGED_LINE.findall(block, hunks)
@@ -329,18 +338,15 @@ def _read_commits(repo: Path, shas: Sequence[str], shallow: frozenset[str]) -> l
     """
     nonce, start, sep, end = _markers()
     fields = "%x1f{n}".join(("%H", "%P", "%at", "%ct", "%an", "%s", "%b")).format(n=nonce)
-    out = _git(
+    out = _log_each(
         repo,
-        "log",
-        "--no-walk=unsorted",
-        "--stdin",
+        shas,
         "-z",
         "--numstat",
         "--patch",
         "--unified=0",
         *_DIFF_OPTS,
         f"--format=%x1e{nonce}{fields}%x1d{nonce}",
-        input="\n".join(shas).encode(),
     )
     records = []
     for chunk in out.split(start)[1:]:
@@ -378,8 +384,11 @@ def parse_reverts(message: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(m.group(1).lower() for m in _REVERTS.finditer(message)))
 
 
-def _resolve_many(repo: Path, prefixes: Iterable[str]) -> dict[str, str]:
-    """Full commit SHAs of the unique hex prefixes among `prefixes` (one cat-file call)."""
+def _resolve_many(repo: Path, prefixes: Iterable[str], peel: bool = False) -> dict[str, str]:
+    """Full commit SHAs of the unique hex prefixes among `prefixes` (one cat-file call).
+
+    With `peel`, tag objects resolve to the commit they (finally) name.
+    """
     wanted = sorted({p.lower() for p in prefixes if _HEX.fullmatch(p)})
     if not wanted:
         return {}
@@ -392,7 +401,7 @@ def _resolve_many(repo: Path, prefixes: Iterable[str]) -> dict[str, str]:
     resolved = {}
     for prefix, line in zip(wanted, out.decode().splitlines(), strict=False):
         name, _, kind = line.partition(" ")
-        if kind == "commit" and name.startswith(prefix):
+        if kind == "commit" and (peel or name.startswith(prefix)):
             resolved[prefix] = name
     return resolved
 
@@ -471,14 +480,15 @@ def _path(value: bytes) -> bytes | None:
     return b'"' + value[3:] if value.startswith(b'"') else value[2:]
 
 
-def _file_diff(block: list[bytes]) -> _FileDiff:
-    """(source path, destination path, removed lines, added lines, modes and binary blobs)."""
+def _file_diff(block: bytes) -> _FileDiff:
+    """One file's section of a patch as a _FileDiff."""
+    lines = block.split(b"\n")
     src = dst = None
     minus: list[bytes] = []
     plus: list[bytes] = []
     meta: list[bytes] = []
     in_hunk = False
-    for line in block[1:]:
+    for line in lines[1:]:
         if in_hunk or line.startswith(b"@@"):
             in_hunk = True
             if line.startswith(b"-"):
@@ -494,8 +504,8 @@ def _file_diff(block: list[bytes]) -> _FileDiff:
             dst = line.split(b" to ", 1)[1]
         elif line.startswith((b"old mode", b"new mode", b"new file", b"deleted file", b"index ")):
             meta.append(line)
-    if src is None and dst is None and not meta:  # a mode-only or empty change: symmetric
-        src = dst = block[0]
+    if src is None and dst is None:  # a mode-only change: "a/x b/x" is its own inverse
+        src = dst = lines[0]
     return src, dst, tuple(minus), tuple(plus), _meta(meta, bool(plus or minus))
 
 
@@ -521,22 +531,13 @@ def _inverse(diff: _FileDiff) -> _FileDiff:
 def _read_signatures(repo: Path, shas: Sequence[str]) -> dict[str, frozenset[_FileDiff]]:
     """Each commit's diff as a set of per-file (paths, removed, added, meta) records."""
     nonce, start, _, _ = _markers()
-    out = _git(repo, "log", "--no-walk=unsorted", "--stdin", "--ignore-missing", "-p",
-               "--unified=0", "--full-index", *_DIFF_OPTS, f"--format=%x1e{nonce}%H",
-               input="\n".join(shas).encode())
-    signatures = {}
-    for chunk in out.split(start)[1:]:
-        blocks: list[list[bytes]] = []
-        in_hunk = False
-        for line in chunk[40:].split(b"\n"):
-            if line.startswith(b"diff --git ") and not (in_hunk and line[:1] in b"+- \\"):
-                blocks.append([line])
-                in_hunk = False
-            elif blocks:
-                in_hunk = in_hunk or line.startswith(b"@@")
-                blocks[-1].append(line)
-        signatures[chunk[:40].decode()] = frozenset(_file_diff(b) for b in blocks)
-    return signatures
+    out = _log_each(
+        repo, shas, "-p", "--unified=0", "--full-index", *_DIFF_OPTS, f"--format=%x1e{nonce}%H"
+    )
+    return {
+        chunk[:40].decode(): frozenset(_file_diff(block) for block in _file_blocks(chunk[40:]))
+        for chunk in out.split(start)[1:]
+    }
 
 
 def detect_inverse_reverts(changes: Sequence[Change], repo: Path) -> dict[str, str]:
@@ -560,7 +561,8 @@ def detect_inverse_reverts(changes: Sequence[Change], repo: Path) -> dict[str, s
                 candidates.update((change.sha, other.sha))
     if not candidates:
         return {}
-    signatures = _read_signatures(_check_repo(repo), sorted(candidates))
+    present = _resolve_many(_check_repo(repo), candidates)  # changes of another repo: skipped
+    signatures = _read_signatures(repo, sorted(present.values()))
     found: dict[str, str] = {}
     inverse_of: dict[frozenset[_FileDiff], str] = {}  # inverted diff -> latest commit with it
     ordered = sorted(pool, key=lambda c: (c.committed_at, c.authored_at, c.sha))
@@ -587,10 +589,19 @@ def read_releases(
     """
     _check_window(since, until)
     repo = _check_repo(repo)
-    fields = ("refname", "objecttype", "objectname", "*objecttype", "*objectname",
-              "taggerdate:unix", "committerdate:unix", "*committerdate:unix")
-    out = _git(repo, "for-each-ref", "--format=" + "%09".join(f"%({f})" for f in fields),
-               "refs/tags")
+    fields = (
+        "refname",
+        "objecttype",
+        "objectname",
+        "*objecttype",
+        "*objectname",
+        "taggerdate:unix",
+        "committerdate:unix",
+        "*committerdate:unix",
+    )
+    out = _git(
+        repo, "for-each-ref", "--format=" + "%09".join(f"%({f})" for f in fields), "refs/tags"
+    )
     lo, hi = since.timestamp(), until.timestamp()
     found: list[tuple[str, str, int]] = []
     nested: list[tuple[str, str, int]] = []
@@ -606,7 +617,7 @@ def read_releases(
             continue
         if lo <= when <= hi:
             todo.append((tag, sha, when))
-    full = _resolve_many(repo, [sha for _, sha, _ in nested])
+    full = _resolve_many(repo, [sha for _, sha, _ in nested], peel=True)
     found += [(tag, full[sha], when) for tag, sha, when in nested if sha in full]
     found.sort(key=lambda r: (-r[2], r[0]))
     return tuple(Release(tag=t, sha=s, at=_utc(w), repo=repo_name) for t, s, w in found)
@@ -626,13 +637,18 @@ def ensure_history(repo: Path, since: datetime) -> None:
         return
     boundary = int((since - HISTORY_MARGIN).timestamp())
     if shallow := _shallow_shas(repo, shallow_path):
-        dates = _git(repo, "log", "--no-walk", "--stdin", "--ignore-missing", "--format=%ct",
-                     input="\n".join(sorted(shallow)).encode()).split()
+        dates = _log_each(repo, sorted(shallow), "--format=%ct").split()
         if dates and all(int(d) < boundary for d in dates):
             return
     try:
-        _git(repo, "fetch", "--quiet", "--no-recurse-submodules",
-             f"--shallow-since=@{boundary} +0000", timeout=FETCH_TIMEOUT_S)
+        _git(
+            repo,
+            "fetch",
+            "--quiet",
+            "--no-recurse-submodules",
+            f"--shallow-since=@{boundary} +0000",
+            timeout=FETCH_TIMEOUT_S,
+        )
     except SourceError as error:
         if "no commits selected for shallow requests" in str(error):
             return  # every commit the clone has is newer than `since`: nothing to deepen

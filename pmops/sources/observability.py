@@ -10,6 +10,7 @@ their values never appear in a message.
 from __future__ import annotations
 
 import base64
+import http.client
 import importlib
 import json
 import math
@@ -226,7 +227,7 @@ def request_json(
         raise SourceError(f"timed out after {_seconds(timeout_s)}") from None
     except urllib.error.URLError as exc:
         raise SourceError(redact(_network_reason(exc.reason, timeout_s), secrets)) from None
-    except (OSError, ValueError) as exc:  # ValueError: an unusable URL
+    except (OSError, ValueError, http.client.HTTPException) as exc:  # ValueError: a bad URL
         raise SourceError(redact(_network_reason(exc, timeout_s), secrets)) from None
     try:
         return json.loads(raw)
@@ -253,7 +254,7 @@ def _error_detail(exc: urllib.error.HTTPError, deadline: float, timeout_s: float
     """The server's own error text from a JSON error body, short and cleaned, or ""."""
     try:
         payload = json.loads(_read_capped(exc, 64 * 1024, deadline, timeout_s))
-    except (SourceError, OSError, ValueError):
+    except (SourceError, OSError, ValueError, http.client.HTTPException):
         return ""
     text: Any = None
     if isinstance(payload, dict):

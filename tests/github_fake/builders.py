@@ -11,7 +11,18 @@ import base64
 import hashlib
 from typing import Any
 
-from .state import ROLE_TO_PERMISSION, Comment, Event, Issue, Label, Repo, Review, Store, User, iso
+from .state import (
+    ROLE_TO_PERMISSION,
+    Comment,
+    Event,
+    Issue,
+    Label,
+    Repo,
+    Review,
+    Store,
+    User,
+    iso,
+)
 
 
 def node_id(kind: str, ident: int | str) -> str:
@@ -62,6 +73,7 @@ def private_user(store: Store, login: str) -> dict[str, Any]:
     """``private-user``: what ``GET /user`` returns for the token's owner."""
     u: User = store.user(login)
     out = simple_user(store, login)
+    out["user_view_type"] = "private"
     out.update(
         name=u.name, company=None, blog="", location=None, email=u.email, hireable=None,
         bio=None, twitter_username=None, public_repos=0, public_gists=0, followers=0,
@@ -160,8 +172,6 @@ def repository(store: Store, repo: Repo, *, full: bool = False) -> dict[str, Any
     """``repository`` (or ``full-repository``); ``clone_url`` is the bare repo's file:// URL."""
     out = minimal_repo(store, repo)
     open_count = sum(1 for i in repo.issues.values() if i.state == "open")
-    head = repo.git.resolve(f"refs/heads/{repo.default_branch}")
-    pushed = repo.git.commit(head).committer.date if head else None
     out.update(
         clone_url=repo.path.as_uri(),
         git_url=f"git://example.invalid/{repo.full_name}.git",
@@ -178,7 +188,7 @@ def repository(store: Store, repo: Repo, *, full: bool = False) -> dict[str, Any
         has_downloads=True, has_discussions=False,
         archived=False, disabled=False,
         visibility="private" if repo.private else "public",
-        pushed_at=iso(_parse(pushed)) if pushed else iso(repo.created_at),
+        pushed_at=iso(repo.pushed_at or repo.created_at),
         created_at=iso(repo.created_at), updated_at=iso(repo.created_at),
         permissions={"admin": True, "maintain": True, "push": True, "triage": True,
                      "pull": True},
@@ -190,12 +200,6 @@ def repository(store: Store, repo: Repo, *, full: bool = False) -> dict[str, Any
     if full:
         out.update(network_count=0, subscribers_count=0)
     return out
-
-
-def _parse(text: str) -> Any:
-    from .state import parse_time
-
-    return parse_time(text)
 
 
 def label(store: Store, repo: Repo, lab: Label) -> dict[str, Any]:

@@ -118,7 +118,8 @@ def content_file(store: Store, repo: Repo, path: str, entry: dict[str, str], ref
         "url": url,
         "git_url": git_url,
         "html_url": html,
-        "download_url": f"{store.html}/{repo.full_name}/raw/{ref}/{path}" if typ == "file" else None,
+        "download_url": (f"{store.html}/{repo.full_name}/raw/{ref}/{path}"
+                         if typ == "file" else None),
         "_links": {"self": url, "git": git_url, "html": html},
     }
     if data is not None:

@@ -182,7 +182,8 @@ class BareRepo:
             raise GitError(proc.stderr.decode())
         return proc.stdout
 
-    def ls_tree(self, treeish: str, path: str = "", recursive: bool = False) -> list[dict[str, str]]:
+    def ls_tree(self, treeish: str, path: str = "", recursive: bool = False
+                ) -> list[dict[str, str]]:
         """Entries (mode, type, sha, size, path) of a tree."""
         args = ["ls-tree", "-l", "--full-tree"]
         if recursive:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 DOCS = "https://docs.github.com/rest"
 
@@ -143,7 +144,7 @@ class Router:
                 continue
             m = route.pattern.match(path)
             if m:
-                return route, m.groupdict()
+                return route, {k: unquote(v) for k, v in m.groupdict().items()}
         return None
 
     def __iter__(self) -> Iterator[Route]:

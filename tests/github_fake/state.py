@@ -252,6 +252,7 @@ class Repo:
     private: bool
     created_at: datetime
     description: str | None = None
+    pushed_at: datetime | None = None
     collaborators: dict[str, str] = field(default_factory=dict)  # login → role
     labels: dict[str, Label] = field(default_factory=dict)
     issues: dict[int, Issue] = field(default_factory=dict)

@@ -1,0 +1,187 @@
+"""`pmops search`, `pmops index` and `pmops stats`: parse the arguments, call the library, print.
+
+Register them with `cli.add_command(...)`; they raise `PmopsError` for bad input, which the
+`pmops` group turns into a one-line message and an exit code. JSON goes to stdout, messages
+to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+
+from pmops.errors import InputError
+from pmops.index_page import write_index_page
+from pmops.model import Severity
+from pmops.search import Hit, open_index
+from pmops.stats import Stats, compute_stats, stats_json
+from pmops.times import format_time, parse_time
+
+_BOLD = ("\x1b[1m", "\x1b[0m")  # click.echo drops ANSI codes when stdout is not a terminal
+
+
+def parse_severity(value: str) -> Severity:
+    """`SEV-2`, `sev2` or `2` to a Severity; InputError otherwise."""
+    match = re.fullmatch(r"(?:sev-?)?([1-4])", value.strip(), re.IGNORECASE)
+    if not match:
+        known = ", ".join(s.value for s in Severity)
+        raise InputError(f"--severity: {value!r} is not a severity (one of {known})")
+    return Severity(f"SEV-{match.group(1)}")
+
+
+def parse_since(value: str, now: datetime | None = None) -> datetime:
+    """`YYYY-MM-DD` (midnight UTC), an ISO-8601 time with a zone, or `N d` days ago."""
+    text = value.strip()
+    days = re.fullmatch(r"(\d{1,5})\s*d", text)
+    if days:
+        return (now or datetime.now(UTC)) - timedelta(days=int(days.group(1)))
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        try:
+            return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
+        except ValueError:
+            raise InputError(f"--since: {value!r} is not a valid date") from None
+    try:
+        return parse_time(text, "--since")
+    except InputError:
+        raise InputError(
+            f"--since: {value!r} is not a date (2026-03-20), a time with a zone "
+            "(2026-03-20T14:23:00Z) or a number of days (90d)"
+        ) from None
+
+
+def find_repo(repo: Path | None) -> Path:
+    """`--repo`, else the git top level of the current directory, else the directory."""
+    if repo is not None:
+        return repo
+    result = subprocess.run(
+        ["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=False
+    )
+    return Path(result.stdout.strip()) if result.returncode == 0 else Path.cwd()
+
+
+repo_option = click.option(
+    "--repo",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Repository [default: the git top level of the current directory].",
+)
+
+
+def hit_json(hit: Hit) -> dict[str, Any]:
+    """One search hit as printed by `pmops search --json`."""
+    record = hit.record
+    return {
+        "id": record.id,
+        "title": record.title,
+        "date": record.started_at.strftime("%Y-%m-%d"),
+        "started_at": format_time(record.started_at),
+        "severity": record.severity,
+        "status": record.status,
+        "services": list(record.services),
+        "path": record.path,
+        "score": hit.score,
+        "snippet": hit.snippet,
+    }
+
+
+@click.command("search")
+@click.argument("query")
+@click.option("--service", "services", multiple=True, metavar="S", help="Only incidents that "
+              "affected this service (repeat for any of several).")  # fmt: skip
+@click.option("--severity", metavar="SEV-n", help="Only this severity (SEV-1 .. SEV-4).")
+@click.option("--since", metavar="DATE", help="Only incidents started on or after DATE "
+              "(YYYY-MM-DD, an ISO-8601 time, or 90d).")  # fmt: skip
+@click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True,
+              help="Most hits to show.")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print the hits as JSON on stdout.")
+@repo_option
+def search_command(
+    query: str,
+    services: tuple[str, ...],
+    severity: str | None,
+    since: str | None,
+    limit: int,
+    as_json: bool,
+    repo: Path | None,
+) -> None:
+    """Search past postmortems, best match first (title, root cause, services, errors)."""
+    level = parse_severity(severity) if severity else None
+    start = parse_since(since) if since else None
+    highlight = ("**", "**") if as_json else _BOLD
+    with open_index(find_repo(repo)) as index:
+        hits = index.search(query, services=services, severity=level, since=start,
+                            limit=limit, highlight=highlight)  # fmt: skip
+    if as_json:
+        click.echo(json.dumps([hit_json(h) for h in hits], indent=2, ensure_ascii=False))
+    for hit in [] if as_json else hits:
+        record = hit.record
+        click.echo(f"{record.started_at:%Y-%m-%d}  {record.severity}  {record.status:<9}  "
+                   f"{click.style(record.title, bold=True)}")  # fmt: skip
+        click.echo(f"    {record.path}")
+        click.echo(f"    {hit.snippet}")
+    if not hits:
+        click.echo(f"no postmortem matches {query!r}", err=True)
+
+
+@click.command("index")
+@click.option("--check", is_flag=True, help="Change nothing; exit 1 if the page is stale (CI).")
+@repo_option
+def index_command(check: bool, repo: Path | None) -> None:
+    """Write postmortems/README.md: every postmortem in a table, and Mermaid charts."""
+    root = find_repo(repo)
+    page, stale = write_index_page(root, check=check)
+    name = page.path.relative_to(root.resolve()).as_posix()
+    if check and stale:
+        click.echo(f"{name} is stale: run `pmops index` and commit it", err=True)
+        sys.exit(1)
+    click.echo(f"wrote {name}" if stale else f"{name} is up to date", err=True)
+
+
+@click.command("stats")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON on stdout.")
+@repo_option
+def stats_command(as_json: bool, repo: Path | None) -> None:
+    """MTTR, incidents by severity, service and month, action items, and draft edits."""
+    stats = compute_stats(find_repo(repo))
+    if as_json:
+        click.echo(json.dumps(stats_json(stats), indent=2, ensure_ascii=False))
+    else:
+        for line in stats_lines(stats):
+            click.echo(line)
+
+
+def _percent(share: float | None) -> str:
+    return "-" if share is None else f"{100 * share:.0f}%"
+
+
+def stats_lines(stats: Stats) -> list[str]:
+    """The human-readable report of `pmops stats`."""
+    if not stats.incidents:
+        return ["no postmortems yet"]
+    severities = ", ".join(f"{k} {v}" for k, v in stats.by_severity.items())
+    services = ", ".join(f"{k} {v}" for k, v in list(stats.by_service.items())[:5])
+    lines = [
+        f"incidents:        {stats.incidents} ({severities})",
+        f"MTTR:             {stats.mttr_minutes:g} min (median {stats.median_minutes:g} min)",
+        f"top services:     {services}",
+        f"action items:     {stats.action_items_done} of {stats.action_items} done "
+        f"({_percent(stats.action_items_done_share)})",
+    ]
+    months = list(stats.by_month.items())[-6:]
+    lines.append("last months:      " + ", ".join(f"{m} {sum(v.values())}" for m, v in months))
+    drafts = stats.drafts
+    if drafts and drafts.compared:
+        lines.append(
+            f"draft edits:      median {_percent(drafts.median_changed)} of body lines changed "
+            f"by reviewers ({drafts.compared} published with an AI draft)"
+        )
+        lines += [f"  {h + ':':<22}{_percent(v)}" for h, v in drafts.by_section.items()]
+    else:
+        lines.append("draft edits:      no published postmortem has an AI draft copy")
+    return lines

@@ -1,0 +1,168 @@
+"""`pmops index`: write `<postmortems>/README.md`, a table of every postmortem and Mermaid
+charts GitHub renders (incidents per month by severity, MTTR trend, top services, action
+items done vs open).
+
+The page is a pure function of the postmortem files: no "generated at" time, stable
+ordering, and a chart window that ends at the latest incident rather than today, so the same
+files always give byte-identical output and `pmops index --check` can run in CI.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from pmops.document import read_text
+from pmops.errors import InputError
+from pmops.model import Severity
+from pmops.search import Record, open_index
+from pmops.stats import Stats, summarize
+from pmops.templating import render_template
+
+PAGE_NAME = "README.md"
+CHART_MONTHS = 24
+"""Months shown in the per-month charts: two years of trend, still readable as bars."""
+
+TOP_SERVICES = 10
+
+SEVERITY_COLORS = {
+    "SEV-1": ("#d73a49", "red"),
+    "SEV-2": ("#f66a0a", "orange"),
+    "SEV-3": ("#0366d6", "blue"),
+    "SEV-4": ("#959da5", "grey"),
+}
+"""Bar colours; the page names them under the chart, as Mermaid's xychart has no legend."""
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9 ._/@+:-]+")
+
+
+@dataclass(frozen=True)
+class IndexPage:
+    """The page's location and its full text."""
+
+    path: Path
+    text: str
+
+
+def mermaid_label(text: str, size: int = 40) -> str:
+    """A label safe inside a Mermaid double-quoted string: no quotes, brackets or newlines."""
+    label = " ".join(_UNSAFE.sub(" ", text).split())[:size].strip()
+    return f'"{label or "-"}"'
+
+
+def _labels(values: Sequence[str]) -> str:
+    return "[" + ", ".join(mermaid_label(v) for v in values) + "]"
+
+
+def _numbers(values: Sequence[float]) -> str:
+    return "[" + ", ".join(f"{v:g}" for v in values) + "]"
+
+
+def _months_between(first: str, last: str) -> list[str]:
+    year, month = map(int, first.split("-"))
+    result = []
+    while f"{year:04d}-{month:02d}" <= last:
+        result.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return result
+
+
+def _axis_max(values: Iterable[float]) -> int:
+    """The top of a y axis: the largest value rounded up, at least 1."""
+    return max(1, math.ceil(max(values, default=0)))
+
+
+def _duration(minutes: int) -> str:
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.replace("\\", "\\\\").replace("|", "\\|").split())
+
+
+def _link(record: Record, folder: str) -> str:
+    relative = record.path.removeprefix(f"{folder}/") if folder else record.path
+    title = _cell(record.title).replace("[", "\\[").replace("]", "\\]")
+    return f"[{title}]({quote(relative, safe='/')})"
+
+
+def _charts(stats: Stats) -> dict[str, object]:
+    """Chart data, already formatted as Mermaid values."""
+    months = list(stats.by_month)
+    window = _months_between(months[0], months[-1])[-CHART_MONTHS:] if months else []
+    empty = dict.fromkeys((s.value for s in Severity), 0)
+    counts = [stats.by_month.get(m, empty) for m in window]
+    stacked = []  # tallest first: all severities, then without SEV-4, ... down to SEV-1 only
+    for top in reversed(range(len(Severity))):
+        keep = [s.value for s in Severity][: top + 1]
+        stacked.append(_numbers([sum(c[s] for s in keep) for c in counts]))
+    mttr_months = [m for m in window if m in stats.mttr_by_month]
+    services = list(stats.by_service.items())[:TOP_SERVICES]
+    return {
+        "months": _labels(window),
+        "month_max": _axis_max(sum(c.values()) for c in counts),
+        "stacked": stacked,
+        "palette": ", ".join(SEVERITY_COLORS[s.value][0] for s in reversed(Severity)),
+        "legend": ", ".join(f"{sev} {name}" for sev, (_, name) in SEVERITY_COLORS.items()),
+        "mttr_months": _labels(mttr_months),
+        "mttr_values": _numbers([stats.mttr_by_month[m] for m in mttr_months]),
+        "mttr_max": _axis_max(stats.mttr_by_month[m] for m in mttr_months),
+        "services": _labels([s for s, _ in services]),
+        "service_counts": _numbers([n for _, n in services]),
+        "service_max": _axis_max(n for _, n in services),
+        "window": f"{window[0]} to {window[-1]}" if window else "",
+    }
+
+
+def render_index_page(records: Sequence[Record], folder: str) -> str:
+    """The page's markdown for these postmortems (newest first, grouped by year)."""
+    stats = summarize(records)
+    ordered = sorted(records, key=lambda r: (r.started_at, r.path), reverse=True)
+    years: dict[str, list[Mapping[str, str]]] = {}
+    for record in ordered:
+        years.setdefault(record.started_at.strftime("%Y"), []).append(
+            {
+                "date": record.started_at.strftime("%Y-%m-%d"),
+                "severity": record.severity,
+                "status": record.status,
+                "duration": _duration(record.duration_minutes),
+                "services": _cell(", ".join(record.services)) or "-",
+                "link": _link(record, folder),
+            }
+        )
+    return render_template(
+        "index.md.j2",
+        stats=stats,
+        years=years,
+        charts=_charts(stats),
+        open_items=stats.action_items - stats.action_items_done,
+    )
+
+
+def build_index_page(repo: Path) -> IndexPage:
+    """The index page of `repo` as it should be now (updates the search index)."""
+    with open_index(repo) as index:
+        records = index.records()
+        folder = index.folder
+    return IndexPage(repo.resolve() / folder / PAGE_NAME, render_index_page(records, folder))
+
+
+def write_index_page(repo: Path, *, check: bool = False) -> tuple[IndexPage, bool]:
+    """Write the page if it changed (with `check`, only compare); return it and `stale`."""
+    page = build_index_page(repo)
+    try:
+        current = read_text(page.path) if page.path.is_file() else None
+    except InputError:
+        current = None
+    stale = current != page.text
+    if stale and not check:
+        page.path.parent.mkdir(parents=True, exist_ok=True)
+        page.path.write_text(page.text, encoding="utf-8", newline="\n")
+    return page, stale

@@ -1,0 +1,162 @@
+"""Suspect ranking: each signal moves a change up (or down) for the stated reason."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from pmops.analyze.suspects import WEIGHTS, rank_suspects, suspects_json
+from pmops.model import Alert, Change, Deploy, Evidence, FileChange, Incident, Update, Window
+
+START = datetime(2026, 3, 20, 14, 0, tzinfo=UTC)
+END = START + timedelta(minutes=60)
+
+
+def fake_sha(n: int) -> str:
+    return hashlib.sha1(str(n).encode()).hexdigest()
+
+
+def change(n: int, minutes_before: float, paths: tuple[str, ...] = ("src/app.py",),
+           subject: str = "", **extra: object) -> Change:
+    at = START - timedelta(minutes=minutes_before)
+    sha = fake_sha(n)
+    parent = (fake_sha(n - 1),) if n > 1 else ()
+    return Change(sha=sha, subject=subject or f"change {n}", authored_at=at, committed_at=at,
+                  parents=parent, files=tuple(FileChange(p, 5, 1) for p in paths),
+                  **extra)  # type: ignore[arg-type]
+
+
+def evidence(changes: list[Change], **extra: object) -> Evidence:
+    incident = Incident(id=1, title=str(extra.pop("title", "Errors")), started_at=START,
+                        resolved_at=END, services=tuple(extra.pop("services", ())))  # type: ignore[arg-type]
+    window = Window(START - timedelta(hours=24), START, END)
+    return Evidence(incident=incident, window=window, changes=tuple(reversed(changes)),
+                    **extra)  # type: ignore[arg-type]
+
+
+def top(ev: Evidence) -> str:
+    return rank_suspects(ev)[0].sha
+
+
+def test_recent_changes_rank_higher_all_else_equal() -> None:
+    changes = [change(1, 600), change(2, 60), change(3, 5)]
+    assert [s.sha for s in rank_suspects(evidence(changes))] == [c.sha for c in reversed(changes)]
+
+
+def test_changes_after_the_start_are_not_suspects() -> None:
+    changes = [change(1, 60), change(2, -10, subject="Fix the outage")]
+    assert [s.sha for s in rank_suspects(evidence(changes))] == [changes[0].sha]
+
+
+def test_empty_window_gives_no_suspects() -> None:
+    assert rank_suspects(evidence([])) == ()
+    assert rank_suspects(evidence([change(1, 60 * 30)])) == ()
+
+
+def test_deploy_shortly_before_the_start() -> None:
+    changes = [change(1, 300), change(2, 30)]
+    deploys = (Deploy(at=START - timedelta(minutes=3), sha=changes[0].sha[:7]),)
+    ranked = rank_suspects(evidence(changes, deploys=deploys))
+    assert ranked[0].sha == changes[0].sha
+    assert any("deployed to production 3 min before" in r for r in ranked[0].reasons)
+
+
+def test_deploy_of_a_service_ships_only_its_code() -> None:
+    changes = [change(1, 50, ("services/billing/app.py",)), change(2, 40, ("services/auth/x.py",))]
+    deploys = (Deploy(at=START - timedelta(minutes=2), sha=changes[1].sha, service="billing"),)
+    ranked = rank_suspects(evidence(changes, deploys=deploys))
+    assert ranked[0].sha == changes[0].sha
+    assert not any("deployed" in r for r in ranked[1].reasons)
+
+
+def test_affected_service_paths() -> None:
+    changes = [change(1, 60, ("services/auth/pool.py",)), change(2, 50, ("services/cart/x.py",))]
+    ranked = rank_suspects(evidence(changes, services=("auth",)))
+    assert ranked[0].sha == changes[0].sha
+    assert any(r.startswith("touches auth") for r in ranked[0].reasons)
+    assert any("only touches other services (cart)" in r for r in ranked[1].reasons)
+
+
+def test_risky_file_kinds() -> None:
+    for path in ("config/pool.yaml", "requirements.txt", "db/migrations/0042_add.sql",
+                 "flags/checkout.json", "terraform/main.tf"):
+        changes = [change(1, 60, (path,)), change(2, 55, ("src/util.py",))]
+        assert top(evidence(changes)) == changes[0].sha, path
+
+
+def test_docs_and_tests_are_penalized() -> None:
+    changes = [change(1, 120, ("src/core.py",)), change(2, 2, ("docs/a.md", "tests/test_a.py"))]
+    ranked = rank_suspects(evidence(changes))
+    assert ranked[0].sha == changes[0].sha
+    assert any("only touches docs, tests or CI" in r for r in ranked[1].reasons)
+
+
+def test_revert_during_the_incident() -> None:
+    culprit = change(1, 300)
+    decoy = change(2, 5)
+    revert = change(3, -40, subject="Revert change 1", reverts=(culprit.sha,))
+    ranked = rank_suspects(evidence([culprit, decoy, revert]))
+    assert ranked[0].sha == culprit.sha
+    assert any("reverted during the incident" in r for r in ranked[0].reasons)
+
+
+def test_mention_by_short_sha_and_by_pr() -> None:
+    a, b = change(1, 300), change(2, 5)
+    updates = (Update(START + timedelta(minutes=5), f"looks like {a.sha[:8]} broke it"),)
+    assert top(evidence([a, b], updates=updates)) == a.sha
+    a = replace(change(1, 300), pr=4321)
+    alerts = (Alert(START, "Errors", "since PR #4321 deployed"),)
+    ranked = rank_suspects(evidence([a, b], alerts=alerts))
+    assert ranked[0].sha == a.sha and ranked[0].pr == 4321
+    assert "PR #4321 is named in the incident updates" in ranked[0].reasons
+
+
+def test_incident_text_matches_diff_words_and_paths() -> None:
+    a = replace(change(1, 600, ("src/render/vulkan_backend.cc",)),
+                diff_words=frozenset({"vkcreateswapchain", "arm64"}))
+    b = change(2, 5, ("src/net/http.cc",))
+    updates = (Update(START, "arm64 builder broken: vkCreateSwapchain returns an error"),)
+    ranked = rank_suspects(evidence([a, b], updates=updates))
+    assert ranked[0].sha == a.sha
+    assert any(r.startswith("matches the incident text") for r in ranked[0].reasons)
+
+
+def test_fix_touching_the_same_files() -> None:
+    a, b = change(1, 300, ("src/cache.py",)), change(2, 10, ("src/other.py",))
+    fix = change(3, -20, ("src/cache.py",), subject="Fix cache eviction")
+    ranked = rank_suspects(evidence([a, b, fix]))
+    assert ranked[0].sha == a.sha
+    assert any("touched the same file" in r for r in ranked[0].reasons)
+
+
+def test_merge_is_folded_with_its_branch_commits() -> None:
+    base = change(1, 600)
+    branch = replace(change(2, 500, ("src/pool.py",)), parents=(base.sha,))
+    at = START - timedelta(minutes=20)
+    merge = Change(sha=fake_sha(3), subject="Merge pull request #77 from x/pool",
+                   authored_at=at, committed_at=at, parents=(base.sha, branch.sha),
+                   files=branch.files, pr=77)
+    ranked = rank_suspects(evidence([base, branch, merge]))
+    assert [s.sha for s in ranked] == [merge.sha, base.sha]
+    assert ranked[0].pr == 77
+    assert any("landed 20 min before" in r for r in ranked[0].reasons)
+
+
+def test_scores_are_bounded_and_ranking_is_deterministic() -> None:
+    changes = [change(i, 10 * i) for i in range(1, 30)]
+    first = rank_suspects(evidence(changes))
+    assert first == rank_suspects(evidence(list(changes)))
+    assert all(0 <= s.score <= 1 for s in first)
+    assert [s.score for s in first] == sorted((s.score for s in first), reverse=True)
+
+
+def test_weights_are_documented_in_one_place() -> None:
+    assert {"mention", "revert", "deploy", "text", "time", "service", "risky", "size",
+            "noise"} <= set(WEIGHTS)
+
+
+def test_json_shape() -> None:
+    (item,) = suspects_json(rank_suspects(evidence([change(1, 5)])))
+    assert set(item) >= {"sha", "score", "reasons"}
+    assert len(item["sha"]) == 40 and isinstance(item["score"], float)
