@@ -7,7 +7,7 @@ and the sink (a file, or a pull request) differ.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -119,6 +119,44 @@ def rank_local(repo: Path, incident_file: Path) -> tuple[Suspect, ...]:
     return analyze(evidence, config).suspects
 
 
+def draft_from_evidence(
+    evidence: Evidence,
+    config: Config,
+    *,
+    now: datetime | None = None,
+    feedback: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+    progress: Progress = _quiet,
+) -> Result:
+    """Analyze, draft (with the configured model, else deterministically), verify, compose.
+
+    `feedback` is what reviewers asked for (/regenerate); the deterministic drafter has no
+    use for it. The model drafter never raises: on any failure it returns the deterministic
+    draft with a note saying why.
+    """
+    progress(f"ranking {len(evidence.changes)} changes")
+    analysis = analyze(evidence, config)
+    draft = draft_deterministic(analysis)
+    if config.model.name:
+        from pmops.draft.llm import draft_with_llm
+
+        progress(f"drafting with {config.model.name}")
+        draft = draft_with_llm(
+            analysis,
+            config,
+            env=env if env is not None else os.environ,
+            feedback=feedback,
+            fallback=draft,
+        )
+    else:
+        progress("drafting (deterministic)")
+    progress("verifying claims")
+    verification = verify_draft(draft, analysis)
+    draft = apply_verification(draft, verification)
+    postmortem = compose_postmortem(analysis, draft, verification, now or datetime.now(UTC))
+    return Result(analysis, draft, verification, postmortem)
+
+
 def draft_local(
     repo: Path,
     incident_file: Path,
@@ -127,19 +165,11 @@ def draft_local(
     now: datetime | None = None,
     progress: Progress = _quiet,
 ) -> Result:
-    """`pmops draft`: gather, analyze, draft, verify and compose a postmortem."""
+    """`pmops draft`: gather from a local repository and an incident file, then draft."""
     config = config or load_config(repo)
     source = load_incident_file(incident_file)
     evidence = gather_local(repo, source, config, progress=progress)
-    progress(f"ranking {len(evidence.changes)} changes")
-    analysis = analyze(evidence, config)
-    progress("drafting (deterministic)")
-    draft = draft_deterministic(analysis)
-    progress("verifying claims")
-    verification = verify_draft(draft, analysis)
-    draft = apply_verification(draft, verification)
-    postmortem = compose_postmortem(analysis, draft, verification, now or datetime.now(UTC))
-    return Result(analysis, draft, verification, postmortem)
+    return draft_from_evidence(evidence, config, now=now, progress=progress)
 
 
 def result_json(result: Result) -> dict[str, object]:
