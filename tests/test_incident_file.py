@@ -45,8 +45,12 @@ def test_valid_file(tmp_path: Path) -> None:
 
 
 def test_json_is_accepted(tmp_path: Path) -> None:
-    data = {"id": "INC-9", "title": "x", "started_at": "2026-03-20T14:23:00Z",
-            "resolved_at": "2026-03-20T15:00:00Z"}
+    data = {
+        "id": "INC-9",
+        "title": "x",
+        "started_at": "2026-03-20T14:23:00Z",
+        "resolved_at": "2026-03-20T15:00:00Z",
+    }
     assert load_incident_file(write(tmp_path, json.dumps(data), "i.json")).incident.id == "INC-9"
 
 
@@ -54,21 +58,40 @@ def test_json_is_accepted(tmp_path: Path) -> None:
     ("text", "message"),
     [
         ("id: 1\ntitle: x\nstarted_at: 2026-03-20T14:23:00Z\n", "'resolved_at' is a required"),
-        ("title: x\nstarted_at: 2026-03-20T14:23:00Z\nresolved_at: 2026-03-20T15:00:00Z\n",
-         "'id' is a required"),
-        ("id: 1\ntitle: x\nstarted_at: 2026-03-20T14:23:00\nresolved_at: 2026-03-20T15:00:00Z\n",
-         "incident.yml:3: started_at: '2026-03-20T14:23:00' is invalid: ISO-8601 time with an "
-         "explicit zone"),
-        ("id: 1\ntitle: x\nstarted_at: 2026-03-20T14:23:00Z\nresolved_at: 2026-03-20T14:00:00Z\n",
-         "incident.yml:4: resolved_at (2026-03-20T14:00:00Z) is before started_at"),
-        ("id: 1\ntitle: x\nstarted_at: 2026-03-20T14:23:00Z\ndetected_at: 2026-03-20T16:00:00Z\n"
-         "resolved_at: 2026-03-20T15:00:00Z\n", "detected_at must lie between"),
-        ("id: 1\ntitle: x\nseverity: SEV-0\nstarted_at: 2026-03-20T14:23:00Z\n"
-         "resolved_at: 2026-03-20T15:00:00Z\n", "severity: 'SEV-0' is not one of"),
-        ("id: 1\ntitle: x\nstarted_at: 2026-03-20T14:23:00Z\nresolved_at: 2026-03-20T15:00:00Z\n"
-         "deploys: [{at: 2026-03-20T14:00:00Z, sha: not-a-sha}]\n", "deploys.0.sha"),
-        ("id: 1\ntitle: x\nstarted_at: 2026-03-20T14:23:00Z\nresolved_at: 2026-03-20T15:00:00Z\n"
-         "colour: red\n", "Additional properties are not allowed ('colour'"),
+        (
+            "title: x\nstarted_at: 2026-03-20T14:23:00Z\nresolved_at: 2026-03-20T15:00:00Z\n",
+            "'id' is a required",
+        ),
+        (
+            "id: 1\ntitle: x\nstarted_at: 2026-03-20T14:23:00\nresolved_at: 2026-03-20T15:00:00Z\n",
+            "incident.yml:3: started_at: '2026-03-20T14:23:00' is invalid: ISO-8601 time with an "
+            "explicit zone",
+        ),
+        (
+            "id: 1\ntitle: x\nstarted_at: 2026-03-20T14:23:00Z\n"
+            "resolved_at: 2026-03-20T14:00:00Z\n",
+            "incident.yml:4: resolved_at (2026-03-20T14:00:00Z) is before started_at",
+        ),
+        (
+            "id: 1\ntitle: x\nstarted_at: 2026-03-20T14:23:00Z\ndetected_at: 2026-03-20T16:00:00Z\n"
+            "resolved_at: 2026-03-20T15:00:00Z\n",
+            "detected_at must lie between",
+        ),
+        (
+            "id: 1\ntitle: x\nseverity: SEV-0\nstarted_at: 2026-03-20T14:23:00Z\n"
+            "resolved_at: 2026-03-20T15:00:00Z\n",
+            "severity: 'SEV-0' is not one of",
+        ),
+        (
+            "id: 1\ntitle: x\nstarted_at: 2026-03-20T14:23:00Z\nresolved_at: 2026-03-20T15:00:00Z\n"
+            "deploys: [{at: 2026-03-20T14:00:00Z, sha: not-a-sha}]\n",
+            "deploys.0.sha",
+        ),
+        (
+            "id: 1\ntitle: x\nstarted_at: 2026-03-20T14:23:00Z\nresolved_at: 2026-03-20T15:00:00Z\n"
+            "colour: red\n",
+            "Additional properties are not allowed ('colour'",
+        ),
         ("- a list\n", "must be a mapping"),
         ("id: [\n", "invalid YAML"),
     ],

@@ -17,22 +17,37 @@ def fake_sha(n: int) -> str:
     return hashlib.sha1(str(n).encode()).hexdigest()
 
 
-def change(n: int, minutes_before: float, paths: tuple[str, ...] = ("src/app.py",),
-           subject: str = "", **extra: object) -> Change:
+def change(
+    n: int,
+    minutes_before: float,
+    paths: tuple[str, ...] = ("src/app.py",),
+    subject: str = "",
+    **extra: object,
+) -> Change:
     at = START - timedelta(minutes=minutes_before)
     sha = fake_sha(n)
     parent = (fake_sha(n - 1),) if n > 1 else ()
-    return Change(sha=sha, subject=subject or f"change {n}", authored_at=at, committed_at=at,
-                  parents=parent, files=tuple(FileChange(p, 5, 1) for p in paths),
-                  **extra)  # type: ignore[arg-type]
+    return Change(
+        sha=sha,
+        subject=subject or f"change {n}",
+        authored_at=at,
+        committed_at=at,
+        parents=parent,
+        files=tuple(FileChange(p, 5, 1) for p in paths),
+        **extra,
+    )  # type: ignore[arg-type]
 
 
 def evidence(changes: list[Change], **extra: object) -> Evidence:
-    incident = Incident(id=1, title=str(extra.pop("title", "Errors")), started_at=START,
-                        resolved_at=END, services=tuple(extra.pop("services", ())))  # type: ignore[arg-type]
+    incident = Incident(
+        id=1,
+        title=str(extra.pop("title", "Errors")),
+        started_at=START,
+        resolved_at=END,
+        services=tuple(extra.pop("services", ())),
+    )  # type: ignore[arg-type]
     window = Window(START - timedelta(hours=24), START, END)
-    return Evidence(incident=incident, window=window, changes=tuple(reversed(changes)),
-                    **extra)  # type: ignore[arg-type]
+    return Evidence(incident=incident, window=window, changes=tuple(reversed(changes)), **extra)  # type: ignore[arg-type]
 
 
 def top(ev: Evidence) -> str:
@@ -79,8 +94,13 @@ def test_affected_service_paths() -> None:
 
 
 def test_risky_file_kinds() -> None:
-    for path in ("config/pool.yaml", "requirements.txt", "db/migrations/0042_add.sql",
-                 "flags/checkout.json", "terraform/main.tf"):
+    for path in (
+        "config/pool.yaml",
+        "requirements.txt",
+        "db/migrations/0042_add.sql",
+        "flags/checkout.json",
+        "terraform/main.tf",
+    ):
         changes = [change(1, 60, (path,)), change(2, 55, ("src/util.py",))]
         assert top(evidence(changes)) == changes[0].sha, path
 
@@ -113,8 +133,10 @@ def test_mention_by_short_sha_and_by_pr() -> None:
 
 
 def test_incident_text_matches_diff_words_and_paths() -> None:
-    a = replace(change(1, 600, ("src/render/vulkan_backend.cc",)),
-                diff_words=frozenset({"vkcreateswapchain", "arm64"}))
+    a = replace(
+        change(1, 600, ("src/render/vulkan_backend.cc",)),
+        diff_words=frozenset({"vkcreateswapchain", "arm64"}),
+    )
     b = change(2, 5, ("src/net/http.cc",))
     updates = (Update(START, "arm64 builder broken: vkCreateSwapchain returns an error"),)
     ranked = rank_suspects(evidence([a, b], updates=updates))
@@ -134,9 +156,15 @@ def test_merge_is_folded_with_its_branch_commits() -> None:
     base = change(1, 600)
     branch = replace(change(2, 500, ("src/pool.py",)), parents=(base.sha,))
     at = START - timedelta(minutes=20)
-    merge = Change(sha=fake_sha(3), subject="Merge pull request #77 from x/pool",
-                   authored_at=at, committed_at=at, parents=(base.sha, branch.sha),
-                   files=branch.files, pr=77)
+    merge = Change(
+        sha=fake_sha(3),
+        subject="Merge pull request #77 from x/pool",
+        authored_at=at,
+        committed_at=at,
+        parents=(base.sha, branch.sha),
+        files=branch.files,
+        pr=77,
+    )
     ranked = rank_suspects(evidence([base, branch, merge]))
     assert [s.sha for s in ranked] == [merge.sha, base.sha]
     assert ranked[0].pr == 77
@@ -152,11 +180,84 @@ def test_scores_are_bounded_and_ranking_is_deterministic() -> None:
 
 
 def test_weights_are_documented_in_one_place() -> None:
-    assert {"mention", "revert", "deploy", "text", "time", "service", "risky", "size",
-            "noise"} <= set(WEIGHTS)
+    assert {
+        "mention",
+        "revert",
+        "deploy",
+        "text",
+        "time",
+        "service",
+        "risky",
+        "size",
+        "noise",
+    } <= set(WEIGHTS)
 
 
 def test_json_shape() -> None:
     (item,) = suspects_json(rank_suspects(evidence([change(1, 5)])))
     assert set(item) >= {"sha", "score", "reasons"}
     assert len(item["sha"]) == 40 and isinstance(item["score"], float)
+
+
+def test_a_change_ruled_out_in_the_updates_drops() -> None:
+    a, b = change(1, 30), change(2, 300)
+    updates = (Update(START + timedelta(minutes=9), f"reverting {a.sha[:7]} did not help"),)
+    ranked = rank_suspects(evidence([b, a], updates=updates))
+    assert ranked[0].sha == b.sha
+    assert any("ruled out" in r for r in ranked[1].reasons)
+
+
+def test_changes_absent_from_the_production_deploys_were_not_live() -> None:
+    shipped, later = change(1, 120), change(2, 10)
+    deploys = (Deploy(at=START - timedelta(minutes=60), sha=shipped.sha),)
+    ranked = rank_suspects(evidence([shipped, later], deploys=deploys))
+    assert ranked[0].sha == shipped.sha
+    assert any("not in any production deploy" in r for r in ranked[1].reasons)
+
+
+def test_staging_deploys_do_not_make_a_change_live() -> None:
+    prod, staged = change(1, 120), change(2, 10)
+    deploys = (
+        Deploy(at=START - timedelta(minutes=60), sha=prod.sha),
+        Deploy(at=START - timedelta(minutes=5), sha=staged.sha, environment="staging"),
+    )
+    assert top(evidence([prod, staged], deploys=deploys)) == prod.sha
+
+
+def test_feature_flags_reach_production_without_a_deploy() -> None:
+    shipped, flag = change(1, 300), change(2, 20, ("flags/production.json",))
+    deploys = (Deploy(at=START - timedelta(minutes=280), sha=shipped.sha),)
+    ranked = rank_suspects(evidence([shipped, flag], deploys=deploys))
+    assert ranked[0].sha == flag.sha
+    assert not any("not in any production deploy" in r for r in ranked[0].reasons)
+
+
+def test_schedule_changes_keep_their_time_value() -> None:
+    cron = change(1, 19 * 60, ("ops/cron/jobs.yaml",))
+    old = change(2, 19 * 60 + 5, ("ops/app.yaml",))
+    ranked = {s.sha: s for s in rank_suspects(evidence([old, cron]))}
+    assert ranked[cron.sha].score > ranked[old.sha].score
+
+
+def test_api_break_errors_point_at_dependency_changes() -> None:
+    dep = change(1, 300, ("package-lock.json",), subject="Bump date-fns from 2.30.0 to 3.6.0")
+    code = change(2, 30, ("src/checkout.js",))
+    updates = (Update(START, "TypeError: format is not a function"),)
+    ranked = rank_suspects(evidence([dep, code], updates=updates))
+    assert ranked[0].sha == dep.sha
+    assert any("major version upgrade" in r for r in ranked[0].reasons)
+    assert any("changed library API" in r for r in ranked[0].reasons)
+
+
+def test_ci_files_are_not_noise_when_the_incident_is_about_ci() -> None:
+    ci = change(1, 120, (".github/workflows/release.yml",), subject="Build arm64 on arm runners")
+    code = change(2, 60, ("src/util.go",))
+    assert top(evidence([ci, code], title="arm64 release builder broken")) == ci.sha
+    assert top(evidence([ci, code], title="checkout errors")) == code.sha
+
+
+def test_alert_services_count_as_affected() -> None:
+    mine = change(1, 100, ("workers/fulfillment/consumer.yaml",))
+    other = change(2, 20, ("workers/notifications/consumer.yaml",))
+    alerts = (Alert(START, "Lag", "group=fulfillment lag", service="fulfillment"),)
+    assert top(evidence([mine, other], alerts=alerts)) == mine.sha

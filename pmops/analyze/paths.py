@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import PurePosixPath
 
-RISKY_KINDS = ("config", "dependency", "migration", "flag", "infra", "build")
+RISKY_KINDS = ("config", "dependency", "migration", "flag", "infra", "build", "schedule")
 """Kinds of file whose change often breaks production (DESIGN §6)."""
 
 NOISE_KINDS = ("docs", "test", "ci")
@@ -34,6 +34,8 @@ _TEST_PATTERN = re.compile(
     r"|_test\.[a-z]+$|\.(test|spec)\.[a-z]+$|Tests?\.[a-z]+$"
 )
 _FLAG_PATTERN = re.compile(r"(feature[-_]?flags?|flags?|toggles?|launchdarkly|unleash|experiment)")
+_SCHEDULE_PATTERN = re.compile(r"(^|/|[-_.])(cron\w*|crontab|schedules?|timers?)([-_./]|$)")
+_JOB_PATTERN = re.compile(r"(^|/|[-_.])jobs?([-_./]|$)")
 _MIGRATION_PATTERN = re.compile(r"(^|/)(migrations?|migrate|alembic|db/migrate|schema)(/|$)")
 _INFRA_PATTERN = re.compile(
     r"(^|/)(terraform|helm|charts|k8s|kubernetes|deploy|deployments?|infra|ansible|manifests?)(/|$)"
@@ -48,13 +50,16 @@ GENERIC_SERVICE_WORDS = frozenset(
 
 @lru_cache(maxsize=65536)
 def path_kinds(path: str) -> frozenset[str]:
-    """The kinds of a path: config, dependency, migration, flag, infra, build, docs, test, ci."""
+    """Kinds of a path: config, dependency, migration, flag, infra, build, schedule, docs, test,
+    ci. A schedule (cron) change acts when the job next runs, not when it lands."""
     lower = path.lower()
     name = PurePosixPath(lower).name
     suffix = PurePosixPath(lower).suffix
     kinds = set()
     if lower.startswith((".github/", ".circleci/", ".gitlab-ci", ".buildkite/")) or name in (
-        ".travis.yml", "jenkinsfile", "azure-pipelines.yml"
+        ".travis.yml",
+        "jenkinsfile",
+        "azure-pipelines.yml",
     ):
         kinds.add("ci")
     if _TEST_PATTERN.search(path):
@@ -69,6 +74,10 @@ def path_kinds(path: str) -> frozenset[str]:
         kinds.add("migration")
     if _FLAG_PATTERN.search(lower):
         kinds.add("flag")
+    if _SCHEDULE_PATTERN.search(lower) or (
+        _JOB_PATTERN.search(lower) and suffix in _CONFIG_SUFFIXES
+    ):
+        kinds.add("schedule")
     if _INFRA_PATTERN.search(lower):
         kinds.add("infra")
     if suffix in _CONFIG_SUFFIXES and "dependency" not in kinds and "ci" not in kinds:
@@ -78,10 +87,30 @@ def path_kinds(path: str) -> frozenset[str]:
     return frozenset(kinds)
 
 
-def is_noise(paths: Iterable[str]) -> bool:
-    """True when every path is docs, tests or CI (and there is at least one)."""
+def is_noise(paths: Iterable[str], relevant: frozenset[str] = frozenset()) -> bool:
+    """True when every path is docs, tests or CI (and there is at least one); kinds in
+    `relevant` (the incident is about them, see `incident_kinds`) are not noise."""
     paths = list(paths)
-    return bool(paths) and all(path_kinds(p) & set(NOISE_KINDS) for p in paths)
+    noise = set(NOISE_KINDS) - relevant
+    return bool(paths) and all(
+        path_kinds(p) & noise and not path_kinds(p) & relevant for p in paths
+    )
+
+
+_TOPICS = {
+    "ci": re.compile(
+        r"\b(builders?|build(s|ing)?|ci|jobs?|workflows?|pipelines?|runners?|"
+        r"releases?|actions?)\b",
+        re.IGNORECASE,
+    ),
+    "test": re.compile(r"\b(tests?|flaky|flakes?|Test[A-Z]\w+|\w+_test|test_\w+)\b"),
+    "docs": re.compile(r"\b(docs?|documentation|readme)\b", re.IGNORECASE),
+}
+
+
+def incident_kinds(text: str) -> frozenset[str]:
+    """Kinds of files the incident is about (a broken builder is about CI files)."""
+    return frozenset(kind for kind, pattern in _TOPICS.items() if pattern.search(text))
 
 
 def _normal(name: str) -> str:

@@ -24,7 +24,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePosixPath
 
 from pmops.model import Severity
-from pmops.search import Record, SearchIndex, fts_query, open_index
+from pmops.search import Record, SearchIndex, open_index
+from pmops.search_fields import fts_query
+from pmops.times import parse_time
 
 WEIGHTS: Mapping[str, float] = {
     "services": 0.25,  # same service: necessary context, weak evidence on its own
@@ -57,8 +59,18 @@ STOPWORDS = frozenset(
 
 _WORD = re.compile(r"[^\W_]+")
 _VARIABLE = re.compile(r"\b(?:0x)?[0-9a-f]*\d[0-9a-f]*\b|\b[0-9a-f-]{32,36}\b", re.IGNORECASE)
-_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
-             "ninth", "tenth")  # fmt: skip
+_ORDINALS = (
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "seventh",
+    "eighth",
+    "ninth",
+    "tenth",
+)
 
 
 @dataclass(frozen=True)
@@ -106,8 +118,16 @@ def find_similar(
 ) -> SimilarResult:
     """Past incidents of `repo` (started before `now`) most like the one described."""
     with open_index(repo) as index:
-        return similar_in(index, services=services, paths=paths, text=text, errors=errors,
-                          limit=limit, exclude_id=exclude_id, now=now)  # fmt: skip
+        return similar_in(
+            index,
+            services=services,
+            paths=paths,
+            text=text,
+            errors=errors,
+            limit=limit,
+            exclude_id=exclude_id,
+            now=now,
+        )
 
 
 def similar_in(
@@ -122,11 +142,12 @@ def similar_in(
     now: datetime | None = None,
 ) -> SimilarResult:
     """`find_similar` on an open, up-to-date index."""
-    now = now or datetime.now(UTC)
+    now = datetime.now(UTC) if now is None else parse_time(now, "now")
     words = terms(" ".join([text, *errors]))
     pool = _candidates(index, services, paths, words, errors)
-    window = index.records(services=services, since=now - timedelta(days=RECURRENCE_DAYS),
-                           until=now)  # fmt: skip
+    window = index.records(
+        services=services, since=now - timedelta(days=RECURRENCE_DAYS), until=now
+    )
     pool.update((r.path, r) for r in window)
     skip = None if exclude_id is None else str(exclude_id)
     pool = {p: r for p, r in pool.items() if r.started_at < now and str(r.id) != skip}
@@ -147,8 +168,13 @@ def terms(text: str) -> list[str]:
     return list(dict.fromkeys(kept))[:MAX_TERMS]
 
 
-def _candidates(index: SearchIndex, services: Sequence[str], paths: Sequence[str],
-                words: Sequence[str], errors: Sequence[str]) -> dict[str, Record]:  # fmt: skip
+def _candidates(
+    index: SearchIndex,
+    services: Sequence[str],
+    paths: Sequence[str],
+    words: Sequence[str],
+    errors: Sequence[str],
+) -> dict[str, Record]:
     pool: dict[str, Record] = {}
     queries = []
     if words:
@@ -185,8 +211,14 @@ def _error_words(message: str) -> set[str]:
 class _Scorer:
     """Scores records against one new incident; word document frequencies are cached."""
 
-    def __init__(self, index: SearchIndex, services: Sequence[str], paths: Sequence[str],
-                 words: Sequence[str], errors: Sequence[str]) -> None:  # fmt: skip
+    def __init__(
+        self,
+        index: SearchIndex,
+        services: Sequence[str],
+        paths: Sequence[str],
+        words: Sequence[str],
+        errors: Sequence[str],
+    ) -> None:
         self.services = {s.lower(): s for s in services}
         self.paths = [PurePosixPath(p.strip("/")) for p in paths if p.strip("/")]
         self.errors = [(e, _error_words(e)) for e in errors if _error_words(e)]
@@ -259,13 +291,18 @@ def _short(text: str, size: int = 80) -> str:
     return text if len(text) <= size else text[: size - 1] + "…"
 
 
-def _recurrence(index: SearchIndex, window: Sequence[Record],
-                scored: Mapping[str, tuple[SimilarIncident, tuple[str, ...]]],
-                services: Sequence[str], text: str) -> Recurrence | None:  # fmt: skip
+def _recurrence(
+    index: SearchIndex,
+    window: Sequence[Record],
+    scored: Mapping[str, tuple[SimilarIncident, tuple[str, ...]]],
+    services: Sequence[str],
+    text: str,
+) -> Recurrence | None:
     if not window:
         return None
     texts = {p: _stems(t) for p, t in index.texts(r.path for r in window).items()}
-    phrases = _phrases(text)
+    names = {w for service in services for w in _stems(service)}  # "payments api" is no cause
+    phrases = [p for p in _phrases(text) if not names & set(p)]
     best: tuple[int, int, tuple[str, str]] | None = None
     for position, phrase in enumerate(phrases):
         count = sum(_contains(words, phrase) for words in texts.values())
@@ -281,12 +318,24 @@ def _recurrence(index: SearchIndex, window: Sequence[Record],
     ordinal = _ordinal(len(past) + 1)
     topic = f"touching {service} {label}" if service else f"involving {label}"
     incidents = tuple(
-        SimilarIncident(i.id, i.title, i.path, i.started_at, i.severity, i.score,
-                        (f"mentions {label}", *i.reasons))
+        SimilarIncident(
+            i.id,
+            i.title,
+            i.path,
+            i.started_at,
+            i.severity,
+            i.score,
+            (f"mentions {label}", *i.reasons),
+        )
         for i, _ in past
-    )  # fmt: skip
-    return Recurrence(f"{ordinal} incident {topic} in {RECURRENCE_DAYS} days", label, service,
-                      RECURRENCE_DAYS, incidents)  # fmt: skip
+    )
+    return Recurrence(
+        f"{ordinal} incident {topic} in {RECURRENCE_DAYS} days",
+        label,
+        service,
+        RECURRENCE_DAYS,
+        incidents,
+    )
 
 
 def _stem(word: str) -> str:
@@ -306,10 +355,15 @@ def _phrases(text: str) -> list[tuple[str, str]]:
     """Two-word phrases of significant words in `text`, in order of first appearance."""
     words = _stems(text)
     pairs = [
-        (a, b) for a, b in zip(words, words[1:], strict=False)
-        if a not in STOPWORDS and b not in STOPWORDS and len(a) >= 3 and len(b) >= 3
-        and not a.isdigit() and not b.isdigit()
-    ]  # fmt: skip
+        (a, b)
+        for a, b in zip(words, words[1:], strict=False)
+        if a not in STOPWORDS
+        and b not in STOPWORDS
+        and len(a) >= 3
+        and len(b) >= 3
+        and not a.isdigit()
+        and not b.isdigit()
+    ]
     return list(dict.fromkeys(pairs))
 
 
@@ -333,8 +387,9 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def format_similar(result: SimilarResult, *, from_path: str | None = None,
-                   link_base: str | None = None) -> tuple[str, ...]:  # fmt: skip
+def format_similar(
+    result: SimilarResult, *, from_path: str | None = None, link_base: str | None = None
+) -> tuple[str, ...]:
     """Markdown list items for a draft's Contributing factors or a PR body, with links.
 
     Links are relative to the postmortem at `from_path` (inside the repository), or absolute

@@ -1,8 +1,8 @@
 """Rank the changes most likely to have caused an incident: deterministic, explained, blameless.
 
-Each candidate change gets a value in 0..1 per signal (DESIGN §6); the score is the weighted
-sum over `SCALE`, clipped to 0..1. Every signal that contributes adds a human-readable reason.
-Who wrote a change is never looked at.
+Each candidate change gets a value in 0..1 per signal (DESIGN §6); its raw score is the
+weighted sum, shown as `raw / (raw + SCALE)` in 0..1. Every signal that contributes adds a
+human-readable reason. Who wrote a change is never looked at.
 """
 
 from __future__ import annotations
@@ -11,48 +11,69 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from pmops.analyze.candidates import Candidate, build_candidates
+from pmops.analyze.deploys import Rollout, analyze_rollout
+from pmops.analyze.mentions import find_mentions, incident_text, match_text
 from pmops.analyze.paths import (
     RISKY_KINDS,
     component_of,
+    incident_kinds,
     is_noise,
     path_kinds,
     services_of,
 )
-from pmops.analyze.text import BM25, path_words, words
-from pmops.model import Deploy, Evidence, Suspect
+from pmops.model import Evidence, Suspect
 from pmops.times import format_clock
 
 WEIGHTS: Mapping[str, float] = {
     "mention": 3.0,  # named by SHA or PR number in a human update or alert: people saw it
     "revert": 2.5,  # reverted or rolled back during the incident, near the resolution
     "deploy": 1.5,  # deployed shortly before the start
-    "text": 1.5,  # the incident's words in its message, paths or diff (best match = 1)
-    "time": 1.0,  # landed shortly before the start (half-life TIME_HALF_LIFE)
+    "text": 2.0,  # the incident's words in its message, paths or diff (see match_text)
+    "time": 1.0,  # live (deployed, else landed) shortly before the start
     "service": 1.0,  # touches an affected service
     "fix_overlap": 1.0,  # a fix during the incident touched the same files
     "risky": 0.6,  # config, dependency, migration, feature-flag, infra or build files
+    "api_break": 0.8,  # errors like "is not a function" and the change touches dependencies
+    "major_bump": 0.6,  # a dependency's major version changes (its API may break)
     "size": 0.3,  # larger changes break more (log-scaled churn)
     "noise": -1.5,  # only docs, tests or CI
     "other_service": -0.8,  # only touches services other than the affected ones
+    "not_live": -1.2,  # the deploy records show it was not in production at the start
+    "ruled_out": -2.5,  # the updates say reverting or checking it did not help
 }
 """Signal weights: tuned on tests/scenarios and bench/regressions (see README, Suspect ranking)."""
 
-SCALE = 4.5
-"""A raw weighted sum that maps to score 1.0: about time + deploy + service + text together."""
+SCALE = 3.0
+"""The raw score shown as 0.5: about a recent deploy of a change that touches the service."""
 
 TIME_HALF_LIFE = timedelta(hours=2)
 DEPLOY_HALF_LIFE = timedelta(minutes=30)
 REVERT_HALF_LIFE = timedelta(minutes=30)
-DEPLOY_LATE_GRACE = timedelta(minutes=2)
-"""A deploy this long after the recorded start can still be the cause (clocks, rounding)."""
+BATCH_FREE = 3
+"""A deploy shipping up to this many changes gives each its full deploy signal; a bigger
+batch divides it by the square root of (size / BATCH_FREE)."""
+
+SCHEDULE_TIME_FLOOR = 0.5
+"""Time value a schedule (cron) change keeps however long ago it landed."""
 
 MAX_SUSPECTS = 10
 
-_SHA = re.compile(r"\b[0-9a-f]{7,40}\b")
-_PR = re.compile(r"(?:#|\bPR\s*#?|/pull/|!)(\d{1,7})\b", re.IGNORECASE)
+_API_BREAK = re.compile(
+    r"is not a function|has no attribute|undefined method|cannot find module|no module named|"
+    r"ModuleNotFoundError|ImportError|NoSuchMethod|NoClassDefFound|undefined symbol|"
+    r"unresolved import|no member named|is not exported|cannot import name|"
+    r"incompatible (version|types?)|ABI",
+    re.IGNORECASE,
+)
+"""Error text that points at a library whose API changed under the code."""
+
+_MAJOR_BUMP = re.compile(
+    r"\bfrom\s+v?(\d+)\.[\w.+-]*\s+to\s+v?(\d+)\.|\bto\s+v(\d+)\b.*\(major\)|\bmajor\b.*\bupdate",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -83,41 +104,40 @@ def _ago(delta: timedelta) -> str:
     return f"{minutes / 60:.1f} h".replace(".0 h", " h")
 
 
-def incident_text(evidence: Evidence) -> str:
-    """What people said about the incident: title, human updates, alerts."""
-    parts = [evidence.incident.title]
-    parts += [u.text for u in evidence.updates]
-    parts += [f"{a.name} {a.text}" for a in evidence.alerts]
-    return "\n".join(parts)
-
-
 def rank_suspects(
     evidence: Evidence, service_globs: Mapping[str, tuple[str, ...]] | None = None
 ) -> tuple[Suspect, ...]:
     """The candidate changes ranked best first, each with its reasons (at most MAX_SUSPECTS)."""
+    globs = service_globs or {}
     pool, remediation = build_candidates(evidence.changes, evidence.window)
     if not pool:
         return ()
     scored = [_Scored(c) for c in pool]
-    _score_time(scored, evidence)
-    _score_deploys(scored, evidence, service_globs or {})
-    _score_reverts(scored, remediation, evidence)
+    rollout = analyze_rollout(pool, evidence, globs)
+    _score_time_and_deploys(scored, evidence, rollout)
+    _score_reverts(scored, remediation, evidence, rollout)
     _score_mentions(scored, evidence)
-    _score_text(scored, evidence)
-    _score_files(scored, evidence, service_globs or {})
+    for s, match in zip(scored, match_text(pool, evidence), strict=True):
+        if match is not None:
+            s.add("text", match.value, f"matches the incident text ({', '.join(match.terms)})")
+    _score_files(scored, evidence, globs)
     ranked = sorted(
         scored, key=lambda s: (-s.raw, -s.candidate.landed_at.timestamp(), s.candidate.change.sha)
     )
     return tuple(_suspect(s) for s in ranked[:MAX_SUSPECTS])
 
 
+def display_score(raw: float) -> float:
+    """Raw weighted sum to a 0..1 score that keeps the order (no ties from clipping)."""
+    return round(max(raw, 0.0) / (max(raw, 0.0) + SCALE), 3)
+
+
 def _suspect(scored: _Scored) -> Suspect:
     change = scored.candidate.change
     reasons = [r for _, r in sorted(scored.reasons, key=lambda x: -abs(x[0]))]
-    score = round(min(1.0, max(0.0, scored.raw / SCALE)), 3)
     return Suspect(
         sha=change.sha,
-        score=score,
+        score=display_score(scored.raw),
         reasons=tuple(dict.fromkeys(reasons)),
         pr=scored.candidate.pr,
         repo=change.repo,
@@ -126,119 +146,49 @@ def _suspect(scored: _Scored) -> Suspect:
     )
 
 
-def _score_time(scored: list[_Scored], evidence: Evidence) -> None:
+def _score_time_and_deploys(scored: list[_Scored], evidence: Evidence, rollout: Rollout) -> None:
     start = evidence.window.start
-    for s in scored:
-        delta = start - s.candidate.landed_at
-        s.add(
-            "time",
-            _half_life(delta, TIME_HALF_LIFE),
-            f"landed {_ago(delta)} before the incident started",
-        )
-
-
-def _deployed_sets(
-    scored: list[_Scored], deploys: Sequence[Deploy], globs: Mapping[str, tuple[str, ...]]
-) -> list[tuple[Deploy, set[int]]]:
-    """For each deploy, the candidates it shipped: ancestors of the deployed commit that the
-    previous deploy of the same service did not ship and, when the deploy names a service
-    and some of them touch it, only those (deploying one service ships only its code)."""
-    index = {}
     for i, s in enumerate(scored):
-        for member in s.candidate.members:
-            index[member.sha] = i
-    parents = {m.sha: m.parents for s in scored for m in s.candidate.members}
-    result = []
-    previous: dict[tuple[str, str], set[int]] = {}
-    for deploy in sorted(deploys, key=lambda d: d.at):
-        head = next((sha for sha in index if sha.startswith(deploy.sha)), None)
-        shipped = _ancestors(head, parents, index) if head else set()
-        key = (deploy.service, deploy.environment)
-        new = shipped - previous.get(key, set())
-        previous[key] = shipped
-        if deploy.service:
-            own = {
-                i
-                for i in new
-                if any(
-                    services_of(f.path, [deploy.service], globs) for f in scored[i].candidate.files
-                )
-            }
-            new = own or new
-        result.append((deploy, new))
-    return result
-
-
-def _ancestors(
-    head: str, parents: Mapping[str, tuple[str, ...]], index: Mapping[str, int]
-) -> set[int]:
-    seen: set[str] = set()
-    stack = [head]
-    while stack:
-        sha = stack.pop()
-        if sha in seen or sha not in parents:
-            continue
-        seen.add(sha)
-        stack.extend(parents[sha])
-    return {index[sha] for sha in seen if sha in index}
-
-
-def _score_deploys(
-    scored: list[_Scored], evidence: Evidence, globs: Mapping[str, tuple[str, ...]]
-) -> None:
-    start, end = evidence.window.start, evidence.window.end
-    for deploy, shipped in _deployed_sets(scored, evidence.deploys, globs):
-        if not shipped:
-            continue
-        where = f"{deploy.environment}{f' ({deploy.service})' if deploy.service else ''}"
-        if deploy.status == "rollback" or start <= deploy.at <= end and deploy.status == "failure":
-            continue
-        if deploy.at <= start + DEPLOY_LATE_GRACE:
-            value = _half_life(start - deploy.at, DEPLOY_HALF_LIFE) / math.sqrt(
-                max(1, len(shipped) / 3)
+        landed = start - s.candidate.landed_at
+        deploy = rollout.live.get(i)
+        live: datetime = deploy.at if deploy and i in rollout.bounded else s.candidate.landed_at
+        value = _half_life(start - live, TIME_HALF_LIFE)
+        if any("schedule" in path_kinds(f.path) for f in s.candidate.files):
+            value = max(value, SCHEDULE_TIME_FLOOR)  # a cron change acts at the next run
+        s.add("time", value, f"landed {_ago(landed)} before the incident started")
+        if deploy is not None:
+            lead = start - deploy.at
+            where = deploy.environment + (f" ({deploy.service})" if deploy.service else "")
+            when = (
+                f"{_ago(lead)} before the incident started"
+                if lead.total_seconds() >= 0
+                else "as the incident started"
             )
-            for i in shipped:
-                lead = start - deploy.at
-                when = (
-                    f"{_ago(lead)} before the incident started"
-                    if lead.total_seconds() >= 0
-                    else "as the incident started"
-                )
-                scored[i].add("deploy", value, f"deployed to {where} {when}")
-    for deploy in evidence.deploys:
-        if deploy.status == "rollback" and start <= deploy.at <= end + timedelta(minutes=30):
-            _mark_rolled_back(scored, evidence, deploy, globs)
-
-
-def _mark_rolled_back(
-    scored: list[_Scored],
-    evidence: Evidence,
-    rollback: Deploy,
-    globs: Mapping[str, tuple[str, ...]],
-) -> None:
-    """A rollback to an older SHA: what the previous deploy of that service shipped."""
-    earlier = [
-        d
-        for d in evidence.deploys
-        if d.at < rollback.at
-        and d.status != "rollback"
-        and (d.service, d.environment) == (rollback.service, rollback.environment)
-    ]
-    if not earlier:
-        return
-    for deploy, shipped in _deployed_sets(scored, earlier, globs):
-        if deploy is earlier[-1]:
+            batch = max(1.0, rollout.batch.get(i, 1) / BATCH_FREE)
+            s.add(
+                "deploy",
+                _half_life(lead, DEPLOY_HALF_LIFE) / math.sqrt(batch),
+                f"deployed to {where} {when}",
+            )
+        elif rollout.has_records and i in rollout.covered and not _applied_out_of_band(s):
+            s.add("not_live", 1.0, "not in any production deploy before the start (less likely)")
+        rollback = rollout.rolled_back.get(i)
+        if rollback is not None:
             value = _half_life(abs(evidence.window.end - rollback.at), REVERT_HALF_LIFE)
-            for i in shipped:
-                scored[i].add(
-                    "revert",
-                    max(value, 0.4),
-                    f"rolled back during the incident ({format_clock(rollback.at)})",
-                )
+            s.add(
+                "revert",
+                max(value, 0.4),
+                f"rolled back during the incident ({format_clock(rollback.at)})",
+            )
+
+
+def _applied_out_of_band(s: _Scored) -> bool:
+    """Feature flags and infrastructure code reach production without an app deploy."""
+    return any(path_kinds(f.path) & {"flag", "infra"} for f in s.candidate.files)
 
 
 def _score_reverts(
-    scored: list[_Scored], remediation: Sequence[Candidate], evidence: Evidence
+    scored: list[_Scored], remediation: Sequence[Candidate], evidence: Evidence, rollout: Rollout
 ) -> None:
     owner = {m.sha: i for i, s in enumerate(scored) for m in s.candidate.members}
     end = evidence.window.end
@@ -261,11 +211,10 @@ def _score_reverts(
             continue  # a revert names its target; sharing its files says nothing more
         for s in scored:
             shared = sorted(fix_paths & {f.path for f in s.candidate.files})
-            if shared and not any(m.sha in fix.change.reverts for m in s.candidate.members):
-                overlap = len(shared) / max(1, len(fix_paths))
+            if shared:
                 s.add(
                     "fix_overlap",
-                    overlap,
+                    len(shared) / max(1, len(fix_paths)),
                     f"the fix {fix.change.sha[:7]} during the incident touched the same "
                     f"file{'s' if len(shared) > 1 else ''} ({', '.join(shared[:3])})",
                 )
@@ -273,52 +222,55 @@ def _score_reverts(
 
 def _score_mentions(scored: list[_Scored], evidence: Evidence) -> None:
     text = incident_text(evidence)
-    shas = set(_SHA.findall(text.lower()))
-    prs = {int(n) for n in _PR.findall(text)}
     for s in scored:
-        for member in s.candidate.members:
-            if any(member.sha.startswith(prefix) for prefix in shas):
-                s.add("mention", 1.0, f"{member.sha[:7]} is named in the incident updates")
-        if s.candidate.pr is not None and s.candidate.pr in prs:
-            s.add("mention", 1.0, f"PR #{s.candidate.pr} is named in the incident updates")
+        for mention in find_mentions(s.candidate, text):
+            if mention.ruled_out:
+                s.add("ruled_out", 1.0, f"{mention.label} is ruled out in the incident updates")
+            else:
+                s.add("mention", 1.0, f"{mention.label} is named in the incident updates")
+        if "ruled_out" in s.values:
+            s.values.pop("mention", None)
 
 
-def _score_text(scored: list[_Scored], evidence: Evidence) -> None:
-    query = words(incident_text(evidence))
-    if not query:
-        return
-    documents = [_document(s.candidate) for s in scored]
-    bm25 = BM25(documents)
-    results = [bm25.score(query, i) for i in range(len(scored))]
-    best = max(score for score, _ in results)
-    if best <= 0:
-        return
-    for s, (score, matched) in zip(scored, results, strict=True):
-        if score > 0:
-            shown = ", ".join(sorted(matched, key=lambda t: -bm25.idf.get(t, 0))[:5])
-            s.add("text", score / best, f"matches the incident text ({shown})")
+def affected_services(evidence: Evidence) -> tuple[str, ...]:
+    """Services the incident names, plus those its alerts name."""
+    names = [*evidence.incident.services, *(a.service for a in evidence.alerts if a.service)]
+    return tuple(dict.fromkeys(names))
 
 
-def _document(candidate: Candidate) -> list[str]:
-    text = " ".join(f"{m.subject}\n{m.body}" for m in candidate.members)
-    diff = [w for m in candidate.members for w in sorted(m.diff_words)]
-    return words(text) + path_words(f.path for f in candidate.files) + words(" ".join(diff))
+def _major_bump(candidate: Candidate) -> bool:
+    for member in candidate.members:
+        match = _MAJOR_BUMP.search(member.subject)
+        if match and (match.group(1) is None or match.group(1) != match.group(2)):
+            return True
+    return False
 
 
 def _score_files(
     scored: list[_Scored], evidence: Evidence, globs: Mapping[str, tuple[str, ...]]
 ) -> None:
-    affected = evidence.incident.services or tuple(d.service for d in evidence.deploys if d.service)
+    affected = affected_services(evidence)
+    text = incident_text(evidence)
+    topics = incident_kinds(text)
+    api_break = bool(_API_BREAK.search(text))
     for s in scored:
         paths = [f.path for f in s.candidate.files]
         if not paths:
             continue
-        if is_noise(paths):
+        if is_noise(paths, topics):
             s.add("noise", 1.0, "only touches docs, tests or CI (less likely)")
         kinds = sorted({k for p in paths for k in path_kinds(p) if k in RISKY_KINDS})
         if kinds:
             example = next(p for p in paths if path_kinds(p) & set(kinds))
             s.add("risky", 1.0, f"changes {', '.join(_KIND_NAMES[k] for k in kinds)} ({example})")
+        if "dependency" in kinds and api_break:
+            s.add(
+                "api_break",
+                1.0,
+                "the errors look like a changed library API, and this changes dependencies",
+            )
+        if "dependency" in kinds and _major_bump(s.candidate):
+            s.add("major_bump", 1.0, "a major version upgrade (its API may have changed)")
         if affected:
             _score_service(s, paths, affected, globs)
         churn = s.candidate.churn
@@ -358,6 +310,7 @@ _KIND_NAMES = {
     "flag": "feature flags",
     "infra": "infrastructure",
     "build": "the build",
+    "schedule": "a job schedule",
 }
 
 
