@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from pmops.model import (
     Analysis,
@@ -22,7 +22,8 @@ from pmops.times import parse_time
 UNVERIFIED = "\u26a0\ufe0f unverified"
 """The visible marker put after a claim the evidence does not support."""
 
-TIME_TOLERANCE = timedelta(minutes=1)
+TIME_TOLERANCE_MIN = 1
+"""A time claim verifies when the evidence has a time within this many minutes of it."""
 
 _SHA = re.compile(
     r"(?<![0-9A-Za-z])(?=[0-9a-f]*[0-9])(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}(?![0-9A-Za-z])"
@@ -42,35 +43,61 @@ _NUMBER = re.compile(r"(?<![\w.:#/-])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\w:/-
 
 @dataclass(frozen=True)
 class Facts:
-    """What the evidence can vouch for."""
+    """What the evidence can vouch for; times are kept as whole minutes since the epoch."""
 
     shas: frozenset[str]
     refs: frozenset[int]
-    times: tuple[datetime, ...]
+    minutes_of_day: frozenset[int]
+    epoch_minutes: frozenset[int]
     minutes: frozenset[int]
     numbers: frozenset[float]
 
 
+def _epoch_minute(moment: datetime) -> int:
+    return int(moment.timestamp() // 60)
+
+
 def collect_facts(analysis: Analysis) -> Facts:
-    """Every SHA, reference, time, duration and number the evidence contains."""
+    """Every SHA, reference, time, duration and number the evidence contains.
+
+    Durations are differences between the incident's key moments (its times, deploys,
+    alerts, updates, metric changes and the timeline), not between every pair of commits.
+    """
     e = analysis.evidence
     shas = {c.sha for c in e.changes} | {sha for c in e.changes for sha in c.reverts}
-    shas |= (
-        {d.sha for d in e.deploys} | {r.sha for r in e.releases} | {w.sha for w in e.workflow_runs}
-    )
+    shas |= {d.sha for d in e.deploys} | {r.sha for r in e.releases}
+    shas |= {w.sha for w in e.workflow_runs}
     refs = {c.pr for c in e.changes if c.pr} | {p.number for p in e.pull_requests}
     if isinstance(e.incident.id, int):
         refs.add(e.incident.id)
-    times = sorted(set(_evidence_times(e, analysis.timeline)))
-    minutes = {round(abs((b - a).total_seconds()) / 60) for a in times for b in times}
+    times = set(_evidence_times(e, analysis.timeline))
+    anchors = sorted(set(_key_times(e, analysis.timeline)))
+    minutes = {round(abs((b - a).total_seconds()) / 60) for a in anchors for b in anchors}
     numbers: set[float] = set()
     for text in _evidence_texts(e):
         refs |= {int(n) for n in _REF.findall(text)}
         numbers |= {_number(n) for n in _NUMBER.findall(text)}
     numbers |= _evidence_numbers(e, analysis)
     return Facts(
-        frozenset(shas), frozenset(refs), tuple(times), frozenset(minutes), frozenset(numbers)
+        shas=frozenset(shas),
+        refs=frozenset(refs),
+        minutes_of_day=frozenset(t.hour * 60 + t.minute for t in times),
+        epoch_minutes=frozenset(_epoch_minute(t) for t in times),
+        minutes=frozenset(minutes),
+        numbers=frozenset(numbers),
     )
+
+
+def _key_times(e: Evidence, timeline: Iterable[TimelineEvent]) -> Iterator[datetime]:
+    i = e.incident
+    yield from (t for t in (i.started_at, i.detected_at, i.resolved_at) if t)
+    yield e.window.since
+    yield from (d.at for d in e.deploys)
+    yield from (a.at for a in e.alerts)
+    yield from (u.at for u in e.updates)
+    for a in e.anomalies:
+        yield from (t for t in (a.onset_at, a.peak_at, a.recovered_at) if t)
+    yield from (event.at for event in timeline)
 
 
 def _evidence_times(e: Evidence, timeline: Iterable[TimelineEvent]) -> Iterator[datetime]:
@@ -200,12 +227,15 @@ def _sha_known(sha: str, facts: Facts) -> bool:
 
 
 def _time_known(moment: datetime, facts: Facts) -> bool:
-    return any(abs(moment - t) <= TIME_TOLERANCE for t in facts.times)
+    minute = _epoch_minute(moment)
+    near = range(minute - TIME_TOLERANCE_MIN, minute + TIME_TOLERANCE_MIN + 1)
+    return any(m in facts.epoch_minutes for m in near)
 
 
 def _clock_known(match: re.Match[str], facts: Facts) -> bool:
-    hour, minute = int(match.group(1)), int(match.group(2))
-    return any(abs((t.hour * 60 + t.minute) - (hour * 60 + minute)) <= 1 for t in facts.times)
+    minute = int(match.group(1)) * 60 + int(match.group(2))
+    near = range(minute - TIME_TOLERANCE_MIN, minute + TIME_TOLERANCE_MIN + 1)
+    return any(m % 1440 in facts.minutes_of_day for m in near)
 
 
 def _duration_known(match: re.Match[str], facts: Facts) -> bool:

@@ -127,9 +127,16 @@ def services_of(
     path: str, services: Iterable[str], globs: Mapping[str, tuple[str, ...]]
 ) -> set[str]:
     """Services a path belongs to: by configured globs, else by a path segment naming it."""
-    found = {name for name, pats in globs.items() if any(_glob_match(path, p) for p in pats)}
+    return set(_services_of(path, tuple(services), tuple(sorted(globs.items()))))
+
+
+@lru_cache(maxsize=65536)
+def _services_of(
+    path: str, services: tuple[str, ...], globs: tuple[tuple[str, tuple[str, ...]], ...]
+) -> frozenset[str]:
+    found = {name for name, pats in globs if any(_glob_match(path, p) for p in pats)}
     if found:
-        return found
+        return frozenset(found)
     segments = [_normal(s) for s in PurePosixPath(path).parts[:-1]] + [
         _normal(PurePosixPath(path).stem)
     ]
@@ -139,7 +146,7 @@ def services_of(
         distinctive = [t for t in tokens if t not in GENERIC_SERVICE_WORDS and len(t) >= 3]
         if normal in segments or any(t in segments for t in distinctive):
             found.add(service)
-    return found
+    return frozenset(found)
 
 
 MONOREPO_ROOTS = ("services", "apps", "packages", "cmd", "components", "libs")

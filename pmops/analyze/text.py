@@ -6,6 +6,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*|[0-9]+[A-Za-z][A-Za-z0-9]*")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{2,}")
@@ -30,13 +31,33 @@ BM25_K1 = 1.2
 BM25_B = 0.75
 
 
+@lru_cache(maxsize=131072)
 def stem(word: str) -> str:
     """A light, predictable stemmer: plural and -ing/-ed endings only."""
-    for suffix, keep in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("es", ""),
-                         ("s", "")):
+    for suffix, keep in (
+        ("ies", "y"),
+        ("sses", "ss"),
+        ("ing", ""),
+        ("ed", ""),
+        ("es", ""),
+        ("s", ""),
+    ):
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
             return word[: -len(suffix)] + keep
     return word
+
+
+@lru_cache(maxsize=131072)
+def _identifier_words(ident: str) -> tuple[str, ...]:
+    parts = [p.lower() for chunk in re.split(r"[_.\-/]+", ident) for p in _CAMEL.findall(chunk)]
+    parts = [p for p in parts if len(p) >= 2]
+    result = []
+    if len(parts) > 1:
+        whole = re.sub(r"[^a-z0-9]", "", ident.lower())
+        if len(whole) <= 40:
+            result.append(whole)
+    result.extend(parts)
+    return tuple(stem(w) for w in result if w not in STOPWORDS and not w.isdigit())
 
 
 def words(text: str) -> list[str]:
@@ -47,22 +68,23 @@ def words(text: str) -> list[str]:
     """
     result: list[str] = []
     for ident in _IDENT.findall(text):
-        parts = [p.lower() for chunk in re.split(r"[_.\-/]+", ident) for p in _CAMEL.findall(chunk)]
-        parts = [p for p in parts if len(p) >= 2]
-        if len(parts) > 1:
-            whole = re.sub(r"[^a-z0-9]", "", ident.lower())
-            if len(whole) <= 40:
-                result.append(whole)
-        result.extend(parts)
+        result.extend(_identifier_words(ident))
     for word in _WORD.findall(text):
         if not _IDENT.fullmatch(word):
-            result.append(word.lower())
-    return [stem(w) for w in result if w not in STOPWORDS and len(w) >= 2 and not w.isdigit()]
+            lowered = word.lower()
+            if lowered not in STOPWORDS and len(lowered) >= 2 and not lowered.isdigit():
+                result.append(stem(lowered))
+    return result
+
+
+@lru_cache(maxsize=65536)
+def _path_words(path: str) -> tuple[str, ...]:
+    return tuple(words(path.replace("/", " ")))
 
 
 def path_words(paths: Iterable[str]) -> list[str]:
     """Words of file paths (each directory and file name part)."""
-    return words(" ".join(p.replace("/", " ") for p in paths))
+    return [w for path in paths for w in _path_words(path)]
 
 
 class BM25:
