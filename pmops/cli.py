@@ -35,11 +35,12 @@ def _repo_root(start: Path) -> Path | None:
 
 
 class UserError(click.ClickException):
-    """A PmopsError shown as one line on stderr, with its exit code."""
+    """A PmopsError shown as one line on stderr; exit code 2 like a usage error."""
+
+    exit_code = PmopsError.exit_code
 
     def __init__(self, error: PmopsError) -> None:
         super().__init__(str(error))
-        self.exit_code = error.exit_code
 
     def show(self, file: object = None) -> None:
         click.echo(f"pmops: error: {self.message}", err=True)
