@@ -11,19 +11,36 @@ textconv filters, so a hostile repository cannot make pmops run its code.
 
 from __future__ import annotations
 
-import os
 import re
-import secrets
-import subprocess
-import tempfile
 from collections import Counter
-from collections.abc import Generator, Iterable, Sequence
+from collections.abc import Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pmops.errors import SourceError
+from pmops.sources.gitcmd import (
+    DIFF_OPTS,
+    check_repo,
+    file_blocks,
+    frame_markers,
+    git_bytes,
+    git_lines,
+    log_each,
+    resolve_many,
+)
+from pmops.sources.reverts import detect_inverse_reverts
+
+__all__ = [
+    "detect_inverse_reverts",
+    "ensure_history",
+    "parse_pr",
+    "parse_reverts",
+    "read_changes",
+    "read_releases",
+    "resolve_sha",
+]
 from pmops.model import Change, FileChange, Release
 
 DATE_SLACK = timedelta(days=7)
@@ -66,142 +83,6 @@ _PR_SUBJECT = (
 )
 _PR_BODY = re.compile(r"^See merge request [\w./-]+!(\d+)\s*$", re.MULTILINE)  # GitLab
 
-# Variables that would point git at another repository or run a program of the caller's.
-_ENV_DROP = (
-    "GIT_DIR",
-    "GIT_WORK_TREE",
-    "GIT_INDEX_FILE",
-    "GIT_OBJECT_DIRECTORY",
-    "GIT_COMMON_DIR",
-    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-    "GIT_NAMESPACE",
-    "GIT_EXTERNAL_DIFF",
-    "GIT_PAGER",
-    "GIT_CONFIG",
-    "GIT_CONFIG_PARAMETERS",
-    "GIT_CONFIG_COUNT",
-)
-_SAFE_CONFIG = (
-    "core.quotepath=off",
-    "core.hooksPath=/dev/null",
-    "core.fsmonitor=false",
-    "log.showSignature=false",
-    "log.showRoot=true",
-    "color.ui=never",
-    "diff.noprefix=false",
-    "diff.mnemonicPrefix=false",
-    "diff.relative=false",
-    "diff.renames=true",
-    "diff.submodule=short",
-    "i18n.logOutputEncoding=UTF-8",
-)
-_DIFF_OPTS = (
-    "--no-ext-diff",
-    "--no-textconv",
-    "--no-color",
-    "-M",
-    "--root",
-    "--diff-merges=first-parent",
-    "--src-prefix=a/",
-    "--dst-prefix=b/",
-)
-
-
-# ---------------------------------------------------------------- running git
-
-
-def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in _ENV_DROP}
-    env.update(LC_ALL="C", GIT_CONFIG_NOSYSTEM="1", GIT_TERMINAL_PROMPT="0", GIT_OPTIONAL_LOCKS="0")
-    return env
-
-
-def _command(repo: Path, args: Sequence[str]) -> list[str]:
-    config = [item for pair in _SAFE_CONFIG for item in ("-c", pair)]
-    return ["git", "--no-pager", "-C", str(repo), *config, *args]
-
-
-def _failure(repo: Path, args: Sequence[str], stderr: bytes) -> SourceError:
-    text = stderr.decode("utf-8", "replace").strip()
-    if "not a git repository" in text:
-        return SourceError(f"{repo} is not a git repository")
-    if "dubious ownership" in text:
-        return SourceError(
-            f"{repo} belongs to another user and git refuses to read it; if you trust it, "
-            f"run: git config --global --add safe.directory {repo}"
-        )
-    lines = text.splitlines() or ["no message"]
-    first = next((line for line in lines if line.startswith(("fatal:", "error:"))), lines[-1])
-    return SourceError(f"git {args[0]} failed in {repo}: {first}")
-
-
-def _check_repo(repo: Path) -> Path:
-    repo = Path(repo)
-    if not repo.is_dir():
-        raise SourceError(f"{repo} is not a git repository")
-    return repo
-
-
-def _git(repo: Path, *args: str, input: bytes | None = None, timeout: float | None = None) -> bytes:
-    """Run git in `repo` and return its stdout; failures become SourceError."""
-    try:
-        proc = subprocess.run(
-            _command(repo, args),
-            input=input,
-            capture_output=True,
-            env=_env(),
-            check=False,
-            timeout=timeout,
-        )
-    except FileNotFoundError:
-        raise SourceError("git is not installed (or not on PATH)") from None
-    except subprocess.TimeoutExpired:
-        raise SourceError(f"git {args[0]} in {repo} took longer than {timeout} s") from None
-    if proc.returncode != 0:
-        raise _failure(repo, args, proc.stderr)
-    return proc.stdout
-
-
-def _git_lines(repo: Path, *args: str) -> Generator[bytes, None, None]:
-    """Stream git's stdout line by line; the process is stopped when the caller stops."""
-    with tempfile.TemporaryFile() as errors:
-        try:
-            proc = subprocess.Popen(
-                _command(repo, args), stdout=subprocess.PIPE, stderr=errors, env=_env()
-            )
-        except FileNotFoundError:
-            raise SourceError("git is not installed (or not on PATH)") from None
-        assert proc.stdout is not None
-        finished = False
-        try:
-            yield from proc.stdout
-            finished = True
-        finally:
-            proc.stdout.close()
-            if not finished:
-                proc.terminate()
-            returncode = proc.wait()
-        if returncode != 0:
-            errors.seek(0)
-            raise _failure(repo, args, errors.read())
-
-
-def _log_each(repo: Path, shas: Iterable[str], *args: str) -> bytes:
-    """`git log` over exactly the commits `shas` (no walk), in the order given."""
-    return _git(repo, "log", "--no-walk=unsorted", "--stdin", *args, input="\n".join(shas).encode())
-
-
-def _file_blocks(patch: bytes) -> list[bytes]:
-    """A patch's per-file sections, each from just after its `diff --git ` (which no line
-    of content can start with: those start with '+', '-', ' ' or a backslash)."""
-    return (b"\n" + patch).split(b"\ndiff --git ")[1:]
-
-
-def _markers() -> tuple[str, bytes, bytes, bytes]:
-    """A --format prefix and the record/field/end markers of one call (random per call)."""
-    nonce = secrets.token_hex(8)
-    return nonce, f"\x1e{nonce}".encode(), f"\x1f{nonce}".encode(), f"\x1d{nonce}".encode()
-
 
 def _utc(seconds: int) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
@@ -238,9 +119,9 @@ def _head(repo: Path, ref: str) -> tuple[str | None, frozenset[str]]:
     """The commit `ref` names (None in a repository without commits) and the shallow SHAs."""
     if ref.startswith("-") or not ref:
         raise SourceError(f"invalid ref {ref!r}")
-    repo = _check_repo(repo)
+    repo = check_repo(repo)
     try:
-        out = _git(
+        out = git_bytes(
             repo,
             "rev-parse",
             "--is-shallow-repository",
@@ -250,7 +131,7 @@ def _head(repo: Path, ref: str) -> tuple[str | None, frozenset[str]]:
             "--",
         )
     except SourceError:
-        if _git(repo, "for-each-ref", "--count=1") or ref != "HEAD":
+        if git_bytes(repo, "for-each-ref", "--count=1") or ref != "HEAD":
             raise SourceError(f"{repo}: unknown ref {ref!r}") from None
         return None, frozenset()
     shallow_flag, shallow_path, sha = out.decode().splitlines()[:3]
@@ -271,7 +152,7 @@ def _scan_window(repo: Path, head: str, since: datetime, until: datetime) -> lis
     slack = int(DATE_SLACK.total_seconds())
     found: list[str] = []
     older = 0
-    lines = _git_lines(repo, "log", "--no-color", "--format=%H %ct %at", head, "--")
+    lines = git_lines(repo, "log", "--no-color", "--format=%H %ct %at", head, "--")
     with closing(lines):
         for line in lines:
             sha, committed, authored = line.split()
@@ -312,7 +193,7 @@ def _split_numstat(tail: bytes) -> tuple[tuple[FileChange, ...], bytes]:
 def _diff_words(patch: bytes) -> frozenset[str]:
     """The most frequent identifiers on the added and removed lines of one commit's patch."""
     lines: list[bytes] = []
-    for block in _file_blocks(patch):
+    for block in file_blocks(patch):
         hunks = block.find(b"\n@@")  # what precedes the first hunk is the file header
         if hunks >= 0:
             lines += _CHANGED_LINE.findall(block, hunks)
@@ -336,16 +217,16 @@ def _read_commits(repo: Path, shas: Sequence[str], shallow: frozenset[str]) -> l
     Numstat and patch in one call cost about half of two calls (measured on 1,000 commits);
     patches of commits too large for diff words are read but not tokenized.
     """
-    nonce, start, sep, end = _markers()
+    nonce, start, sep, end = frame_markers()
     fields = "%x1f{n}".join(("%H", "%P", "%at", "%ct", "%an", "%s", "%b")).format(n=nonce)
-    out = _log_each(
+    out = log_each(
         repo,
         shas,
         "-z",
         "--numstat",
         "--patch",
         "--unified=0",
-        *_DIFF_OPTS,
+        *DIFF_OPTS,
         f"--format=%x1e{nonce}{fields}%x1d{nonce}",
     )
     records = []
@@ -384,28 +265,6 @@ def parse_reverts(message: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(m.group(1).lower() for m in _REVERTS.finditer(message)))
 
 
-def _resolve_many(repo: Path, prefixes: Iterable[str], peel: bool = False) -> dict[str, str]:
-    """Full commit SHAs of the unique hex prefixes among `prefixes` (one cat-file call).
-
-    With `peel`, tag objects resolve to the commit they (finally) name.
-    """
-    wanted = sorted({p.lower() for p in prefixes if _HEX.fullmatch(p)})
-    if not wanted:
-        return {}
-    out = _git(
-        repo,
-        "cat-file",
-        "--batch-check=%(objectname) %(objecttype)",
-        input="".join(f"{p}^{{commit}}\n" for p in wanted).encode(),
-    )
-    resolved = {}
-    for prefix, line in zip(wanted, out.decode().splitlines(), strict=False):
-        name, _, kind = line.partition(" ")
-        if kind == "commit" and (peel or name.startswith(prefix)):
-            resolved[prefix] = name
-    return resolved
-
-
 def read_changes(
     repo: Path, since: datetime, until: datetime, *, ref: str = "HEAD", repo_name: str = ""
 ) -> tuple[Change, ...]:
@@ -423,7 +282,7 @@ def read_changes(
         return ()
     records = _read_commits(repo, shas, shallow)
     reverts = {r.sha: parse_reverts(f"{r.subject}\n{r.body}") for r in records}
-    full = _resolve_many(repo, (s for shas_ in reverts.values() for s in shas_ if len(s) < 40))
+    full = resolve_many(repo, (s for shas_ in reverts.values() for s in shas_ if len(s) < 40))
     changes = [
         Change(
             sha=r.sha,
@@ -449,134 +308,7 @@ def resolve_sha(repo: Path, prefix: str) -> str | None:
     """The full SHA of the commit a 7-40 hex `prefix` names; None if unknown or ambiguous."""
     if not _HEX.fullmatch(prefix):
         return None
-    return _resolve_many(_check_repo(repo), [prefix]).get(prefix.lower())
-
-
-# ---------------------------------------------------------------- reverts without a message
-
-
-def _numstat_key(change: Change, inverse: bool = False) -> frozenset[tuple[str, str, int, int]]:
-    """What `git --numstat` says of a change; a revert's key is its target's inverse key."""
-    items = set()
-    for f in change.files:
-        src, dst = f.old_path or f.path, f.path
-        if inverse:
-            items.add((dst, src, f.deletions, f.additions))
-        else:
-            items.add((src, dst, f.additions, f.deletions))
-    return frozenset(items)
-
-
-_Lines = tuple[bytes, ...]
-_FileDiff = tuple[bytes | None, bytes | None, _Lines, _Lines, _Lines]
-"""(source path, destination path, removed lines, added lines, modes and binary blobs)."""
-
-
-def _path(value: bytes) -> bytes | None:
-    """A path from a `---`/`+++` line without its a/ or b/ prefix (quoted paths stay quoted)."""
-    value = value.removesuffix(b"\t")
-    if value == b"/dev/null":
-        return None
-    return b'"' + value[3:] if value.startswith(b'"') else value[2:]
-
-
-def _file_diff(block: bytes) -> _FileDiff:
-    """One file's section of a patch as a _FileDiff."""
-    lines = block.split(b"\n")
-    src = dst = None
-    minus: list[bytes] = []
-    plus: list[bytes] = []
-    meta: list[bytes] = []
-    in_hunk = False
-    for line in lines[1:]:
-        if in_hunk or line.startswith(b"@@"):
-            in_hunk = True
-            if line.startswith(b"-"):
-                minus.append(line[1:])
-            elif line.startswith(b"+"):
-                plus.append(line[1:])
-        elif line.startswith((b"--- ", b"+++ ")):
-            path = _path(line[4:])
-            src, dst = (path, dst) if line[0] == ord("-") else (src, path)
-        elif line.startswith((b"rename from ", b"copy from ")):
-            src = line.split(b" from ", 1)[1]
-        elif line.startswith((b"rename to ", b"copy to ")):
-            dst = line.split(b" to ", 1)[1]
-        elif line.startswith((b"old mode", b"new mode", b"new file", b"deleted file", b"index ")):
-            meta.append(line)
-    if src is None and dst is None:  # a mode-only change: "a/x b/x" is its own inverse
-        src = dst = lines[0]
-    return src, dst, tuple(minus), tuple(plus), _meta(meta, bool(plus or minus))
-
-
-def _meta(lines: list[bytes], has_text: bool) -> tuple[bytes, ...]:
-    """Modes as (old, new) and, for binary files only, blob ids as (old, new)."""
-    old = new = b""
-    blobs: tuple[bytes, ...] = ()
-    for line in lines:
-        if line.startswith(b"index ") and not has_text:
-            blobs = tuple(line.split()[1].split(b".."))
-        elif line.startswith((b"old mode ", b"deleted file mode ")):
-            old = line.rsplit(b" ", 1)[1]
-        elif line.startswith((b"new mode ", b"new file mode ")):
-            new = line.rsplit(b" ", 1)[1]
-    return (old, new, *blobs)
-
-
-def _inverse(diff: _FileDiff) -> _FileDiff:
-    src, dst, minus, plus, meta = diff
-    return dst, src, plus, minus, tuple(reversed(meta[:2])) + tuple(reversed(meta[2:]))
-
-
-def _read_signatures(repo: Path, shas: Sequence[str]) -> dict[str, frozenset[_FileDiff]]:
-    """Each commit's diff as a set of per-file (paths, removed, added, meta) records."""
-    nonce, start, _, _ = _markers()
-    out = _log_each(
-        repo, shas, "-p", "--unified=0", "--full-index", *_DIFF_OPTS, f"--format=%x1e{nonce}%H"
-    )
-    return {
-        chunk[:40].decode(): frozenset(_file_diff(block) for block in _file_blocks(chunk[40:]))
-        for chunk in out.split(start)[1:]
-    }
-
-
-def detect_inverse_reverts(changes: Sequence[Change], repo: Path) -> dict[str, str]:
-    """Reverts without a "This reverts" message: {reverting SHA: reverted SHA}.
-
-    A later commit reverts an earlier one when its diff is the exact inverse (same files,
-    removed and added lines swapped). Only pairs whose numstat already matches inverted
-    are diffed, in one git call. Merges and commits that declare what they revert are
-    skipped. `changes` must come from `repo`.
-    """
-    pool = [c for c in changes if c.files and not c.is_merge]
-    by_key: dict[frozenset[tuple[str, str, int, int]], list[Change]] = {}
-    for change in pool:
-        by_key.setdefault(_numstat_key(change), []).append(change)
-    candidates: set[str] = set()
-    for change in pool:
-        if change.reverts:
-            continue
-        for other in by_key.get(_numstat_key(change, inverse=True), ()):
-            if other.sha != change.sha:
-                candidates.update((change.sha, other.sha))
-    if not candidates:
-        return {}
-    present = _resolve_many(_check_repo(repo), candidates)  # changes of another repo: skipped
-    signatures = _read_signatures(repo, sorted(present.values()))
-    found: dict[str, str] = {}
-    inverse_of: dict[frozenset[_FileDiff], str] = {}  # inverted diff -> latest commit with it
-    ordered = sorted(pool, key=lambda c: (c.committed_at, c.authored_at, c.sha))
-    for change in ordered:
-        signature = signatures.get(change.sha)
-        if not signature:
-            continue
-        if not change.reverts and signature in inverse_of:
-            found[change.sha] = inverse_of[signature]
-        inverse_of[frozenset(_inverse(d) for d in signature)] = change.sha
-    return found
-
-
-# ---------------------------------------------------------------- tags and history
+    return resolve_many(check_repo(repo), [prefix]).get(prefix.lower())
 
 
 def read_releases(
@@ -588,7 +320,7 @@ def read_releases(
     blobs are skipped).
     """
     _check_window(since, until)
-    repo = _check_repo(repo)
+    repo = check_repo(repo)
     fields = (
         "refname",
         "objecttype",
@@ -599,7 +331,7 @@ def read_releases(
         "committerdate:unix",
         "*committerdate:unix",
     )
-    out = _git(
+    out = git_bytes(
         repo, "for-each-ref", "--format=" + "%09".join(f"%({f})" for f in fields), "refs/tags"
     )
     lo, hi = since.timestamp(), until.timestamp()
@@ -617,7 +349,7 @@ def read_releases(
             continue
         if lo <= when <= hi:
             todo.append((tag, sha, when))
-    full = _resolve_many(repo, [sha for _, sha, _ in nested], peel=True)
+    full = resolve_many(repo, [sha for _, sha, _ in nested], peel=True)
     found += [(tag, full[sha], when) for tag, sha, when in nested if sha in full]
     found.sort(key=lambda r: (-r[2], r[0]))
     return tuple(Release(tag=t, sha=s, at=_utc(w), repo=repo_name) for t, s, w in found)
@@ -630,18 +362,18 @@ def ensure_history(repo: Path, since: datetime) -> None:
     --shallow-since could also shorten a deeper clone).
     """
     _check_window(since, since)
-    repo = _check_repo(repo)
-    out = _git(repo, "rev-parse", "--is-shallow-repository", "--git-path", "shallow")
+    repo = check_repo(repo)
+    out = git_bytes(repo, "rev-parse", "--is-shallow-repository", "--git-path", "shallow")
     flag, shallow_path = out.decode().splitlines()[:2]
     if flag != "true":
         return
     boundary = int((since - HISTORY_MARGIN).timestamp())
     if shallow := _shallow_shas(repo, shallow_path):
-        dates = _log_each(repo, sorted(shallow), "--format=%ct").split()
+        dates = log_each(repo, sorted(shallow), "--format=%ct").split()
         if dates and all(int(d) < boundary for d in dates):
             return
     try:
-        _git(
+        git_bytes(
             repo,
             "fetch",
             "--quiet",

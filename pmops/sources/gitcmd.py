@@ -1,0 +1,182 @@
+"""Run git safely: no system config, no hooks, no external diff or textconv, no pager.
+
+A hostile repository cannot make pmops run its code; failures become SourceError with a
+message for the user.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import subprocess
+import tempfile
+from collections.abc import Generator, Iterable, Sequence
+from pathlib import Path
+
+from pmops.errors import SourceError
+
+# Variables that would point git at another repository or run a program of the caller's.
+_ENV_DROP = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_COMMON_DIR",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_NAMESPACE",
+    "GIT_EXTERNAL_DIFF",
+    "GIT_PAGER",
+    "GIT_CONFIG",
+    "GIT_CONFIG_PARAMETERS",
+    "GIT_CONFIG_COUNT",
+)
+_SAFE_CONFIG = (
+    "core.quotepath=off",
+    "core.hooksPath=/dev/null",
+    "core.fsmonitor=false",
+    "log.showSignature=false",
+    "log.showRoot=true",
+    "color.ui=never",
+    "diff.noprefix=false",
+    "diff.mnemonicPrefix=false",
+    "diff.relative=false",
+    "diff.renames=true",
+    "diff.submodule=short",
+    "i18n.logOutputEncoding=UTF-8",
+)
+DIFF_OPTS = (
+    "--no-ext-diff",
+    "--no-textconv",
+    "--no-color",
+    "-M",
+    "--root",
+    "--diff-merges=first-parent",
+    "--src-prefix=a/",
+    "--dst-prefix=b/",
+)
+
+
+# ---------------------------------------------------------------- running git
+
+
+def git_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in _ENV_DROP}
+    env.update(LC_ALL="C", GIT_CONFIG_NOSYSTEM="1", GIT_TERMINAL_PROMPT="0", GIT_OPTIONAL_LOCKS="0")
+    return env
+
+
+def git_command(repo: Path, args: Sequence[str]) -> list[str]:
+    config = [item for pair in _SAFE_CONFIG for item in ("-c", pair)]
+    return ["git", "--no-pager", "-C", str(repo), *config, *args]
+
+
+def git_failure(repo: Path, args: Sequence[str], stderr: bytes) -> SourceError:
+    text = stderr.decode("utf-8", "replace").strip()
+    if "not a git repository" in text:
+        return SourceError(f"{repo} is not a git repository")
+    if "dubious ownership" in text:
+        return SourceError(
+            f"{repo} belongs to another user and git refuses to read it; if you trust it, "
+            f"run: git config --global --add safe.directory {repo}"
+        )
+    lines = text.splitlines() or ["no message"]
+    first = next((line for line in lines if line.startswith(("fatal:", "error:"))), lines[-1])
+    return SourceError(f"git {args[0]} failed in {repo}: {first}")
+
+
+def check_repo(repo: Path) -> Path:
+    repo = Path(repo)
+    if not repo.is_dir():
+        raise SourceError(f"{repo} is not a git repository")
+    return repo
+
+
+def git_bytes(
+    repo: Path, *args: str, input: bytes | None = None, timeout: float | None = None
+) -> bytes:
+    """Run git in `repo` and return its stdout; failures become SourceError."""
+    try:
+        proc = subprocess.run(
+            git_command(repo, args),
+            input=input,
+            capture_output=True,
+            env=git_env(),
+            check=False,
+            timeout=timeout,
+        )
+    except FileNotFoundError:
+        raise SourceError("git is not installed (or not on PATH)") from None
+    except subprocess.TimeoutExpired:
+        raise SourceError(f"git {args[0]} in {repo} took longer than {timeout} s") from None
+    if proc.returncode != 0:
+        raise git_failure(repo, args, proc.stderr)
+    return proc.stdout
+
+
+def git_lines(repo: Path, *args: str) -> Generator[bytes, None, None]:
+    """Stream git's stdout line by line; the process is stopped when the caller stops."""
+    with tempfile.TemporaryFile() as errors:
+        try:
+            proc = subprocess.Popen(
+                git_command(repo, args), stdout=subprocess.PIPE, stderr=errors, env=git_env()
+            )
+        except FileNotFoundError:
+            raise SourceError("git is not installed (or not on PATH)") from None
+        assert proc.stdout is not None
+        finished = False
+        try:
+            yield from proc.stdout
+            finished = True
+        finally:
+            proc.stdout.close()
+            if not finished:
+                proc.terminate()
+            returncode = proc.wait()
+        if returncode != 0:
+            errors.seek(0)
+            raise git_failure(repo, args, errors.read())
+
+
+def log_each(repo: Path, shas: Iterable[str], *args: str) -> bytes:
+    """`git log` over exactly the commits `shas` (no walk), in the order given."""
+    return git_bytes(
+        repo, "log", "--no-walk=unsorted", "--stdin", *args, input="\n".join(shas).encode()
+    )
+
+
+def file_blocks(patch: bytes) -> list[bytes]:
+    """A patch's per-file sections, each from just after its `diff --git ` (which no line
+    of content can start with: those start with '+', '-', ' ' or a backslash)."""
+    return (b"\n" + patch).split(b"\ndiff --git ")[1:]
+
+
+_HEX = re.compile(r"[0-9a-fA-F]{7,40}")
+
+
+def frame_markers() -> tuple[str, bytes, bytes, bytes]:
+    """A --format prefix and the record/field/end markers of one call (random per call)."""
+    nonce = secrets.token_hex(8)
+    return nonce, f"\x1e{nonce}".encode(), f"\x1f{nonce}".encode(), f"\x1d{nonce}".encode()
+
+
+def resolve_many(repo: Path, prefixes: Iterable[str], peel: bool = False) -> dict[str, str]:
+    """Full commit SHAs of the unique hex prefixes among `prefixes` (one cat-file call).
+
+    With `peel`, tag objects resolve to the commit they (finally) name.
+    """
+    wanted = sorted({p.lower() for p in prefixes if _HEX.fullmatch(p)})
+    if not wanted:
+        return {}
+    out = git_bytes(
+        repo,
+        "cat-file",
+        "--batch-check=%(objectname) %(objecttype)",
+        input="".join(f"{p}^{{commit}}\n" for p in wanted).encode(),
+    )
+    resolved = {}
+    for prefix, line in zip(wanted, out.decode().splitlines(), strict=False):
+        name, _, kind = line.partition(" ")
+        if kind == "commit" and (peel or name.startswith(prefix)):
+            resolved[prefix] = name
+    return resolved
