@@ -92,13 +92,26 @@ def hit_json(hit: Hit) -> dict[str, Any]:
 
 @click.command("search")
 @click.argument("query")
-@click.option("--service", "services", multiple=True, metavar="S", help="Only incidents that "
-              "affected this service (repeat for any of several).")  # fmt: skip
+@click.option(
+    "--service",
+    "services",
+    multiple=True,
+    metavar="S",
+    help="Only incidents that affected this service (repeat for any of several).",
+)
 @click.option("--severity", metavar="SEV-n", help="Only this severity (SEV-1 .. SEV-4).")
-@click.option("--since", metavar="DATE", help="Only incidents started on or after DATE "
-              "(YYYY-MM-DD, an ISO-8601 time, or 90d).")  # fmt: skip
-@click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True,
-              help="Most hits to show.")  # fmt: skip
+@click.option(
+    "--since",
+    metavar="DATE",
+    help="Only incidents started on or after DATE (YYYY-MM-DD, an ISO-8601 time, or 90d).",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 1000),
+    default=10,
+    show_default=True,
+    help="Most hits to show.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the hits as JSON on stdout.")
 @repo_option
 def search_command(
@@ -115,14 +128,17 @@ def search_command(
     start = parse_since(since) if since else None
     highlight = ("**", "**") if as_json else _BOLD
     with open_index(find_repo(repo)) as index:
-        hits = index.search(query, services=services, severity=level, since=start,
-                            limit=limit, highlight=highlight)  # fmt: skip
+        hits = index.search(
+            query, services=services, severity=level, since=start, limit=limit, highlight=highlight
+        )
     if as_json:
         click.echo(json.dumps([hit_json(h) for h in hits], indent=2, ensure_ascii=False))
     for hit in [] if as_json else hits:
         record = hit.record
-        click.echo(f"{record.started_at:%Y-%m-%d}  {record.severity}  {record.status:<9}  "
-                   f"{click.style(record.title, bold=True)}")  # fmt: skip
+        click.echo(
+            f"{record.started_at:%Y-%m-%d}  {record.severity}  {record.status:<9}  "
+            f"{click.style(record.title, bold=True)}"
+        )
         click.echo(f"    {record.path}")
         click.echo(f"    {hit.snippet}")
     if not hits:

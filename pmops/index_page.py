@@ -37,7 +37,7 @@ SEVERITY_COLORS = {
 }
 """Bar colours; the page names them under the chart, as Mermaid's xychart has no legend."""
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9 ._/@+:-]+")
+_UNSAFE = re.compile(r"[^\w ./@+:-]+")
 
 
 @dataclass(frozen=True)

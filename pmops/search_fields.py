@@ -1,4 +1,4 @@
-"""Read postmortem files fast and pull out what the search index needs from them.
+"""Read postmortem files fast, pull out what the search index needs, and quote queries.
 
 *Error messages*: every line of the Timeline or Root cause whose source is `log` or `alert`
 (the text after the source word), and every backticked string in the body that is not just a
@@ -10,8 +10,13 @@ title or `#issue`.
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any
 
 import frontmatter
 import yaml
@@ -20,6 +25,15 @@ from pmops.document import decode, plain, split_sections
 from pmops.errors import InputError
 from pmops.model import Postmortem
 from pmops.render import from_frontmatter, parse_postmortem, validate_frontmatter
+from pmops.times import format_time
+
+PARALLEL_FROM = 400
+"""Files to parse from which processes pay off (starting them costs ~0.2 s)."""
+
+MAX_WORKERS = 8
+
+MAX_QUERY_TERMS = 32
+"""Longer queries are cut: more terms add cost, not precision."""
 
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z")
 _SOURCE_LINE = re.compile(
@@ -36,6 +50,7 @@ _RISKY_NUMBER = re.compile(
     re.MULTILINE,
 )
 _OPENING = re.compile(r"-{3,}[ \t]*\n")  # as pmops.document: the file starts with a --- line
+_WORD = re.compile(r"\w+")
 _DONE = re.compile(r"^\s*[-*+]\s+\[[xX]\]\s+(.*)$", re.MULTILINE)
 
 
@@ -93,10 +108,12 @@ def count_done(pm: Postmortem) -> int:
     """Action items ticked `- [x]` in the Action items section (by title or `#issue`)."""
     ticked = [line.lower() for line in _DONE.findall(pm.sections.get("Action items", ""))]
     return sum(
-        any(item.title.lower() in line or (item.issue and f"#{item.issue}" in line)
-            for line in ticked)
+        any(
+            item.title.lower() in line or (item.issue and f"#{item.issue}" in line)
+            for line in ticked
+        )
         for item in pm.action_items
-    )  # fmt: skip
+    )
 
 
 def index_columns(pm: Postmortem, paths: Sequence[str], errors: Sequence[str]) -> tuple[str, ...]:
@@ -111,3 +128,59 @@ def index_columns(pm: Postmortem, paths: Sequence[str], errors: Sequence[str]) -
         " ".join(paths),
         "\n\n".join(body),
     )
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One file made ready for the index: its `docs` values, services and FTS column texts."""
+
+    name: str
+    values: tuple[Any, ...]
+    services: tuple[str, ...]
+    columns: tuple[str, ...]
+
+
+def prepare(job: tuple[str, bytes]) -> Prepared | str:
+    """Parse and extract one file (name, bytes); the error message if it does not parse."""
+    name, data = job
+    try:
+        pm = load_postmortem(data, name)
+    except InputError as exc:
+        return str(exc)
+    paths, errors = extract_paths(pm), extract_errors(pm.sections)
+    services = tuple(dict.fromkeys(pm.impact.affected_services))
+    values = (json.dumps(pm.id), pm.title, pm.status.value, pm.severity.value,
+              format_time(pm.started_at), format_time(pm.resolved_at), pm.duration_minutes,
+              json.dumps(services), json.dumps(paths), json.dumps(errors),
+              len(pm.action_items), count_done(pm))  # fmt: skip
+    return Prepared(name, values, services, index_columns(pm, paths, errors))
+
+
+def prepare_all(jobs: Sequence[tuple[str, bytes]]) -> list[Prepared | str]:
+    """`prepare` every job, in processes when there are many (a full build)."""
+    workers = min(os.cpu_count() or 1, MAX_WORKERS)
+    if workers < 2 or len(jobs) < PARALLEL_FROM:
+        return [prepare(job) for job in jobs]
+    with ProcessPoolExecutor(workers) as pool:
+        return list(pool.map(prepare, jobs, chunksize=64))
+
+
+def fts_terms(text: str) -> list[str]:
+    """User text as safe FTS5 terms: each one quoted, so no text is ever FTS5 syntax.
+
+    `"a phrase"` stays a phrase, a trailing `*` makes a prefix term, and everything else
+    (operators, `-`, `:`, parentheses, stray quotes) is just a word separator.
+    """
+    text = text.encode("utf-8", "ignore").decode("utf-8")
+    terms: list[str] = []
+    for phrase, word in re.findall(r'"([^"]*)"|([^\s"]+)', text):
+        tokens = _WORD.findall((phrase or word).lower())
+        if tokens:
+            star = "*" if word.endswith("*") else ""
+            terms.append(f'"{" ".join(tokens)}"{star}')
+    return list(dict.fromkeys(terms))[:MAX_QUERY_TERMS]
+
+
+def fts_query(text: str, operator: str = "AND") -> str:
+    """A safe FTS5 query: the `fts_terms` of `text` joined by `operator`."""
+    return f" {operator} ".join(fts_terms(text))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from pmops.analyze.candidates import Candidate, build_candidates
+from pmops.analyze.deploys import analyze_rollout
 from pmops.analyze.paths import path_kinds, services_of
 from pmops.model import Analysis, Deploy, Evidence
 from pmops.times import format_clock, minutes_between
@@ -24,6 +25,7 @@ class Findings:
     duration_text: str
     detection_text: str
     stopped_by: tuple[str, ...]
+    """Phrases like \"the revert of `abc1234` (`def5678`) at 14:54 UTC\"."""
     lasting_fix: str
     contributing: tuple[str, ...]
     went_well: tuple[str, ...]
@@ -69,14 +71,16 @@ def _stopped_by(evidence: Evidence, remediation: list[Candidate]) -> tuple[str, 
     for deploy in evidence.deploys:
         if deploy.status == "rollback" and evidence.window.start <= deploy.at <= end:
             items.append(
-                f"Rollback of {_where(deploy)} to `{deploy.sha[:7]}` at {format_clock(deploy.at)}."
+                f"the rollback of {_where(deploy)} to `{deploy.sha[:7]}` at "
+                f"{format_clock(deploy.at)}"
             )
     for candidate in remediation:
         change = candidate.change
         if change.reverts and candidate.landed_at <= end + timedelta(minutes=5):
             targets = ", ".join(f"`{sha[:7]}`" for sha in change.reverts)
             items.append(
-                f"Revert of {targets} (`{change.sha[:7]}`) at {format_clock(candidate.landed_at)}."
+                f"the revert of {targets} (`{change.sha[:7]}`) at "
+                f"{format_clock(candidate.landed_at)}"
             )
     return tuple(items)
 
@@ -111,35 +115,22 @@ def _contributing(analysis: Analysis) -> tuple[str, ...]:
     items = []
     if analysis.suspects:
         top = analysis.suspects[0]
-        deploys = [
-            d
-            for d in evidence.deploys
-            if top.sha.startswith(d.sha) or d.sha.startswith(top.sha[:7])
-        ]
+        candidate = top_candidate(analysis)
         kinds = sorted(
-            {
-                k
-                for r in top.reasons
-                for k in (
-                    "configuration",
-                    "dependencies",
-                    "a database migration",
-                    "feature flags",
-                    "infrastructure",
-                )
-                if r.startswith("changes ") and k in r
-            }
+            {k for f in (candidate.files if candidate else ()) for k in path_kinds(f.path)}
+            & set(_FACTOR_KINDS)
         )
         if kinds:
+            names = " and ".join(_FACTOR_KINDS[k] for k in kinds)
             items.append(
-                f"The change to {' and '.join(kinds)} in `{top.sha[:7]}` was not "
-                "caught by a pre-deploy check."
+                f"The change to {names} in `{top.sha[:7]}` was not caught by a pre-deploy check."
             )
-        if deploys and "deploy" in top.signals:
+        deploy = shipping_deploy(analysis)
+        if deploy is not None and "deploy" in top.signals:
             items.append(
-                f"`{top.sha[:7]}` went to {_where(deploys[0])} at "
-                f"{format_clock(deploys[0].at)} with no canary or staged rollout "
-                "that would have limited the impact."
+                f"`{top.sha[:7]}` went to {_where(deploy)} at "
+                f"{format_clock(deploy.at)} with no canary or staged rollout that "
+                "would have limited the impact."
             )
     for deploy, count in _batched(analysis):
         items.append(
@@ -154,6 +145,16 @@ def _contributing(analysis: Analysis) -> tuple[str, ...]:
         )
     items += [f"Evidence was incomplete: {u}." for u in evidence.unavailable]
     return tuple(items)
+
+
+_FACTOR_KINDS = {
+    "config": "configuration",
+    "dependency": "dependencies",
+    "migration": "a database migration",
+    "flag": "feature flags",
+    "infra": "infrastructure",
+    "schedule": "a job schedule",
+}
 
 
 def top_candidate(analysis: Analysis) -> Candidate | None:
@@ -197,21 +198,19 @@ def shipping_deploy(analysis: Analysis) -> Deploy | None:
 
 def _batched(analysis: Analysis) -> list[tuple[Deploy, int]]:
     """The deploy that shipped the top suspect, with how many changes it shipped at once."""
-    deploy = shipping_deploy(analysis)
-    candidate = top_candidate(analysis)
-    if deploy is None or candidate is None:
-        return []
     evidence = analysis.evidence
+    if not analysis.suspects:
+        return []
     pool, _ = build_candidates(evidence.changes, evidence.window)
-    earlier = [
-        d.at
-        for d in evidence.deploys
-        if d.at < candidate.landed_at
-        and (d.service, d.environment) == (deploy.service, deploy.environment)
-    ]
-    since = max(earlier) if earlier else deploy.at - timedelta(hours=2)
-    count = sum(1 for c in pool if since < c.landed_at <= deploy.at)
-    return [(deploy, count)] if count >= BATCHED_DEPLOY else []
+    index = next((i for i, c in enumerate(pool) if c.change.sha == analysis.suspects[0].sha), None)
+    if index is None:
+        return []
+    rollout = analyze_rollout(pool, evidence, {})
+    deploy = rollout.live.get(index)
+    count = rollout.batch.get(index, 0)
+    if deploy is None or index not in rollout.bounded or count < BATCHED_DEPLOY:
+        return []
+    return [(deploy, count)]
 
 
 def _wrong_reverts(analysis: Analysis) -> list[str]:
@@ -241,7 +240,7 @@ def _went_well(
     if detection is not None and detection * 60 <= SLOW_DETECTION.total_seconds():
         items.append(f"The incident was detected {detection} min after it started.")
     if stopped:
-        items.append(f"Mitigation was applied within the incident: {stopped[0]}")
+        items.append(f"The impact was mitigated during the incident by {stopped[0]}.")
     if len(evidence.updates) >= 2:
         items.append(f"Responders posted {len(evidence.updates)} updates during the incident.")
     return tuple(items)

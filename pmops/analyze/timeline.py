@@ -23,6 +23,13 @@ _FIX_WORDS = re.compile(
 _ORDER = {source: i for i, source in enumerate(EventSource)}
 
 
+def subject_without_pr(subject: str, pr: int | None) -> str:
+    """A commit subject without its trailing "(#123)" when the PR is named separately."""
+    if pr is None:
+        return subject
+    return re.sub(rf"\s*\(#{pr}\)\s*$", "", subject) or subject
+
+
 def build_timeline(evidence: Evidence, suspects: Sequence[Suspect]) -> tuple[TimelineEvent, ...]:
     """All events of the incident, sorted by time then source, duplicates removed."""
     events: list[TimelineEvent] = []
@@ -69,7 +76,10 @@ def _change_events(evidence: Evidence, suspects: Sequence[Suspect]) -> list[Time
             TimelineEvent(
                 candidate.landed_at,
                 EventSource.COMMIT,
-                one_line(f"Commit {suspect.sha[:7]} landed{pr}: {candidate.change.subject}"),
+                one_line(
+                    f"Commit {suspect.sha[:7]} landed{pr}: "
+                    f"{subject_without_pr(candidate.change.subject, candidate.pr)}"
+                ),
                 suspect.sha,
             )
         )

@@ -9,6 +9,7 @@ from pmops import __version__
 from pmops.analyze.candidates import Candidate, build_candidates
 from pmops.analyze.findings import Findings, derive_findings
 from pmops.analyze.paths import path_kinds
+from pmops.analyze.timeline import subject_without_pr
 from pmops.draft.actions import derive_action_items
 from pmops.model import Analysis, Confidence, Draft, Generator, Suspect
 from pmops.sanitize import one_line
@@ -93,7 +94,7 @@ def _coverage(analysis: Analysis) -> str:
 def describe_change(suspect: Suspect) -> str:
     """`abc1234` (PR #12) "subject" — how a change is named in prose."""
     pr = f" (PR #{suspect.pr})" if suspect.pr else ""
-    subject = one_line(suspect.subject, 120).replace("`", "'")
+    subject = one_line(subject_without_pr(suspect.subject, suspect.pr), 120).replace("`", "'")
     return f"`{suspect.sha[:7]}`{pr} \u201c{subject}\u201d"
 
 
@@ -111,7 +112,7 @@ def _summary(analysis: Analysis, findings: Findings) -> str:
     else:
         text += " No recent change stands out as the cause."
     if findings.stopped_by:
-        text += f" {findings.stopped_by[0]}"
+        text += f" The impact was mitigated by {findings.stopped_by[0]}."
     return text
 
 
@@ -194,7 +195,7 @@ def _resolution(analysis: Analysis, findings: Findings) -> str:
     lines = [f"The incident was resolved at {format_clock(incident.resolved_at)}."]
     if findings.stopped_by:
         lines.append("What stopped the impact:")
-        lines += [f"- {item}" for item in findings.stopped_by]
+        lines += [f"- {item[0].upper()}{item[1:]}." for item in findings.stopped_by]
     else:
         lines.append(
             "The evidence does not show what stopped the impact (no revert, rollback "

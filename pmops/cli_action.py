@@ -1,0 +1,163 @@
+"""CLI commands for running pmops as an Action: init, doctor, quota, status.
+
+Registered on the `pmops` group in pmops/cli.py (`cli.add_command`). Each parses, calls the
+library and reports; PmopsError becomes a one-line message and an exit code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from pmops.check import default_branch, find_postmortems
+from pmops.config import load_config
+from pmops.document import parse_document, plain, read_text
+from pmops.errors import InputError, PmopsError
+from pmops.init import DEFAULT_ACTION, DEFAULT_OWNER, InitOptions, init_repository
+from pmops.quota import count_quota, parse_month
+
+
+def _fail(exc: PmopsError) -> None:
+    click.echo(f"pmops: error: {exc}", err=True)
+    sys.exit(exc.exit_code)
+
+
+_repo = click.option("--repo", type=click.Path(path_type=Path, file_okay=False), default=".",
+                     show_default=True, help="The git repository.")
+
+
+@click.command()
+@_repo
+@click.option("--plan", type=click.Choice(["free", "starter", "pro"]), default="starter",
+              show_default=True, help="Monthly quota plan written to .github/pmops.yml.")
+@click.option("--model", help="Model name for the config and workflow (default: deterministic).")
+@click.option("--owner", default=DEFAULT_OWNER, show_default=True,
+              help="Code owner of postmortems/ (@user or @org/team): their approval publishes.")
+@click.option("--action", "action_ref", default=DEFAULT_ACTION, show_default=True,
+              help="The action reference the workflow uses (pin a tag or SHA).")
+@click.option("--force", is_flag=True, help="Overwrite existing workflow, config and form.")
+def init(repo: Path, plan: str, model: str | None, owner: str, action_ref: str,
+         force: bool) -> None:
+    """Write the workflow, .github/pmops.yml, an incident issue form and a CODEOWNERS rule."""
+    options = InitOptions(plan=plan, model=model, action=action_ref, owner=owner)
+    try:
+        written = init_repository(repo, options, force=force)
+    except PmopsError as exc:
+        _fail(exc)
+        return
+    for item in written:
+        click.echo(f"{item.action:8} {item.path}")
+    if owner == DEFAULT_OWNER:
+        click.echo(f"pmops: replace {DEFAULT_OWNER} in CODEOWNERS with the real owners", err=True)
+    click.echo("pmops: next: commit these files, then run `pmops doctor --github OWNER/NAME`",
+               err=True)
+
+
+@click.command()
+@_repo
+@click.option("--github", "github_repo", metavar="OWNER/NAME",
+              help="Also check the repository's GitHub settings (token from --token-env).")
+@click.option("--token-env", default="GITHUB_TOKEN", show_default=True,
+              help="Environment variable holding a token for --github.")
+@click.option("--api-url", default=None, help="REST API root (GitHub Enterprise Server).")
+def doctor(repo: Path, github_repo: str | None, token_env: str, api_url: str | None) -> None:
+    """Report what is missing or wrong in the pmops setup; exit 1 if anything is."""
+    from pmops.doctor import local_findings, remote_findings
+
+    findings = local_findings(repo)
+    if github_repo:
+        token = os.environ.get(token_env, "")
+        if not token:
+            _fail(InputError(f"--github needs a token in ${token_env}"))
+        from pmops.events.api import GitHubApi
+        from pmops.github.client import connect
+
+        api = GitHubApi(connect(token, api_url), github_repo)
+        try:
+            config = load_config(repo)
+            findings += remote_findings(api, api.repo.default_branch, config)
+        except PmopsError as exc:
+            _fail(exc)
+    for finding in findings:
+        click.echo(finding.line())
+    if any(not f.ok for f in findings):
+        sys.exit(1)
+
+
+@click.command()
+@_repo
+@click.option("--month", metavar="YYYY-MM", help="Month to count [default: this month, UTC].")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
+def quota(repo: Path, month: str | None, as_json: bool) -> None:
+    """How many new postmortems this month's quota has used, counted from git history."""
+    try:
+        config = load_config(repo)
+        start = parse_month(month) if month else datetime.now(UTC)
+        ref = default_branch(repo) or "HEAD"
+        use = count_quota(repo, ref, start, config.plan, config.quota_limit,
+                          config.postmortems_dir)
+    except PmopsError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        click.echo(json.dumps(use.as_json(), indent=2, sort_keys=True))
+        return
+    listed = ", ".join(f"#{i}" for i in use.incidents) or "none"
+    click.echo(f"{use.month}: {use.used} of {use.limit} new postmortems ({use.plan} plan); "
+               f"incidents: {listed}; resets {use.resets_at:%Y-%m-%d}")
+
+
+@click.command()
+@_repo
+@click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
+def status(repo: Path, as_json: bool) -> None:
+    """Postmortems on this branch and on pmops/* branches, with their status."""
+    try:
+        config = load_config(repo)
+    except PmopsError as exc:
+        _fail(exc)
+        return
+    rows = []
+    for path in find_postmortems(repo, config.postmortems_dir):
+        rows.append(_row(path.relative_to(repo).as_posix(), read_text(path), "working tree"))
+    branches = subprocess.run(
+        ["git", "-C", str(repo), "for-each-ref", "--format=%(refname:short)",
+         "refs/heads/pmops/", "refs/remotes/origin/pmops/"],
+        capture_output=True, text=True, check=False).stdout.split()
+    for branch in branches:
+        files = subprocess.run(
+            ["git", "-C", str(repo), "diff", "--name-only", f"HEAD...{branch}", "--",
+             f"{config.postmortems_dir}/"], capture_output=True, text=True, check=False)
+        for name in files.stdout.split():
+            if "/.drafts/" in name or not name.endswith(".md"):
+                continue
+            shown = subprocess.run(["git", "-C", str(repo), "show", f"{branch}:{name}"],
+                                   capture_output=True, text=True, check=False)
+            if shown.returncode == 0:
+                rows.append(_row(name, shown.stdout, branch))
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        click.echo(f"{row['status']:10} {row['where']:28} {row['path']}")
+    if not rows:
+        click.echo(f"no postmortems under {config.postmortems_dir}/", err=True)
+
+
+def _row(path: str, text: str, where: str) -> dict[str, str]:
+    try:
+        meta = plain(parse_document(text, path).meta)
+    except PmopsError:
+        meta = {}
+    return {"path": path, "where": where, "status": str(meta.get("status", "invalid")),
+            "id": str(meta.get("id", ""))}
+
+
+COMMANDS = (init, doctor, quota, status)
+"""Register each with `cli.add_command(command)`."""

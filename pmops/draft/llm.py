@@ -1,0 +1,139 @@
+"""Draft the postmortem with an OpenAI-compatible model; the deterministic draft is the net.
+
+`draft_with_llm` never raises for model or server problems: a missing key, an unreachable
+server, HTTP errors, timeouts, refusals and unusable answers (after one repair retry) all
+return the deterministic `fallback` with a note and `generator.fallback_reason` saying why.
+Verification of the model's claims happens after it, in the pipeline.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+from pmops import __version__
+from pmops.config import Config
+from pmops.draft.client import ENFORCED, ChatClient, Completion, ModelError
+from pmops.draft.parse import Problem, read_answer, to_draft
+from pmops.draft.prompts import Prompt, build_prompt, left_out_note, render_repair, response_schema
+from pmops.model import Analysis, Draft, Generator
+from pmops.redact import redact_secrets
+
+REPAIR_RETRIES = 1
+"""An unusable answer is asked for once more, with the problem explained."""
+DEADLINE_FACTOR = 2
+"""The whole drafting (answer, repair, 429 waits) may take this many `timeout_s`."""
+
+
+def draft_with_llm(
+    analysis: Analysis,
+    config: Config,
+    *,
+    env: Mapping[str, str],
+    feedback: Sequence[str] = (),
+    fallback: Draft,
+    similar: Sequence[str] = (),
+) -> Draft:
+    """A draft written by the configured model from redacted, budgeted evidence.
+
+    `feedback` holds reviewers' requests (/regenerate, review comments); `similar` one line
+    per similar past incident. Both go into the prompt as untrusted data.
+    """
+    started = time.monotonic()
+    model = config.model
+    secrets = [env[model.api_key_env]] if env.get(model.api_key_env) else []
+    prompt = build_prompt(
+        analysis, config, feedback=feedback, similar=similar, known_secrets=secrets
+    )
+    try:
+        client = ChatClient(model, env, deadline=started + DEADLINE_FACTOR * model.timeout_s)
+    except ModelError as error:
+        return fall_back(fallback, str(error), started, secrets)
+    schema = response_schema()
+    repair = ""
+    problems: list[Problem] = []
+    for _ in range(1 + REPAIR_RETRIES):
+
+        def messages(mode: str, repair: str = repair) -> list[dict[str, str]]:
+            return prompt.messages(schema_in_prompt=mode not in ENFORCED, repair=repair)
+
+        try:
+            completion = client.complete(messages, schema)
+        except ModelError as error:
+            return fall_back(fallback, str(error), started, secrets)
+        reading = read_answer(completion.text, completion.finish_reason)
+        if reading.data is not None:
+            generator = _generator(config, fallback, prompt, completion, started)
+            notes = _notes(prompt, config, completion, problems)
+            allowed = [*config.allowed_link_hosts]
+            if analysis.evidence.repo_url:
+                allowed.append(analysis.evidence.repo_url)
+            return to_draft(
+                reading.data,
+                analysis,
+                fallback=fallback,
+                generator=generator,
+                allowed_links=allowed,
+                notes=notes,
+            )
+        problem = reading.problem
+        assert problem is not None
+        problems.append(problem)
+        repair = render_repair(problem.message, redact_secrets(problem.detail, secrets)[0])
+    reason = "; then ".join(p.message for p in problems)
+    return fall_back(fallback, f"{reason} (after {REPAIR_RETRIES} retry)", started, secrets)
+
+
+def fall_back(fallback: Draft, reason: str, started: float, secrets: Sequence[str] = ()) -> Draft:
+    """The deterministic draft, with the reason the model's draft is not used."""
+    reason = redact_secrets(reason, secrets)[0]
+    note = (
+        f"The model's draft could not be used ({reason}); this is the deterministic draft, "
+        "written from the evidence alone."
+    )
+    generator = replace(
+        fallback.generator,
+        fallback_reason=reason,
+        duration_s=round(time.monotonic() - started, 2),
+    )
+    return replace(fallback, generator=generator, notes=(*fallback.notes, note))
+
+
+def _generator(
+    config: Config, fallback: Draft, prompt: Prompt, completion: Completion, started: float
+) -> Generator:
+    output = completion.output_tokens
+    if output is None:
+        output = prompt.counter.count(completion.text)
+    return Generator(
+        version=__version__,
+        model=config.model.name or "",
+        regenerations=fallback.generator.regenerations,
+        prompt_tokens=completion.prompt_tokens if completion.prompt_tokens else prompt.tokens,
+        output_tokens=output,
+        duration_s=round(time.monotonic() - started, 2),
+    )
+
+
+def _notes(
+    prompt: Prompt, config: Config, completion: Completion, problems: Sequence[Problem]
+) -> list[str]:
+    notes = []
+    if prompt.left_out:
+        notes.append(left_out_note(prompt.left_out, config.model.prompt_token_budget))
+    if prompt.redactions:
+        notes.append(
+            f"{prompt.redactions} secret{'s were' if prompt.redactions != 1 else ' was'} "
+            "redacted from the evidence before it was sent to the model."
+        )
+    if problems:
+        notes.append(
+            f"The model's first answer was not usable ({problems[0].message}); "
+            "its second answer was."
+        )
+    if completion.mode == "text":
+        notes.append(
+            "The model server supports no JSON output mode; the draft was extracted from free text."
+        )
+    return notes

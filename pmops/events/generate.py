@@ -1,0 +1,222 @@
+"""Generate: draft a postmortem for an incident and open (or update) its pull request.
+
+Triggered by `issues.labeled` (resolved + incident labels), `/postmortem` on the incident, or
+`workflow_dispatch`. Order: AI switch → plan → permission → quota → gather → draft → verify →
+render → one commit (file + its `.drafts/` copy) → quota re-read → push → PR → labels →
+reviewers → comment on the incident. A second trigger updates the same branch and PR; a push
+that loses a race is retried once on top of the winner.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import replace
+from typing import Any
+
+from pmops.config import PLAN_LIMITS
+from pmops.draft.compose import drafts_path, postmortem_path
+from pmops.errors import PmopsError
+from pmops.events.api import GitHubActionError, marker
+from pmops.events.branch import BranchState, branch_for, push, read_state
+from pmops.events.context import Context, Outcome
+from pmops.events.messages import comment, pr_body, pr_title
+from pmops.gitops import PushRejected
+from pmops.model import Postmortem
+from pmops.permissions import Action, allowed, needed_permission
+from pmops.pipeline import Result, draft_from_evidence
+from pmops.publish import codeowners_at
+from pmops.quota import QuotaUse, count_quota
+from pmops.render import render_postmortem
+from pmops.trailers import format_message, pmops_trailers
+
+ATTEMPTS = 2
+"""A push rejected because a concurrent run won is retried once, on top of its result."""
+
+
+def is_incident(labels: list[str], ctx: Context) -> bool:
+    """True when the labels mark a resolved incident."""
+    return ctx.config.incident_label in labels and ctx.config.resolved_label in labels
+
+
+def generate(ctx: Context, number: int, actor: str) -> Outcome:
+    """Run the whole generate flow for incident `number` on behalf of `actor`."""
+    refusal = _refuse_early(ctx, number, actor)
+    if refusal is not None:
+        return refusal
+    for attempt in range(ATTEMPTS):
+        try:
+            return _generate_once(ctx, number)
+        except PushRejected:
+            if attempt + 1 == ATTEMPTS:
+                raise
+            ctx.progress("the branch moved while drafting (a concurrent run?); trying again")
+    raise AssertionError("unreachable")
+
+
+def _refuse_early(ctx: Context, number: int, actor: str) -> Outcome | None:
+    cfg = ctx.config
+    if not cfg.ai:
+        ctx.api.comment(number, comment("ai_off", what="draft a postmortem"),
+                        marker("ai-off", number), update=False)
+        return Outcome("ai-disabled", "AI drafting is off (ai: false); nothing generated")
+    if cfg.plan == "free" and cfg.monthly_limit is None and PLAN_LIMITS["free"] == 0:
+        ctx.api.comment(number, comment("free_plan"), marker("free-plan", number), update=False)
+        return Outcome("free-plan", "the free plan drafts no postmortems; nothing generated")
+    perm = ctx.api.permission(actor)
+    if not allowed(perm.role, Action.GENERATE):
+        body = comment("not_permitted", login=f"@{actor}", what="draft a postmortem",
+                       needed=needed_permission(Action.GENERATE), permission=perm.permission,
+                       how="comment `/postmortem` on this issue")
+        ctx.api.comment(number, body, marker(f"not-permitted-{actor}", number), update=False)
+        return Outcome("refused", f"{actor} has {perm.permission} permission; generate needs "
+                       "write")
+    return None
+
+
+def _quota(ctx: Context) -> QuotaUse:
+    ctx.workspace.fetch_quota_refs(ctx.default_branch)
+    cfg = ctx.config
+    return count_quota(ctx.workspace.path, ctx.default_ref, ctx.now(), cfg.plan,
+                       cfg.quota_limit, cfg.postmortems_dir)
+
+
+def _over_quota(ctx: Context, number: int, use: QuotaUse) -> Outcome:
+    body = comment("over_quota", plan=use.plan, limit=use.limit, used=use.used, month=use.month,
+                   incidents=[f"#{i}" for i in use.incidents],
+                   resets_at=f"{use.resets_at:%Y-%m-%d} 00:00 UTC")
+    ctx.api.comment(number, body, marker(f"over-quota-{use.month}", number))
+    return Outcome("over-quota", f"quota used: {use.used} of {use.limit} in {use.month}")
+
+
+def published_on_default(ctx: Context, number: int) -> str | None:
+    """The path of this incident's postmortem on the default branch, if there is one."""
+    folder = ctx.config.postmortems_dir
+    listing = ctx.workspace.text("ls-tree", "-r", "--name-only", ctx.default_ref, "--",
+                                 f"{folder}/")
+    pattern = re.compile(rf"^{re.escape(folder)}/\d{{4}}/\d{{4}}-\d\d-\d\d-{number}-[^/]+\.md$")
+    return next((p for p in listing.splitlines() if pattern.match(p)), None)
+
+
+def _generate_once(ctx: Context, number: int) -> Outcome:
+    ws = ctx.workspace
+    branch = branch_for(number)
+    head = ws.fetch_branch(branch)
+    state = read_state(ctx, head, number) if head else None
+    pull = ctx.api.open_pull_for(branch)
+    if state is not None and state.status in ("edited", "published"):
+        return _refuse_generate(ctx, number, state, pull.number if pull else None)
+    merged = published_on_default(ctx, number) if state is None else None
+    if merged is not None:
+        return Outcome("refused", f"incident #{number} already has a postmortem: {merged}",
+                       postmortem_path=merged)
+    use = _quota(ctx)
+    if not use.allows(number):
+        return _over_quota(ctx, number, use)
+    ctx.progress(f"gathering evidence for incident #{number}")
+    evidence = ctx.gather(ctx.gh, ctx.repo, number, ctx.config, checkout=ws.path,
+                          budget=None, env=ctx.env, progress=ctx.progress)
+    result = draft_from_evidence(evidence, ctx.config, now=ctx.now(), env=ctx.env,
+                                 progress=ctx.progress)
+    pm = _keep_history(result.postmortem, state)
+    folder = ctx.config.postmortems_dir
+    path = state.path if state else postmortem_path(evidence.incident, folder)
+    text = render_postmortem(pm)
+    parent = head or ws.resolve(ctx.default_ref)
+    assert parent is not None, "the default branch was fetched"
+    sha = head
+    if state is None or state.text != text:
+        message = format_message(
+            f"Draft postmortem for #{number}: {pm.title}",
+            f"Drafted by pmops from incident #{number} ({pm.generator.model}).",
+            pmops_trailers(number, "generate", pm.generator.model, pm.generated_at),
+        )
+        sha = ws.commit(parent, {path: text, drafts_path(path, folder): text}, message,
+                        ctx.now())
+        use = _quota(ctx)  # re-read: a concurrent run may have used the last slot
+        if not use.allows(number):
+            return _over_quota(ctx, number, use)
+        push(ctx, sha, branch)
+    assert sha is not None
+    body = _body(ctx, pm, path, result)
+    created = pull is None
+    if pull is None:
+        try:
+            pull = ctx.api.create_pull(pr_title(pm), body, branch, ctx.default_branch)
+        except GitHubActionError:
+            if head is None:
+                ws.delete_branch(branch, sha)  # never leave a branch without its PR
+            raise
+    elif pull.body != body:
+        pull.edit(body=body)
+    notes = _label_and_review(ctx, pull, path, created)
+    ctx.api.comment(number, comment("pr_link", pr_number=pull.number, path=path,
+                                    branch=branch), marker("pr", number))
+    status = "opened" if created else ("updated" if sha != head else "unchanged")
+    return Outcome(status, f"postmortem PR #{pull.number} {status}", pull.number, path, notes)
+
+
+def _keep_history(pm: Postmortem, state: BranchState | None) -> Postmortem:
+    """A redraft keeps the first generation time (quota) and the regeneration count."""
+    if state is None or state.postmortem is None:
+        return pm
+    old = state.postmortem
+    return replace(pm, generated_at=old.generated_at,
+                   generator=replace(pm.generator, regenerations=old.generator.regenerations))
+
+
+def _refuse_generate(ctx: Context, number: int, state: BranchState, pr: int | None) -> Outcome:
+    reason = ("humans have edited it" if state.status == "edited"
+              else "it is already published")
+    if pr is not None:
+        body = comment("generate_refused", pr_number=pr, reason=reason, status=state.status)
+        ctx.api.comment(number, body, marker("generate-refused", number), update=False)
+    return Outcome("refused", f"not redrafted: {reason}", pr, state.path)
+
+
+def _body(ctx: Context, pm: Postmortem, path: str, result: Result) -> str:
+    folder = ctx.config.postmortems_dir
+    return pr_body(
+        pm,
+        path=path,
+        drafts_path=drafts_path(path, folder),
+        verification=result.verification,
+        notes=result.draft.notes,
+        unavailable=result.analysis.evidence.unavailable,
+        similar=_similar(ctx, pm, result),
+        folder=folder,
+        html_base=ctx.html(""),
+    )
+
+
+def _similar(ctx: Context, pm: Postmortem, result: Result) -> tuple[str, ...]:
+    """Similar past incidents from the checkout's postmortems (none when it has no files)."""
+    from pmops.analyze.similar import find_similar, format_similar
+
+    if not (ctx.workspace.path / ctx.config.postmortems_dir).is_dir():
+        return ()
+    incident = result.analysis.evidence.incident
+    try:
+        found = find_similar(
+            ctx.workspace.path,
+            services=incident.services,
+            paths=[f.path for c in result.analysis.evidence.changes[:20] for f in c.files[:5]],
+            text=f"{pm.title} {pm.sections.get('Summary', '')}",
+            errors=[],
+            exclude_id=incident.id,
+            now=incident.started_at,
+        )
+    except (PmopsError, OSError, sqlite3.Error) as exc:
+        ctx.progress(f"similar incidents unavailable: {exc}")
+        return ()
+    return format_similar(found, link_base=ctx.html(f"blob/{ctx.default_branch}"))
+
+
+def _label_and_review(ctx: Context, pull: Any, path: str, created: bool) -> list[str]:
+    present = [label.name for label in pull.labels]
+    ctx.api.add_labels(pull.number, ["postmortem", "pmops:draft"], present)
+    if not created:
+        return []
+    owners = codeowners_at(ctx.workspace, ctx.default_ref)
+    users = owners.user_owners_of(path) or ()
+    return ctx.api.request_reviewers(pull, users, owners.team_owners_of(path))

@@ -1,0 +1,208 @@
+"""Run one Action invocation: inputs -> context -> handler -> outputs, summary, exit code.
+
+Every failure is loud: a comment on the issue or PR that triggered the run (secrets masked),
+an `::error::` line, and a non-zero exit. Nothing is pushed before a handler's single push, so
+a failure never leaves a half-made branch.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from github import Github, GithubException
+
+from pmops.config import Config, default_config, parse_config
+from pmops.errors import PmopsError
+from pmops.events import handler_for
+from pmops.events.api import GitHubApi, error_message, marker
+from pmops.events.context import ActionInputs, Context, Gather, Outcome
+from pmops.events.messages import comment
+from pmops.github.client import connect
+from pmops.gitops import Workspace
+from pmops.sanitize import one_line
+
+OUTPUTS = ("pr-number", "postmortem-path", "status")
+
+
+def default_gather() -> Gather:
+    """`pmops.sources.github.gather_github`, imported when first needed."""
+    from pmops.sources.github import gather_github
+
+    return gather_github  # type: ignore[return-value]
+
+
+def open_workspace(inputs: ActionInputs, scratch: Path) -> Workspace:
+    """The Action's checkout when there is one (fetch-depth: 0 recommended), else a clone."""
+    if (inputs.workspace / ".git").exists():
+        return Workspace(inputs.workspace, inputs.token)
+    return Workspace.clone(inputs.clone_url, scratch / "repo", inputs.token)
+
+
+def load_action_config(ws: Workspace, ref: str, inputs: ActionInputs) -> Config:
+    """The configuration on the default branch (never the PR's), with the action's inputs."""
+    text = ws.read(ref, inputs.config_path)
+    config = parse_config(text, inputs.config_path) if text is not None else default_config()
+    model = config.model
+    if inputs.model:
+        model = replace(model, name=None if inputs.model == "none" else inputs.model)
+    if inputs.base_url:
+        model = replace(model, base_url=inputs.base_url)
+    return replace(config, model=model)
+
+
+def target_number(event_name: str, event: Mapping[str, Any], inputs: ActionInputs) -> int | None:
+    """The issue or PR to report a failure on."""
+    for key in ("pull_request", "issue"):
+        if isinstance(event.get(key), Mapping) and event[key].get("number"):
+            return int(event[key]["number"])
+    return inputs.issue_number
+
+
+Connect = Callable[[str, str], Github]
+"""(token, api_url) -> client; tests pass one without PyGithub's write throttling."""
+
+
+def build_context(inputs: ActionInputs, env: Mapping[str, str], scratch: Path, *,
+                  gather: Gather | None = None, clock: Callable[[], datetime] | None = None,
+                  progress: Callable[[str], None] | None = None,
+                  connect_github: Connect = connect) -> Context:
+    """Connect, open the workspace, fetch the default branch, read the configuration."""
+    gh = connect_github(inputs.token, inputs.api_url)
+    api = GitHubApi(gh, inputs.repository)
+    repo_data = inputs.event.get("repository") or {}
+    default_branch = str(repo_data.get("default_branch") or api.repo.default_branch)
+    ws = open_workspace(inputs, scratch)
+    ws.fetch(f"+refs/heads/{default_branch}:refs/remotes/origin/{default_branch}")
+    config = load_action_config(ws, f"refs/remotes/origin/{default_branch}", inputs)
+    run_env = dict(env)
+    if inputs.api_key:
+        run_env[config.model.api_key_env] = inputs.api_key
+    ctx = Context(inputs=inputs, gh=gh, api=api, workspace=ws, config=config,
+                  default_branch=default_branch, gather=gather or default_gather(),
+                  env=run_env)
+    if clock is not None:
+        ctx.clock = clock
+    if progress is not None:
+        ctx.progress = progress
+    return ctx
+
+
+def run_action(env: Mapping[str, str], *, gather: Gather | None = None,
+               clock: Callable[[], datetime] | None = None, out: TextIO | None = None,
+               connect_github: Connect = connect) -> int:
+    """The whole Action run; returns the process exit code."""
+    out = out or sys.stdout
+
+    def say(line: str) -> None:
+        print(line, file=out, flush=True)
+
+    try:
+        inputs = ActionInputs.from_env(env)
+    except PmopsError as exc:
+        say(f"::error title=pmops::{_escape(str(exc))}")
+        return exc.exit_code
+    for secret in inputs.secrets:
+        say(f"::add-mask::{secret}")
+    handler = handler_for(inputs.event_name, inputs.event)
+    action = inputs.event.get("action")
+    if handler is None:
+        outcome = Outcome("ignored", f"pmops has nothing to do for {inputs.event_name}"
+                          f"{'.' + str(action) if action else ''}")
+        _write_results(inputs, outcome)
+        return 0
+    ctx: Context | None = None
+    code = 0
+    with tempfile.TemporaryDirectory(prefix="pmops-") as scratch:
+        try:
+            ctx = build_context(inputs, env, Path(scratch), gather=gather, clock=clock,
+                                progress=lambda m: say(f"pmops: {m}"),
+                                connect_github=connect_github)
+            outcome = handler(inputs.event, ctx)
+        except (PmopsError, GithubException) as exc:
+            message = _mask(_describe(exc), inputs)
+            outcome, code = Outcome("failed", message), 1
+            _report_failure(inputs, ctx, message, connect_github)
+            say(f"::error title=pmops::{_escape(message)}")
+        except Exception as exc:  # a bug: report it where the user looks, then fail loudly
+            message = _mask(f"internal error: {type(exc).__name__}: {exc}", inputs)
+            outcome, code = Outcome("failed", message), 1
+            say(_mask(traceback.format_exc(), inputs))
+            _report_failure(inputs, ctx, message, connect_github)
+            say(f"::error title=pmops::{_escape(message)}")
+    if inputs.run_doctor and ctx is not None:
+        outcome.notes += _doctor_notes(ctx)
+    _write_results(inputs, outcome)
+    say(f"pmops: {outcome.status}: {outcome.message}")
+    return code
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, GithubException):
+        return f"GitHub answered {exc.status}: {error_message(exc)}"
+    return str(exc)
+
+
+def _mask(text: str, inputs: ActionInputs) -> str:
+    for secret in inputs.secrets:
+        text = text.replace(secret, "***")
+    return text
+
+
+def _escape(text: str) -> str:
+    """A workflow-command value: GitHub's escapes for %, CR and LF."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _report_failure(inputs: ActionInputs, ctx: Context | None, message: str,
+                    connect_github: Connect = connect) -> None:
+    """Comment on the triggering issue or PR; a failure to comment is printed, not raised."""
+    number = target_number(inputs.event_name, inputs.event, inputs)
+    if number is None:
+        return
+    what = {"issues": "draft the postmortem", "issue_comment": "run the command",
+            "workflow_dispatch": "draft the postmortem", "pull_request": "update the postmortem",
+            "pull_request_review": "process the review"}.get(inputs.event_name, "finish")
+    body = comment("failure", what=what, message=_quote(message), run_url=inputs.run_url)
+    try:
+        api = ctx.api if ctx else GitHubApi(connect_github(inputs.token, inputs.api_url),
+                                            inputs.repository)
+        api.comment(number, body, marker("failure", number))
+    except GithubException as exc:
+        print(f"pmops: could not comment on #{number}: {error_message(exc)}", file=sys.stderr)
+
+
+def _quote(message: str) -> str:
+    lines = [one_line(line, 500) for line in message.splitlines() if line.strip()]
+    return "\n".join(f"> {line}" for line in lines[:20])
+
+
+def _doctor_notes(ctx: Context) -> list[str]:
+    from pmops.doctor import remote_findings
+
+    return [f"doctor: {f.line()}" for f in remote_findings(ctx.api, ctx.default_branch,
+                                                           ctx.config) if not f.ok]
+
+
+def _write_results(inputs: ActionInputs, outcome: Outcome) -> None:
+    values = {"pr-number": "" if outcome.pr_number is None else str(outcome.pr_number),
+              "postmortem-path": outcome.postmortem_path or "", "status": outcome.status}
+    if inputs.output_path is not None:
+        with inputs.output_path.open("a", encoding="utf-8") as handle:
+            for key in OUTPUTS:
+                handle.write(f"{key}={' '.join(values[key].split())}\n")
+    if inputs.summary_path is not None:
+        lines = [f"### pmops: {outcome.status}", "", _mask(outcome.message, inputs), ""]
+        if outcome.pr_number is not None:
+            lines.append(f"- Pull request: #{outcome.pr_number}")
+        if outcome.postmortem_path:
+            lines.append(f"- Postmortem: `{outcome.postmortem_path}`")
+        lines += [f"- {_mask(note, inputs)}" for note in outcome.notes]
+        with inputs.summary_path.open("a", encoding="utf-8") as handle:
+            handle.write("\n".join(lines).rstrip() + "\n")

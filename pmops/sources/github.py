@@ -1,0 +1,273 @@
+"""Evidence from GitHub: the GitHub twin of `pmops.pipeline.gather_local`.
+
+The incident comes from its issue (`pmops.sources.github_issue`). Commits and their files
+come from the checkout's own git history when there is one (deepened if shallow): no API
+request. The API serves what git lacks (`pmops.sources.github_activity`): PRs merged in the
+window from one list, deployments and their statuses, releases, failed workflow runs. Each
+repository in `repositories:` has no clone, so its commits are listed through the API, with
+files for the likeliest few only.
+
+Requests are spent in order of value, primary repository first, so a small budget drops the
+least valuable evidence (files of another repository's commits, its releases) first. A source
+that fails or is skipped costs only its own evidence, named in `Evidence.unavailable`; only an
+unreadable incident issue stops the gather.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+from typing import TypeVar
+
+import github
+from github.Repository import Repository
+
+from pmops.analyze.window import gather_until, incident_window
+from pmops.config import Config
+from pmops.errors import SourceError
+from pmops.github.budget import RequestBudget
+from pmops.github.rest import SOURCE_ERRORS, Api, Skipped, describe
+from pmops.model import Change, Deploy, Evidence, PullRequest, Release, Window, WorkflowRun
+from pmops.sources import git
+from pmops.sources import github_activity as activity
+from pmops.sources.github_issue import IncidentRecord, read_incident
+
+MAX_DEPLOY_REFS = 5
+"""Deployed SHAs outside the default branch whose history is read too (local git: free;
+through the API: one listing each, within the budget)."""
+
+Progress = Callable[[str], None]
+T = TypeVar("T")
+
+
+def _quiet(_: str) -> None:
+    """A progress reporter that says nothing."""
+
+
+@dataclass
+class _Found:
+    """What the gather has so far, and the sentences on what it lacks."""
+
+    changes: list[Change] = field(default_factory=list)
+    pulls: list[PullRequest] = field(default_factory=list)
+    deploys: list[Deploy] = field(default_factory=list)
+    releases: list[Release] = field(default_factory=list)
+    runs: list[WorkflowRun] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def attempt(self, what: str, read: Callable[[], T]) -> T | None:
+        """`read()`, or None with a sentence when it fails (a budget skip is noted by the
+        budget itself)."""
+        try:
+            return read()
+        except Skipped:
+            return None
+        except SOURCE_ERRORS as error:
+            self.notes.append(f"{what} unavailable: {describe(error)}")
+            return None
+
+
+def lazy_repo(gh: github.Github, full_name: str) -> Repository:
+    """A PyGithub Repository that costs no request until an attribute needs one."""
+    return Repository(gh.requester.withLazy(True), url=f"/repos/{full_name}")
+
+
+def gather_github(
+    gh: github.Github,
+    repo_full_name: str,
+    issue_number: int,
+    config: Config,
+    *,
+    checkout: Path | None,
+    budget: RequestBudget | None = None,
+    env: Mapping[str, str] | None = None,
+    progress: Progress = _quiet,
+    now: datetime | None = None,
+) -> Evidence:
+    """Evidence for incident issue `issue_number` of `repo_full_name` (see the module doc).
+
+    `checkout` is a local clone of that repository (the Action's workspace), or None to
+    read its commits through the API too. Raises SourceError only when the issue itself
+    cannot be read.
+    """
+    budget = budget or RequestBudget(config.request_budget)
+    api = Api.of(gh, budget)
+    progress(f"reading incident #{issue_number} of {repo_full_name}")
+    try:
+        record = read_incident(lazy_repo(gh, repo_full_name), issue_number, config,
+                               budget=budget, now=now)
+    except SOURCE_ERRORS as error:
+        raise SourceError(
+            f"could not read incident issue #{issue_number} of {repo_full_name}: "
+            f"{describe(error)}"
+        ) from None
+    window = incident_window(record.incident, config.lookback_hours)
+    found = _Found(notes=list(record.notes))
+    meta = found.attempt(f"Repository details of {repo_full_name}",
+                         partial(api.get, activity.repo_path(repo_full_name))) or {}
+    progress(f"reading GitHub activity of {repo_full_name} since {window.since:%Y-%m-%d %H:%M}")
+    _gather_repo(api, repo_full_name, "", window, checkout, meta.get("default_branch"), found)
+    for other in config.repositories:
+        if other.lower() != repo_full_name.lower():
+            progress(f"reading GitHub activity of {other}")
+            _gather_repo(api, other, other, window, None, None, found)
+    _add_cross_referenced(record, repo_full_name, found)
+    anomalies: tuple = ()
+    logs: tuple = ()
+    if config.observability:
+        from pmops.sources.observability import collect_all
+
+        progress(f"querying {', '.join(b.kind for b in config.observability)}")
+        observed = collect_all(window, config.observability,
+                               env if env is not None else os.environ)
+        anomalies, logs = observed.anomalies, observed.logs
+        found.notes += list(observed.unavailable)
+    repo_url = str(meta.get("html_url") or "") or record.incident.url.rsplit("/issues/", 1)[0]
+    return Evidence(
+        incident=record.incident,
+        window=window,
+        changes=tuple(sorted(found.changes, key=lambda c: (-c.committed_at.timestamp(), c.sha))),
+        pull_requests=tuple(sorted(found.pulls, key=lambda p: (p.repo, p.number))),
+        deploys=tuple(sorted(found.deploys, key=lambda d: (d.at, d.repo, d.sha))),
+        releases=tuple(sorted(found.releases, key=lambda r: (-r.at.timestamp(), r.repo, r.tag))),
+        workflow_runs=tuple(sorted(found.runs, key=lambda r: (r.at, r.sha))),
+        updates=record.updates,
+        alerts=record.alerts,
+        anomalies=anomalies,
+        logs=logs,
+        unavailable=(*found.notes, *budget.sentences()),
+        repo_url=repo_url,
+    )
+
+
+def _gather_repo(
+    api: Api,
+    repo: str,
+    label: str,
+    window: Window,
+    checkout: Path | None,
+    default_branch: str | None,
+    found: _Found,
+) -> None:
+    """Everything of one repository, most valuable first.
+
+    Without a clone the commits are the core evidence and are listed first; failed
+    workflow runs are read only where the default branch is known (the primary repository).
+    """
+    until = gather_until(window)
+    listed: tuple[Change, ...] = ()
+    if checkout is None:
+        listed = found.attempt(f"Commits of {repo}", partial(
+            activity.read_api_commits, api, repo, window.since, until, label=label)) or ()
+    pulls = found.attempt(f"Merged PRs of {repo}", partial(
+        activity.read_merged_pulls, api, repo, window.since, until, label)) or ()
+    deploys, notes = found.attempt(f"Deployments of {repo}", partial(
+        activity.read_deployments, api, repo, window, until, label)) or ((), [])
+    found.notes += notes
+    changes: tuple[Change, ...]
+    if checkout is not None:
+        changes = found.attempt(f"Git history of {repo} in {checkout}", partial(
+            _local_changes, checkout, window, until, deploys)) or ()
+    else:
+        changes = _api_deploy_refs(api, repo, label, window, listed, deploys, found)
+        changes = _add_files(api, repo, changes, deploys, window, found)
+    changes = activity.attach_pulls(changes, pulls)
+    if default_branch:
+        found.runs += found.attempt(f"Failed workflow runs of {repo}", partial(
+            activity.read_failed_runs, api, repo, default_branch, window.since, until)) or ()
+    releases = found.attempt(f"Releases of {repo}", partial(
+        activity.read_releases, api, repo, window.since, until, label)) or ()
+    found.releases += _resolve_releases(api, repo, label, releases, checkout, window, found)
+    found.changes += changes
+    found.pulls += pulls
+    found.deploys += activity.mark_rollbacks(deploys, changes, window, until)
+
+
+def _local_changes(
+    checkout: Path, window: Window, until: datetime, deploys: tuple[Deploy, ...]
+) -> tuple[Change, ...]:
+    """Commits of the checkout's HEAD in the window, plus those of deployed SHAs off HEAD."""
+    git.ensure_history(checkout, window.since)
+    changes = {c.sha: c for c in git.read_changes(checkout, window.since, until)}
+    refs = []
+    for deploy in sorted(deploys, key=lambda d: d.at, reverse=True):
+        if deploy.sha not in changes and deploy.sha not in refs:
+            refs.append(deploy.sha)
+    for sha in refs[:MAX_DEPLOY_REFS]:
+        if git.resolve_sha(checkout, sha) is None:
+            continue  # not fetched: its commits stay unknown
+        for change in git.read_changes(checkout, window.since, until, ref=sha):
+            changes.setdefault(change.sha, change)
+    ordered = sorted(changes.values(), key=lambda c: (-c.committed_at.timestamp(), c.sha))
+    inverse = git.detect_inverse_reverts(ordered, checkout)
+    return tuple(
+        replace(c, reverts=(*c.reverts, inverse[c.sha])) if c.sha in inverse else c
+        for c in ordered
+    )
+
+
+def _api_deploy_refs(api: Api, repo: str, label: str, window: Window,
+                     changes: tuple[Change, ...], deploys: tuple[Deploy, ...],
+                     found: _Found) -> tuple[Change, ...]:
+    """Commits of deployed SHAs that the default branch's listing lacks."""
+    known = {c.sha: c for c in changes}
+    refs = list(dict.fromkeys(d.sha for d in sorted(deploys, key=lambda d: d.at, reverse=True)
+                              if d.sha not in known))
+    for sha in refs[:MAX_DEPLOY_REFS]:
+        more = found.attempt(f"Commits of {repo} deployed from {sha[:7]}", partial(
+            activity.read_api_commits, api, repo, window.since, gather_until(window), sha,
+            label)) or ()
+        for change in more:
+            known.setdefault(change.sha, change)
+    return tuple(known.values())
+
+
+def _add_files(api: Api, repo: str, changes: tuple[Change, ...], deploys: tuple[Deploy, ...],
+               window: Window, found: _Found) -> tuple[Change, ...]:
+    """Files of the likeliest candidates among commits listed through the API."""
+    files = {}
+    for change in activity.top_candidates(changes, deploys, window):
+        read = found.attempt(f"Files of commit {change.sha[:7]} of {repo}",
+                             partial(activity.read_commit_files, api, repo, change.sha))
+        if read is not None:
+            files[change.sha] = read
+    return tuple(replace(c, files=files[c.sha]) if c.sha in files else c for c in changes)
+
+
+def _resolve_releases(api: Api, repo: str, label: str, releases: tuple[Release, ...],
+                      checkout: Path | None, window: Window, found: _Found) -> list[Release]:
+    """API releases merged with local tags; each release's SHA from its tag."""
+    local: dict[str, Release] = {}
+    if checkout is not None:
+        tags = found.attempt(f"Tags of {repo} in {checkout}", partial(
+            git.read_releases, checkout, window.since, gather_until(window), label)) or ()
+        local = {r.tag: r for r in tags}
+    result = []
+    for release in releases:
+        sha = release.sha or (local[release.tag].sha if release.tag in local else "")
+        if not sha and checkout is None:
+            tagged = found.attempt(f"The commit of release {release.tag} of {repo}",
+                                   partial(activity.read_tag_sha, api, repo, release.tag))
+            sha = tagged or ""
+        if sha:
+            result.append(replace(release, sha=sha))
+    named = {r.tag for r in result}
+    return result + [r for r in local.values() if r.tag not in named]
+
+
+def _add_cross_referenced(record: IncidentRecord, repo: str, found: _Found) -> None:
+    """PRs that mention the incident (the fix, a revert) join the PRs if not there yet."""
+    known = {(p.repo, p.number) for p in found.pulls}
+    for ref in record.cross_references:
+        label = "" if ref.repo.lower() in ("", repo.lower()) else ref.repo
+        if ref.is_pull and (label, ref.number) not in known:
+            found.pulls.append(PullRequest(
+                number=ref.number, title=ref.title, merged_at=ref.merged_at, body=ref.body,
+                url=ref.url, labels=ref.labels, repo=label,
+            ))
+            known.add((label, ref.number))
+
