@@ -1,8 +1,9 @@
 """Run one benchmark by name, or list them (DESIGN §9).
 
-A benchmark is a module `bench/<name with underscores>.py` with a docstring and a function
-`run(quick: bool, argv: list[str]) -> dict`; it prints its readable table to stderr and
-returns its figures, which this runner prints as one JSON line, last on stdout.
+A benchmark is a module `bench/<name with underscores>.py` (or a package of that name) with a
+docstring and a function `run(quick: bool, argv: list[str]) -> dict`; it prints its readable
+table to stderr and returns its figures, which this runner prints as one JSON line, last on
+stdout.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ def available() -> dict[str, str]:
     """Benchmark names and the first line of their docstrings."""
     result = {}
     for info in pkgutil.iter_modules([str(Path(__file__).parent)]):
-        if info.name.startswith("_") or info.ispkg:
+        if info.name.startswith("_"):
             continue
         module = importlib.import_module(f"bench.{info.name}")
         if callable(getattr(module, "run", None)):

@@ -134,6 +134,8 @@ def compile_pattern(pattern: str) -> re.Pattern[str]:
             i += 1
     prefix = "^" if anchored else "^(?:.*/)?"
     suffix = "/.*$" if directory_only else "(?:/.*)?$"
+    if body.endswith("/*") and not body.endswith("/**"):
+        suffix = "$"  # GitHub: `docs/*` owns docs/a.md but not docs/sub/b.md
     if body == "*":
         return re.compile(r"^.*$")
     return re.compile(prefix + out + suffix)

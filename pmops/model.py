@@ -124,6 +124,7 @@ class Deploy:
     service: str = ""
     environment: str = "production"
     status: str = "success"
+    """success | failure | rollback | pending | unknown (a status GitHub did not report)."""
     repo: str = ""
 
 

@@ -61,8 +61,9 @@ _PATTERNS: tuple[_Pattern, ...] = (
     # key=value assignments: the value is redacted, the name stays for context.
     _p(
         "credential",
-        r"(?i)\b(?:passw(?:or)?d|pwd|passphrase|secret|client_?secret|api_?key|apikey|"
-        r"access_?key|auth_?token|access_?token|private_?key|token)\b[\"']?\s*[:=]\s*"
+        r"(?i)(?<![a-z0-9])(?:passw(?:or)?d|pwd|passphrase|secret|client_?secret|api_?key|"
+        r"apikey|access_?key|auth_?token|access_?token|private_?key|token)(?![a-z0-9])"
+        r"[\"']?\s*[:=]\s*"
         r"[\"']?(?!\[REDACTED)([^\s\"',;]{8,})",
         group=1,
     ),

@@ -107,11 +107,15 @@ def _sanitize_prose(text: str, allowed: Sequence[str]) -> str:
     text = _AUTOLINK.sub(
         lambda m: m.group(1) if link_allowed(m.group(1), allowed) else REMOVED_LINK, text
     )
-    text = _BARE_URL.sub(
-        lambda m: m.group(0) if link_allowed(m.group(0), allowed) else REMOVED_LINK, text
-    )
+    text = _BARE_URL.sub(lambda m: _bare_url(m.group(0), allowed), text)
     text = _HTML.sub(lambda m: f"&lt;{m.group(1)}&gt;", text).replace("<", "&lt;")
     return neutralize_mentions(text)
+
+
+def _bare_url(url: str, allowed: Sequence[str]) -> str:
+    """GitHub leaves trailing punctuation out of an autolink; so does the check."""
+    core = url.rstrip(".,:;!?*_~'\"")
+    return url if link_allowed(core, allowed) else REMOVED_LINK + url[len(core) :]
 
 
 def link_allowed(url: str, allowed: Sequence[str]) -> bool:

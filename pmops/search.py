@@ -28,9 +28,10 @@ from types import TracebackType
 from typing import Any
 
 from pmops.config import load_config
+from pmops.errors import InputError
 from pmops.model import Severity
 from pmops.search_fields import Prepared, fts_terms, prepare_all
-from pmops.times import format_time, parse_time
+from pmops.times import format_time
 
 SCHEMA_VERSION = 1
 """Bump when the schema or the extraction rules change: a mismatch rebuilds the cache."""
@@ -155,8 +156,9 @@ def _tune(conn: sqlite3.Connection) -> sqlite3.Connection:
 def _record(row: Sequence[Any]) -> Record:
     path, key, title, status, severity, start, end, minutes, *lists, total, done = row[:13]
     services, paths, errors = (tuple(json.loads(v)) for v in lists)
-    return Record(path, json.loads(key), title, status, severity, parse_time(start),
-                  parse_time(end), minutes, services, paths, errors, total, done)  # fmt: skip
+    start, end = map(datetime.fromisoformat, (start, end))  # written by format_time: UTC, "Z"
+    return Record(path, json.loads(key), title, status, severity, start, end, minutes,
+                  services, paths, errors, total, done)  # fmt: skip
 
 
 class SearchIndex:
@@ -235,15 +237,15 @@ class SearchIndex:
             return self._update(None)
 
     def _update(self, paths: Iterable[Path] | None) -> UpdateReport:
-        known = {
-            row[0]: row[1:]
-            for row in self.conn.execute("SELECT path, rowid, size, mtime_ns, hash FROM docs")
-        }
+        sql = "SELECT path, rowid, size, mtime_ns, hash FROM docs"
         if paths is None:
             files = scan_postmortems(self.repo, self.folder)
+            known = {row[0]: row[1:] for row in self.conn.execute(sql)}
             gone = set(known) - set(files)
         else:
-            files = {self._name(p): str(self.repo / self._name(p)) for p in paths}
+            files = {name: str(self.repo / name) for name in map(self._name, paths)}
+            sql += " WHERE path IN (SELECT value FROM json_each(?))"
+            known = {row[0]: row[1:] for row in self.conn.execute(sql, (json.dumps(list(files)),))}
             gone = {n for n, p in files.items() if not os.path.isfile(p) and n in known}
             files = {n: p for n, p in files.items() if n not in gone}
         counts = {"added": 0, "changed": 0, "removed": len(gone), "unchanged": 0}
@@ -277,8 +279,10 @@ class SearchIndex:
         return UpdateReport(**counts, skipped=tuple(skipped))
 
     def _name(self, path: Path) -> str:
-        path = path if path.is_absolute() else self.repo / path
-        return path.resolve().relative_to(self.repo).as_posix()
+        path = (path if path.is_absolute() else self.repo / path).resolve()
+        if not path.is_relative_to(self.repo):
+            raise InputError(f"{path}: not inside the repository {self.repo}")
+        return path.relative_to(self.repo).as_posix()
 
     def _changed(
         self, name: str, path: str, known: tuple[Any, ...] | None
@@ -321,12 +325,16 @@ class SearchIndex:
         services: Sequence[str] = (),
         since: datetime | None = None,
         until: datetime | None = None,
+        latest: int = -1,
     ) -> list[Record]:
-        """Indexed postmortems, oldest first: all, or those touching `services` in a span."""
+        """Indexed postmortems, oldest first: all (or the `latest` N) in a span or service."""
         filters, args = _filters(services=services, since=since, until=until)
         where = f"WHERE {' AND '.join(filters)}" if filters else ""
-        sql = f"SELECT {_RECORD_COLUMNS} FROM docs d {where} ORDER BY d.started_at, d.path"
-        return [_record(row) for row in self.conn.execute(sql, args)]
+        sql = (
+            f"SELECT {_RECORD_COLUMNS} FROM docs d {where} "
+            "ORDER BY d.started_at DESC, d.path DESC LIMIT ?"
+        )
+        return [_record(row) for row in self.conn.execute(sql, [*args, latest])][::-1]
 
     def search(
         self,
@@ -394,10 +402,17 @@ class SearchIndex:
         )
         return [(_record(r), -r[13]) for r in self.conn.execute(sql, (match, limit))]
 
-    def matching(self, match: str) -> set[str]:
-        """Paths of every record matching a raw (already safe) FTS5 expression."""
-        sql = "SELECT d.path FROM fts JOIN docs d ON d.rowid = fts.rowid WHERE fts MATCH ?"
-        return {row[0] for row in self.conn.execute(sql, (match,))}
+    def count(self, match: str) -> int:
+        """How many records match a raw (already safe) FTS5 expression."""
+        row = self.conn.execute("SELECT count(*) FROM fts WHERE fts MATCH ?", (match,)).fetchone()
+        return int(row[0])
+
+    def matching(self, match: str, among: Iterable[str]) -> set[str]:
+        """Which of the paths `among` match a raw (already safe) FTS5 expression."""
+        sql = "SELECT rowid, path FROM docs WHERE path IN (SELECT value FROM json_each(?))"
+        ids = dict(self.conn.execute(sql, (json.dumps(list(among)),)).fetchall())
+        found = self.conn.execute("SELECT rowid FROM fts WHERE fts MATCH ?", (match,))
+        return {ids[row[0]] for row in found if row[0] in ids}
 
     def texts(self, paths: Iterable[str]) -> dict[str, str]:
         """Title, root cause and error messages of indexed paths, by path."""

@@ -54,6 +54,20 @@ _WORD = re.compile(r"\w+")
 _DONE = re.compile(r"^\s*[-*+]\s+\[[xX]\]\s+(.*)$", re.MULTILINE)
 
 
+def split_file(text: str, name: str) -> tuple[str, dict[str, str]]:
+    """A postmortem's raw frontmatter text and its sections (first of a repeated heading).
+
+    Splits exactly as `pmops.document.parse_document` does; InputError when it would fail.
+    """
+    boundaries = list(frontmatter.YAMLHandler.FM_BOUNDARY.finditer(text))
+    if not _OPENING.match(text) or len(boundaries) < 2:
+        raise InputError(f"{name}:1: no YAML frontmatter between '---' lines")
+    sections: dict[str, str] = {}
+    for section in split_sections(text[boundaries[1].end() :])[1]:
+        sections.setdefault(section.heading, section.text)
+    return text[boundaries[0].end() : boundaries[1].start()], sections
+
+
 def load_postmortem(data: bytes, name: str) -> Postmortem:
     """Parse a postmortem file, fast: libyaml first, `parse_postmortem` whenever in doubt.
 
@@ -62,24 +76,13 @@ def load_postmortem(data: bytes, name: str) -> Postmortem:
     and then the reference parser decides (and gives the error message).
     """
     text = decode(data, name)
-    boundaries = list(frontmatter.YAMLHandler.FM_BOUNDARY.finditer(text))
-    if _OPENING.match(text) and len(boundaries) >= 2:
-        raw = text[boundaries[0].end() : boundaries[1].start()]
-        try:
-            meta = None if _RISKY_NUMBER.search(raw) else yaml.load(raw, Loader=yaml.CSafeLoader)
-        except yaml.YAMLError:
-            meta = None
-        if isinstance(meta, dict):
-            meta = plain(meta)
-            if not validate_frontmatter(meta):
-                body_line = text.count("\n", 0, boundaries[1].end()) + 1
-                sections: dict[str, str] = {}
-                for section in split_sections(text[boundaries[1].end() :], body_line)[1]:
-                    sections.setdefault(section.heading, section.text)
-                try:
-                    return from_frontmatter(meta, sections)
-                except InputError:
-                    pass
+    try:
+        raw, sections = split_file(text, name)
+        meta = None if _RISKY_NUMBER.search(raw) else yaml.load(raw, Loader=yaml.CSafeLoader)
+        if isinstance(meta, dict) and not validate_frontmatter(meta := plain(meta)):
+            return from_frontmatter(meta, sections)
+    except (yaml.YAMLError, InputError):
+        pass
     return parse_postmortem(text, name)
 
 

@@ -17,10 +17,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from pmops.document import read_text
 from pmops.errors import InputError
 from pmops.model import SECTIONS, Severity, Status
 from pmops.search import Record, note, open_index
-from pmops.search_fields import load_postmortem
+from pmops.search_fields import split_file
 
 
 @dataclass(frozen=True)
@@ -104,14 +105,14 @@ def draft_edits(repo: Path, folder: str, records: Sequence[Record]) -> DraftEdit
         if copy is None:
             continue
         try:
-            draft = load_postmortem(copy.read_bytes(), copy.relative_to(repo).as_posix())
-            final = load_postmortem((repo / record.path).read_bytes(), record.path)
+            draft = _sections(copy, copy.relative_to(repo).as_posix())
+            final = _sections(repo / record.path, record.path)
         except (InputError, OSError) as exc:
             note(f"warning: draft edits of {record.path} skipped: {exc}")
             continue
-        overall.append(changed_share(_body(draft.sections), _body(final.sections)))
-        for heading in dict.fromkeys([*draft.sections, *final.sections]):
-            before, after = draft.sections.get(heading, ""), final.sections.get(heading, "")
+        overall.append(changed_share(_body(draft), _body(final)))
+        for heading in dict.fromkeys([*draft, *final]):
+            before, after = draft.get(heading, ""), final.get(heading, "")
             if before or after:
                 sections.setdefault(heading, []).append(changed_share(before, after))
     order = {h: i for i, h in enumerate(SECTIONS)}
@@ -121,6 +122,11 @@ def draft_edits(repo: Path, folder: str, records: Sequence[Record]) -> DraftEdit
     }
     median = round(statistics.median(overall), 4) if overall else None
     return DraftEdits(len(overall), median, by_section)
+
+
+def _sections(path: Path, name: str) -> dict[str, str]:
+    """The body sections of a file; the frontmatter is not needed, so it is not parsed."""
+    return split_file(read_text(path, name), name)[1]
 
 
 def _body(sections: Mapping[str, str]) -> str:

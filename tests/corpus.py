@@ -14,7 +14,7 @@ documents mention a second service they called, and themes share words ("connect
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -35,10 +35,21 @@ from pmops.render import render_postmortem
 from pmops.times import format_time, minutes_between
 
 SERVICES = (
-    "auth-service", "api-gateway", "payments", "checkout", "search-api", "notifications",
-    "user-profile", "billing", "inventory", "web-frontend", "mobile-bff", "ledger",
-    "recommendations", "shipping",
-)  # fmt: skip
+    "auth-service",
+    "api-gateway",
+    "payments",
+    "checkout",
+    "search-api",
+    "notifications",
+    "user-profile",
+    "billing",
+    "inventory",
+    "web-frontend",
+    "mobile-bff",
+    "ledger",
+    "recommendations",
+    "shipping",
+)
 
 
 @dataclass(frozen=True)
@@ -466,6 +477,11 @@ QUERIES: tuple[tuple[str, str, str | None, str | None], ...] = (
     ("cache stampede deploy flush web-frontend", "cache", "stampede", "web-frontend"),
     ("redis maxmemory eviction", "cache", "eviction", None),
     ("clock skew NTP token", "clock", "ntp", None),
+    # paraphrases: the words differ from the documents' own
+    ("pods killed out of memory", "memory", None, None),
+    ("certificate renewal failed silently", "cert", "leaf", None),
+    ("lock timeout during schema migration", "migration", None, None),
+    ("batch job exhausted vendor API quota", "ratelimit", "upstream", None),
 )
 """At least 20 queries with relevance judged by construction (see module docstring)."""
 
@@ -681,31 +697,32 @@ def judge(docs: list[GeneratedDoc] | tuple[GeneratedDoc, ...]) -> tuple[Query, .
 
 
 def write_corpus(
-    root: Path,
-    n: int,
-    seed: int = 7,
-    *,
-    drafts: bool = False,
-    progress: Callable[[int], None] | None = None,
+    root: Path, n: int, seed: int = 7, *, drafts: bool = False, workers: int = 1
 ) -> Corpus:
     """Write `n` postmortems under `root/postmortems/`; with `drafts`, AI copies in `.drafts/`.
 
     A draft copy is the published file before review: reviewers rewrote the Root cause of
-    about half of them and the Summary of a few.
+    about half of them and the Summary of a few. `workers` > 1 renders in processes.
     """
     docs = generate_docs(n, seed)
     rng = random.Random(seed + 1)
-    for index, doc in enumerate(docs):
-        write_postmortem(root, doc.postmortem, doc.path)
+    jobs: list[tuple[Path, Postmortem, str]] = []
+    for doc in docs:
+        jobs.append((root, doc.postmortem, doc.path))
         if drafts and doc.postmortem.status is Status.PUBLISHED:
-            write_postmortem(
-                root,
-                draft_of(rng, doc.postmortem),
-                doc.path.replace("postmortems/", "postmortems/.drafts/", 1),
-            )
-        if progress and index % 1000 == 999:
-            progress(index + 1)
+            draft = doc.path.replace("postmortems/", "postmortems/.drafts/", 1)
+            jobs.append((root, draft_of(rng, doc.postmortem), draft))
+    if workers > 1:
+        with ProcessPoolExecutor(workers) as pool:
+            list(pool.map(_write_job, jobs, chunksize=200))
+    else:
+        for job in jobs:
+            _write_job(job)
     return Corpus(root, tuple(docs), judge(docs))
+
+
+def _write_job(job: tuple[Path, Postmortem, str]) -> str:
+    return write_postmortem(*job)
 
 
 def draft_of(rng: random.Random, pm: Postmortem) -> Postmortem:

@@ -106,9 +106,15 @@ def test_labels_cannot_break_out_of_mermaid_strings(tmp_path: Path) -> None:
     assert mermaid_label('evil"] ; bar [1') == '"evil bar 1"'
     assert mermaid_label("\n") == '"-"'
     theme = THEMES[0]
-    pm = make_postmortem(random.Random(1), 7, theme, theme.variants[0],
-                         ('svc"] %%{init}%%', "a|b"), Severity.SEV1,
-                         datetime(2026, 1, 5, tzinfo=UTC))  # fmt: skip
+    pm = make_postmortem(
+        random.Random(1),
+        7,
+        theme,
+        theme.variants[0],
+        ('svc"] %%{init}%%', "a|b"),
+        Severity.SEV1,
+        datetime(2026, 1, 5, tzinfo=UTC),
+    )
     write_postmortem(tmp_path, replace(pm, title="Title with | pipe and [brackets]"))
     text = build_index_page(tmp_path).text
     assert 'x-axis ["svc init", "a b"]' in text or 'x-axis ["a b", "svc init"]' in text

@@ -15,13 +15,21 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pmops import search_fields
 from pmops.analyze.similar import find_similar, format_similar, similar_in
+from pmops.check import find_postmortems
 from pmops.cli import PmopsGroup
 from pmops.cli_history import parse_since, search_command
 from pmops.model import Severity
 from pmops.render import parse_postmortem, render_postmortem
-from pmops.search import SCHEMA_VERSION, SearchIndex, cache_path, fts_query, open_index
-from pmops.search_fields import count_done, extract_errors, extract_paths, load_postmortem
+from pmops.search import SCHEMA_VERSION, SearchIndex, cache_path, open_index, scan_postmortems
+from pmops.search_fields import (
+    count_done,
+    extract_errors,
+    extract_paths,
+    fts_query,
+    load_postmortem,
+)
 from tests.corpus import THEMES, Corpus, make_postmortem, write_corpus, write_postmortem
 
 CORPUS_SIZE = 300
@@ -131,6 +139,19 @@ def test_done_action_items_are_ticked_by_title_or_issue(corpus: Corpus) -> None:
 # ---------------------------------------------------------------- index
 
 
+def test_scan_finds_what_find_postmortems_finds(tmp_path: Path) -> None:
+    write_corpus(tmp_path, 30, drafts=True)
+    (tmp_path / "postmortems" / "README.md").write_text("index")
+    (tmp_path / "postmortems" / "2024" / "readme.MD").write_text("x")
+    (tmp_path / "postmortems" / "2024" / "notes.txt").write_text("x")
+    nested = tmp_path / "postmortems" / "2024" / ".drafts" / "x.md"
+    nested.parent.mkdir()
+    nested.write_text("x")
+    expected = {p.relative_to(tmp_path).as_posix(): str(p) for p in find_postmortems(tmp_path)}
+    assert scan_postmortems(tmp_path, "postmortems") == expected
+    assert len(expected) == 30
+
+
 def test_cache_lives_in_the_git_dir_or_the_user_cache(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     subprocess.run(["git", "init", "-q", str(repo)], check=True)
@@ -146,8 +167,10 @@ def test_index_is_never_tracked(corpus: Corpus, index: SearchIndex) -> None:
     assert index.db_path.is_relative_to(corpus.root / ".git")
     status = subprocess.run(
         ["git", "-C", str(corpus.root), "status", "--porcelain", "--ignored"],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "pmops" not in status.replace("postmortems", "")
 
 
@@ -173,13 +196,20 @@ def test_hits_carry_facts_and_a_highlighted_snippet(index: SearchIndex) -> None:
 
 def test_filters_by_service_severity_and_date(corpus: Corpus, index: SearchIndex) -> None:
     since = datetime(2024, 7, 1, tzinfo=UTC)
-    hits = index.search("deployed", services=["Payments", "ledger"], severity=Severity.SEV3,
-                        since=since, limit=CORPUS_SIZE)  # fmt: skip
+    hits = index.search(
+        "deployed",
+        services=["Payments", "ledger"],
+        severity=Severity.SEV3,
+        since=since,
+        limit=CORPUS_SIZE,
+    )
     expected = {
-        d.path for d in corpus.docs
-        if {"payments", "ledger"} & set(d.services) and d.severity is Severity.SEV3
+        d.path
+        for d in corpus.docs
+        if {"payments", "ledger"} & set(d.services)
+        and d.severity is Severity.SEV3
         and d.started_at >= since
-    }  # fmt: skip
+    }
     assert expected and {h.record.path for h in hits} == expected
 
 
@@ -224,14 +254,36 @@ def test_rebuild_from_scratch_gives_the_same_results(corpus: Corpus, tmp_path: P
         assert fresh.records() == records
 
 
+def test_parallel_build_gives_the_same_index(
+    corpus: Corpus, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _copy(corpus, tmp_path, 30)
+    with SearchIndex(tmp_path, tmp_path / "a.sqlite3") as idx:
+        idx.update()
+        sequential = idx.records(), idx.search("connection pool", limit=10)
+    monkeypatch.setattr(search_fields, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(search_fields.os, "cpu_count", lambda: 2)
+    with SearchIndex(tmp_path, tmp_path / "b.sqlite3") as idx:
+        assert idx.update().added == 30
+        assert (idx.records(), idx.search("connection pool", limit=10)) == sequential
+
+
+@pytest.mark.parametrize("damage", ["not a database", "damaged pages"])
 def test_corrupt_cache_is_rebuilt_with_a_note(
-    corpus: Corpus, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    corpus: Corpus, tmp_path: Path, capsys: pytest.CaptureFixture[str], damage: str
 ) -> None:
     _copy(corpus, tmp_path, 10)
     db = tmp_path / "index.sqlite3"
-    db.write_bytes(b"this is not a database" * 100)
+    if damage == "not a database":
+        db.write_bytes(b"this is not a database" * 100)
+    else:
+        open_index(tmp_path, db_path=db).close()
+        data = bytearray(db.read_bytes())
+        for offset in range(8192, len(data), 4096):  # leave the header and first pages intact
+            data[offset + 100 : offset + 400] = random.Random(offset).randbytes(300)
+        db.write_bytes(bytes(data))
     with open_index(tmp_path, db_path=db) as idx:
-        assert len(idx) == 10 and idx.search("the")
+        assert len(idx) == 10 and idx.search("the") and len(idx.records()) == 10
     assert "rebuilding" in capsys.readouterr().err
 
 
@@ -239,16 +291,37 @@ def test_schema_version_mismatch_rebuilds(corpus: Corpus, tmp_path: Path) -> Non
     _copy(corpus, tmp_path, 5)
     db = tmp_path / "index.sqlite3"
     with open_index(tmp_path, db_path=db) as idx:
-        idx.conn.execute("UPDATE meta SET value = ? WHERE key = 'version'",
-                         (str(SCHEMA_VERSION + 1),))  # fmt: skip
+        idx.conn.execute(
+            "UPDATE meta SET value = ? WHERE key = 'version'", (str(SCHEMA_VERSION + 1),)
+        )
         idx.conn.execute("DELETE FROM docs")
         idx.conn.commit()
     with open_index(tmp_path, db_path=db) as idx:
         assert len(idx) == 5
 
 
-NASTY = ['"', '"unbalanced', "a*", "*", "AND", "OR NOT", "-", "a:b", "title:x", "(", ")",
-         "NEAR(a b)", '""', "^a", "{a b}", "a + b", "\\", "'", "\x00", "ß ﬁ 東京"]  # fmt: skip
+NASTY = [
+    '"',
+    '"unbalanced',
+    "a*",
+    "*",
+    "AND",
+    "OR NOT",
+    "-",
+    "a:b",
+    "title:x",
+    "(",
+    ")",
+    "NEAR(a b)",
+    '""',
+    "^a",
+    "{a b}",
+    "a + b",
+    "\\",
+    "'",
+    "\x00",
+    "ß ﬁ 東京",
+]
 
 
 @pytest.mark.parametrize("query", NASTY)
@@ -298,8 +371,9 @@ def test_search_cli_json(corpus: Corpus) -> None:
     [(["--since", "last tuesday"], "--since"), (["--severity", "SEV-9"], "--severity")],
 )
 def test_search_cli_rejects_bad_input(corpus: Corpus, args: list[str], message: str) -> None:
-    result = CliRunner().invoke(_group(), ["search", "x", "--repo", str(corpus.root), *args],
-                                catch_exceptions=False)  # fmt: skip
+    result = CliRunner().invoke(
+        _group(), ["search", "x", "--repo", str(corpus.root), *args], catch_exceptions=False
+    )
     assert result.exit_code == 2 and message in result.stderr
 
 
@@ -317,10 +391,13 @@ def test_similar_incidents_share_cause_and_service(corpus: Corpus, index: Search
     doc = next(d for d in corpus.docs if d.theme == "pool" and d.variant == "slowquery")
     pm = doc.postmortem
     result = similar_in(
-        index, services=pm.impact.affected_services[:1], paths=[pm.suspects[0].reasons[0][8:]],
-        text=pm.title, errors=["could not obtain connection from pool within 1234ms"],
+        index,
+        services=pm.impact.affected_services[:1],
+        paths=[pm.suspects[0].reasons[0][8:]],
+        text=pm.title,
+        errors=["could not obtain connection from pool within 1234ms"],
         exclude_id=pm.id,
-    )  # fmt: skip
+    )
     assert result.incidents and all(i.id != pm.id for i in result.incidents)
     best = result.incidents[0]
     assert any(r.startswith("same error") for r in best.reasons)
@@ -343,18 +420,22 @@ def _recurrence_repo(root: Path) -> None:
     ]
     for number, theme, service, days in cases:
         variant = theme.variants[0]
-        pm = make_postmortem(rng, number, theme, variant, (service,), Severity.SEV2,
-                             start + timedelta(days=days))  # fmt: skip
+        pm = make_postmortem(
+            rng, number, theme, variant, (service,), Severity.SEV2, start + timedelta(days=days)
+        )
         write_postmortem(root, pm)
 
 
 def test_recurrence_names_the_service_and_phrase(tmp_path: Path) -> None:
     _recurrence_repo(tmp_path)
     result = find_similar(
-        tmp_path, services=["auth-service"], paths=["auth/db/pool.py"],
-        text="auth-service connection pool exhausted; logins time out", errors=[],
+        tmp_path,
+        services=["auth-service"],
+        paths=["auth/db/pool.py"],
+        text="auth-service connection pool exhausted; logins time out",
+        errors=[],
         now=datetime(2026, 3, 1, 12, tzinfo=UTC),
-    )  # fmt: skip
+    )
     rec = result.recurrence
     assert rec is not None
     assert rec.sentence == "third incident touching auth-service connection pool in 90 days"
@@ -365,12 +446,45 @@ def test_recurrence_names_the_service_and_phrase(tmp_path: Path) -> None:
     assert {i.id for i in result.incidents} >= {1, 2, 3}
 
 
+def test_recurrence_phrase_is_a_cause_not_the_service_name(tmp_path: Path) -> None:
+    rng = random.Random(5)
+    start = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    for number, key in enumerate(["pool", "pool", "disk", "disk", "dns"], start=1):
+        theme = next(t for t in THEMES if t.key == key)
+        pm = make_postmortem(
+            rng,
+            number,
+            theme,
+            theme.variants[0],
+            ("search-api",),
+            Severity.SEV3,
+            start - timedelta(days=3 * number),
+        )
+        write_postmortem(tmp_path, pm)
+    result = find_similar(
+        tmp_path,
+        services=["search-api"],
+        paths=[],
+        errors=[],
+        now=start,
+        text="search-api connection pool exhausted by slow queries",
+    )
+    assert result.recurrence is not None
+    assert result.recurrence.sentence == (
+        "third incident touching search-api connection pool in 90 days"
+    )
+
+
 def test_no_recurrence_without_a_shared_phrase(tmp_path: Path) -> None:
     _recurrence_repo(tmp_path)
     result = find_similar(
-        tmp_path, services=["auth-service"], paths=[], text="Zeppelin landing gear stuck",
-        errors=[], now=datetime(2026, 3, 1, 12, tzinfo=UTC),
-    )  # fmt: skip
+        tmp_path,
+        services=["auth-service"],
+        paths=[],
+        text="Zeppelin landing gear stuck",
+        errors=[],
+        now=datetime(2026, 3, 1, 12, tzinfo=UTC),
+    )
     assert result.recurrence is None
     absolute = format_similar(result, link_base="https://github.com/o/r/blob/main/")
     assert all("https://github.com/o/r/blob/main/postmortems/" in line for line in absolute)

@@ -102,7 +102,7 @@ def analyze_rollout(
                     rolled_back.setdefault(i, deploy)
             current[key] = graph.shipped(deploy.sha)
             continue
-        if deploy.status == "failure":
+        if deploy.status == "failure":  # pending and unknown ones may well be live: kept
             continue
         shipped = graph.shipped(deploy.sha)
         had_predecessor = key in current
@@ -123,7 +123,7 @@ def analyze_rollout(
         batch=batch,
         bounded=frozenset(bounded),
         covered=_covered(candidates, production, globs),
-        has_records=any(d.status == "success" and d.at <= start + LATE_GRACE for d in production),
+        has_records=any(d.status != "failure" and d.at <= start + LATE_GRACE for d in production),
     )
 
 

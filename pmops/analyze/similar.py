@@ -151,7 +151,7 @@ def similar_in(
     pool.update((r.path, r) for r in window)
     skip = None if exclude_id is None else str(exclude_id)
     pool = {p: r for p, r in pool.items() if r.started_at < now and str(r.id) != skip}
-    scorer = _Scorer(index, services, paths, words, errors)
+    scorer = _Scorer(index, services, paths, words, errors, list(pool))
     scored = {p: scorer.score(r) for p, r in pool.items()}
     ranked = sorted(
         (s for s, _ in scored.values() if s.score >= MIN_SCORE),
@@ -188,7 +188,7 @@ def _candidates(
     for query in queries:
         pool.update((r.path, r) for r, _ in index.ranked(query, CANDIDATES))
     if services:
-        pool.update((r.path, r) for r in index.records(services=services)[-CANDIDATES * 4 :])
+        pool.update((r.path, r) for r in index.records(services=services, latest=CANDIDATES * 4))
     return pool
 
 
@@ -218,6 +218,7 @@ class _Scorer:
         paths: Sequence[str],
         words: Sequence[str],
         errors: Sequence[str],
+        among: Sequence[str],
     ) -> None:
         self.services = {s.lower(): s for s in services}
         self.paths = [PurePosixPath(p.strip("/")) for p in paths if p.strip("/")]
@@ -226,8 +227,8 @@ class _Scorer:
         self.containing: dict[str, set[str]] = {}
         self.idf: dict[str, float] = {}
         for word in words:
-            docs = index.matching("{title root_cause errors} : " + fts_query(word))
-            df = len(index.matching(fts_query(word)))
+            docs = index.matching("{title root_cause errors} : " + fts_query(word), among)
+            df = index.count(fts_query(word))
             self.containing[word] = docs
             self.idf[word] = math.log(1 + (total - df + 0.5) / (df + 0.5))
 

@@ -120,7 +120,12 @@ def _deploy_events(evidence: Evidence) -> list[TimelineEvent]:
     events = []
     for d in evidence.deploys:
         where = d.environment + (f" ({d.service})" if d.service else "")
-        verb = {"rollback": "Rolled back", "failure": "Failed deploy of"}.get(d.status, "Deployed")
+        verb = {
+            "rollback": "Rolled back",
+            "failure": "Failed deploy of",
+            "unknown": "Deployed (outcome unknown)",
+            "pending": "Started deploying",
+        }.get(d.status, "Deployed")
         events.append(
             TimelineEvent(
                 d.at, EventSource.DEPLOY, one_line(f"{verb} {d.sha[:7]} to {where}"), d.sha

@@ -146,6 +146,12 @@ class ChatClient:
             raise ModelError(f"the model server could not be reached: {_cause(error)}") from None
         except openai.APIResponseValidationError:
             raise ModelError("the model server's answer is not an OpenAI chat completion") from None
+        except openai.APIStatusError:
+            raise  # the caller decides: next response format, retry after 429, or give up
+        except openai.APIError as error:
+            raise ModelError(
+                f"the model server's answer could not be read: {_cause(error)}"
+            ) from None
         return _completion(response, mode)
 
 

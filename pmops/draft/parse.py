@@ -26,8 +26,9 @@ from pmops.sanitize import sanitize_inline, sanitize_markdown
 from pmops.schemas import describe, iter_errors
 from pmops.times import parse_time
 
-MIN_COMPRESSION = 0.12
-"""zlib ratio below which long output is a loop: drafts compress to ~0.3-0.5."""
+MIN_COMPRESSION = 0.08
+"""zlib ratio below which long output is a loop: prose compresses to ~0.4, a JSON draft with
+a long uniform timeline to ~0.13, a generation loop to ~0.01-0.05."""
 LOOP_REPEATS = 4
 """A tail that is one chunk repeated this often is a generation loop."""
 SENTENCE_REPEATS = 4
@@ -70,7 +71,7 @@ def read_answer(text: str, finish_reason: str | None) -> Reading:
                 "Write less: the previous answer was too long to finish.",
             ),
         )
-    if is_repetitive(text):
+    if is_repetitive(text, sentences=False):
         return Reading(None, Problem("repetitive", "the answer repeated itself in a loop"))
     data = extract_json(text)
     if data is None:
@@ -136,9 +137,9 @@ def _balanced_objects(text: str) -> Iterator[str]:
         start = text.find("{", start + 1)
 
 
-def is_repetitive(text: str) -> bool:
-    """True for generation loops: very low compressibility, a repeating tail, or one sentence
-    over and over."""
+def is_repetitive(text: str, sentences: bool = True) -> bool:
+    """True for generation loops: very low compressibility, a repeating tail, or (with
+    `sentences`, for prose rather than raw JSON) one sentence over and over."""
     if len(text) >= 400:
         raw = text.encode()
         if len(zlib.compress(raw, 9)) / len(raw) < MIN_COMPRESSION:
@@ -150,8 +151,10 @@ def is_repetitive(text: str) -> bool:
             break
         if span >= 40 and stripped[-span:] == stripped[-period:] * LOOP_REPEATS:
             return True
-    sentences = Counter(s.strip().lower() for s in _SENTENCE.findall(text))
-    return any(n >= SENTENCE_REPEATS for n in sentences.values())
+    if not sentences:
+        return False
+    counts = Counter(s.strip().lower() for s in _SENTENCE.findall(text))
+    return any(n >= SENTENCE_REPEATS for n in counts.values())
 
 
 def _strings(value: Any) -> Iterator[str]:

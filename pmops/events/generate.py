@@ -14,7 +14,6 @@ import sqlite3
 from dataclasses import replace
 from typing import Any
 
-from pmops.config import PLAN_LIMITS
 from pmops.draft.compose import drafts_path, postmortem_path
 from pmops.errors import PmopsError
 from pmops.events.api import GitHubActionError, marker
@@ -60,7 +59,7 @@ def _refuse_early(ctx: Context, number: int, actor: str) -> Outcome | None:
         ctx.api.comment(number, comment("ai_off", what="draft a postmortem"),
                         marker("ai-off", number), update=False)
         return Outcome("ai-disabled", "AI drafting is off (ai: false); nothing generated")
-    if cfg.plan == "free" and cfg.monthly_limit is None and PLAN_LIMITS["free"] == 0:
+    if cfg.plan == "free" and cfg.quota_limit == 0:
         ctx.api.comment(number, comment("free_plan"), marker("free-plan", number), update=False)
         return Outcome("free-plan", "the free plan drafts no postmortems; nothing generated")
     perm = ctx.api.permission(actor)

@@ -30,7 +30,7 @@ def on_synchronize(event: Mapping[str, Any], ctx: Context) -> Outcome:
         return Outcome("ignored", f"branch {head_ref} is gone", number)
     incident = incident_of(head_ref)
     state = read_state(ctx, head, incident) if incident is not None else None
-    if state is None or state.status != Status.DRAFT.value:
+    if incident is None or state is None or state.status != Status.DRAFT.value:
         report = report_check(ctx, head)
         return Outcome("checked", f"pmops/check: {report.state}: {report.description}",
                        number, state.path if state else None)

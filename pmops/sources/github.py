@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
@@ -155,59 +156,69 @@ def _gather_repo(
 ) -> None:
     """Everything of one repository, most valuable first.
 
-    Without a clone the commits are the core evidence and are listed first; failed
-    workflow runs are read only where the default branch is known (the primary repository).
+    A clone is read in a background thread while the API requests wait on the network
+    (git is bound by processes, requests by latency: the wall time is the larger of the
+    two, not their sum). Without a clone the commits are the core evidence and are listed
+    first. Failed workflow runs are read only where the default branch is known.
     """
     until = gather_until(window)
-    listed: tuple[Change, ...] = ()
-    if checkout is None:
-        listed = found.attempt(f"Commits of {repo}", partial(
-            activity.read_api_commits, api, repo, window.since, until, label=label)) or ()
-    pulls = found.attempt(f"Merged PRs of {repo}", partial(
-        activity.read_merged_pulls, api, repo, window.since, until, label)) or ()
-    deploys, notes = found.attempt(f"Deployments of {repo}", partial(
-        activity.read_deployments, api, repo, window, until, label)) or ((), [])
-    found.notes += notes
-    changes: tuple[Change, ...]
-    if checkout is not None:
-        changes = found.attempt(f"Git history of {repo} in {checkout}", partial(
-            _local_changes, checkout, window, until, deploys)) or ()
-    else:
-        changes = _api_deploy_refs(api, repo, label, window, listed, deploys, found)
-        changes = _add_files(api, repo, changes, deploys, window, found)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pmops-git") as pool:
+        local = pool.submit(_read_head, checkout, window, until) if checkout else None
+        listed: tuple[Change, ...] = ()
+        if checkout is None:
+            listed = found.attempt(f"Commits of {repo}", partial(
+                activity.read_api_commits, api, repo, window.since, until, label=label)) or ()
+        pulls = found.attempt(f"Merged PRs of {repo}", partial(
+            activity.read_merged_pulls, api, repo, window.since, until, label)) or ()
+        deploys, notes = found.attempt(f"Deployments of {repo}", partial(
+            activity.read_deployments, api, repo, window, until, label)) or ((), [])
+        found.notes += notes
+        changes: tuple[Change, ...] = ()
+        if checkout is None:
+            changes = _api_deploy_refs(api, repo, label, window, listed, deploys, found)
+            changes = _add_files(api, repo, changes, deploys, window, found)
+        if default_branch:
+            found.runs += found.attempt(f"Failed workflow runs of {repo}", partial(
+                activity.read_failed_runs, api, repo, default_branch, window.since, until)) or ()
+        releases = found.attempt(f"Releases of {repo}", partial(
+            activity.read_releases, api, repo, window.since, until, label)) or ()
+        if checkout is not None and local is not None:
+            changes = found.attempt(f"Git history of {repo} in {checkout}", local.result) or ()
+            changes = found.attempt(f"Git history of deployed commits of {repo}", partial(
+                _add_deploy_refs, checkout, window, until, changes, deploys)) or changes
     changes = activity.attach_pulls(changes, pulls)
-    if default_branch:
-        found.runs += found.attempt(f"Failed workflow runs of {repo}", partial(
-            activity.read_failed_runs, api, repo, default_branch, window.since, until)) or ()
-    releases = found.attempt(f"Releases of {repo}", partial(
-        activity.read_releases, api, repo, window.since, until, label)) or ()
     found.releases += _resolve_releases(api, repo, label, releases, checkout, window, found)
     found.changes += changes
     found.pulls += pulls
     found.deploys += activity.mark_rollbacks(deploys, changes, window, until)
 
 
-def _local_changes(
-    checkout: Path, window: Window, until: datetime, deploys: tuple[Deploy, ...]
-) -> tuple[Change, ...]:
-    """Commits of the checkout's HEAD in the window, plus those of deployed SHAs off HEAD."""
+def _read_head(checkout: Path, window: Window, until: datetime) -> tuple[Change, ...]:
+    """Commits of the checkout's HEAD in the window (deepened first if shallow), with
+    reverts found by their diffs as well as their messages."""
     git.ensure_history(checkout, window.since)
-    changes = {c.sha: c for c in git.read_changes(checkout, window.since, until)}
-    refs = []
-    for deploy in sorted(deploys, key=lambda d: d.at, reverse=True):
-        if deploy.sha not in changes and deploy.sha not in refs:
-            refs.append(deploy.sha)
+    changes = git.read_changes(checkout, window.since, until)
+    inverse = git.detect_inverse_reverts(changes, checkout)
+    return tuple(
+        replace(c, reverts=(*c.reverts, inverse[c.sha])) if c.sha in inverse else c
+        for c in changes
+    )
+
+
+def _add_deploy_refs(checkout: Path, window: Window, until: datetime,
+                     changes: tuple[Change, ...], deploys: tuple[Deploy, ...]
+                     ) -> tuple[Change, ...]:
+    """`changes` plus the window's commits of deployed SHAs that HEAD does not reach
+    (a hotfix branch deployed directly), if the clone has them."""
+    known = {c.sha: c for c in changes}
+    refs = list(dict.fromkeys(d.sha for d in sorted(deploys, key=lambda d: d.at, reverse=True)
+                              if d.sha not in known))
     for sha in refs[:MAX_DEPLOY_REFS]:
         if git.resolve_sha(checkout, sha) is None:
             continue  # not fetched: its commits stay unknown
         for change in git.read_changes(checkout, window.since, until, ref=sha):
-            changes.setdefault(change.sha, change)
-    ordered = sorted(changes.values(), key=lambda c: (-c.committed_at.timestamp(), c.sha))
-    inverse = git.detect_inverse_reverts(ordered, checkout)
-    return tuple(
-        replace(c, reverts=(*c.reverts, inverse[c.sha])) if c.sha in inverse else c
-        for c in ordered
-    )
+            known.setdefault(change.sha, change)
+    return tuple(sorted(known.values(), key=lambda c: (-c.committed_at.timestamp(), c.sha)))
 
 
 def _api_deploy_refs(api: Api, repo: str, label: str, window: Window,

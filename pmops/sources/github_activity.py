@@ -194,21 +194,24 @@ def _deploy(item: Mapping[str, Any], statuses: Sequence[Mapping[str, Any]] | Non
 def mark_rollbacks(deploys: Sequence[Deploy], changes: Sequence[Change],
                    window: Window, until: datetime) -> tuple[Deploy, ...]:
     """A successful deploy during the incident of an older commit than the environment's
-    previous deploy (or of a SHA deployed before that) is a rollback."""
+    previous deploy is a rollback; where the commits' dates are unknown (outside the
+    window), a deploy of a SHA that environment ran before the previous one."""
     landed = {c.sha: c.committed_at for c in changes}
     result = list(deploys)
     for i, deploy in enumerate(result):
         if deploy.status != "success" or not window.start <= deploy.at <= until:
             continue
-        before = [d for d in result[:i] if d.environment == deploy.environment
-                  and (d.service, d.repo) == (deploy.service, deploy.repo) and d.sha != deploy.sha]
-        if not before:
-            continue
+        before = [d for d in result[:i] if d.status in ("success", "rollback")
+                  and (d.environment, d.service, d.repo)
+                  == (deploy.environment, deploy.service, deploy.repo)]
+        if not before or before[-1].sha == deploy.sha:
+            continue  # the first deploy there, or the same version again
         previous = before[-1]
-        older = deploy.sha in landed and previous.sha in landed and (
-            landed[deploy.sha] < landed[previous.sha])
-        redeployed = any(d.sha == deploy.sha for d in result[:i])
-        if older or redeployed:
+        if deploy.sha in landed and previous.sha in landed:
+            back = landed[deploy.sha] < landed[previous.sha]
+        else:  # commit dates unknown: going back to a version deployed before
+            back = any(d.sha == deploy.sha for d in before[:-1])
+        if back:
             result[i] = replace(deploy, status="rollback")
     return tuple(result)
 

