@@ -14,6 +14,7 @@ import click
 
 from pmops import __version__
 from pmops.analyze.suspects import suspects_json
+from pmops.cli_action import COMMANDS as ACTION_COMMANDS
 from pmops.check import check_files, default_branch, find_postmortems
 from pmops.config import load_config
 from pmops.demo import build_demo
@@ -263,6 +264,10 @@ def demo(folder: Path | None, quiet: bool) -> None:
         click.echo(f"  {i}. {suspect.sha[:7]} {suspect.score:.2f} {suspect.subject}")
     click.echo("")
     click.echo(f"Next: cat {path}   |   cd {repo} && pmops check")
+
+
+for _command in ACTION_COMMANDS:
+    cli.add_command(_command)
 
 
 def main() -> None:
