@@ -14,8 +14,9 @@ import click
 
 from pmops import __version__
 from pmops.analyze.suspects import suspects_json
-from pmops.cli_action import COMMANDS as ACTION_COMMANDS
 from pmops.check import check_files, default_branch, find_postmortems
+from pmops.cli_action import COMMANDS as ACTION_COMMANDS
+from pmops.cli_history import index_command, search_command, stats_command
 from pmops.config import load_config
 from pmops.demo import build_demo
 from pmops.draft.compose import drafts_path, postmortem_path
@@ -266,7 +267,7 @@ def demo(folder: Path | None, quiet: bool) -> None:
     click.echo(f"Next: cat {path}   |   cd {repo} && pmops check")
 
 
-for _command in ACTION_COMMANDS:
+for _command in (*ACTION_COMMANDS, search_command, index_command, stats_command):
     cli.add_command(_command)
 
 

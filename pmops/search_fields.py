@@ -1,4 +1,4 @@
-"""Read postmortem files fast, pull out what the search index needs, and quote queries.
+"""Find and read postmortem files fast, pull out what the search index needs, quote queries.
 
 *Error messages*: every line of the Timeline or Root cause whose source is `log` or `alert`
 (the text after the source word), and every backticked string in the body that is not just a
@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import frontmatter
@@ -52,6 +53,22 @@ _RISKY_NUMBER = re.compile(
 _OPENING = re.compile(r"-{3,}[ \t]*\n")  # as pmops.document: the file starts with a --- line
 _WORD = re.compile(r"\w+")
 _DONE = re.compile(r"^\s*[-*+]\s+\[[xX]\]\s+(.*)$", re.MULTILINE)
+
+
+def scan_postmortems(repo: Path, folder: str) -> dict[str, str]:
+    """The files `pmops.check.find_postmortems` finds, as {repository path: file}, faster.
+
+    Same rule (every `.md` under `folder` except README.md and `.drafts/`), but os.walk
+    instead of pathlib: on 10,000 files the difference is most of a no-op update.
+    """
+    found = {}
+    for directory, dirs, names in os.walk(repo / folder):
+        dirs[:] = [d for d in dirs if d != ".drafts"]
+        prefix = os.path.relpath(directory, repo).replace(os.sep, "/") + "/"
+        for name in names:
+            if name.endswith(".md") and name.lower() != "readme.md":
+                found[f"{prefix.removeprefix('./')}{name}"] = os.path.join(directory, name)
+    return dict(sorted(found.items()))
 
 
 def split_file(text: str, name: str) -> tuple[str, dict[str, str]]:

@@ -22,13 +22,14 @@ from pmops.cli import PmopsGroup
 from pmops.cli_history import parse_since, search_command
 from pmops.model import Severity
 from pmops.render import parse_postmortem, render_postmortem
-from pmops.search import SCHEMA_VERSION, SearchIndex, cache_path, open_index, scan_postmortems
+from pmops.search import SCHEMA_VERSION, SearchIndex, cache_path, open_index
 from pmops.search_fields import (
     count_done,
     extract_errors,
     extract_paths,
     fts_query,
     load_postmortem,
+    scan_postmortems,
 )
 from tests.corpus import THEMES, Corpus, make_postmortem, write_corpus, write_postmortem
 
