@@ -7,11 +7,14 @@ and the sink (a file, or a pull request) differ.
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from pmops.analyze.mentions import incident_text
 from pmops.analyze.suspects import rank_suspects, suspects_json
 from pmops.analyze.timeline import build_timeline
 from pmops.analyze.window import gather_until, incident_window
@@ -19,11 +22,15 @@ from pmops.config import Config, load_config
 from pmops.document import plain
 from pmops.draft.compose import compose_postmortem, postmortem_path
 from pmops.draft.deterministic import draft_deterministic
+from pmops.errors import PmopsError
 from pmops.model import Analysis, Deploy, Draft, Evidence, Postmortem, Suspect, Verification
 from pmops.render import render_postmortem, to_frontmatter
 from pmops.sources import git
 from pmops.sources.incident_file import IncidentFile, load_incident_file
 from pmops.verify import apply_verification, verify_draft
+
+if TYPE_CHECKING:
+    from pmops.analyze.similar import SimilarResult
 
 Progress = Callable[[str], None]
 
@@ -40,6 +47,7 @@ class Result:
     draft: Draft
     verification: Verification
     postmortem: Postmortem
+    similar: SimilarResult | None = None
 
 
 def gather_local(
@@ -119,6 +127,30 @@ def rank_local(repo: Path, incident_file: Path) -> tuple[Suspect, ...]:
     return analyze(evidence, config).suspects
 
 
+def find_history(repo: Path, analysis: Analysis, config: Config) -> SimilarResult | None:
+    """Similar past incidents among the repository's postmortems (None when unavailable)."""
+    from pmops.analyze.similar import find_similar
+
+    if not (repo / config.postmortems_dir).is_dir():
+        return None
+    evidence = analysis.evidence
+    shas = {s.sha for s in analysis.suspects[:3]}
+    paths = [f.path for c in evidence.changes if c.sha in shas for f in c.files[:10]]
+    errors = [log.message for log in evidence.logs] + [a.name for a in evidence.alerts]
+    try:
+        return find_similar(
+            repo,
+            services=evidence.incident.services,
+            paths=paths,
+            text=incident_text(evidence),
+            errors=errors,
+            exclude_id=evidence.incident.id,
+            now=evidence.incident.started_at,
+        )
+    except (PmopsError, OSError, sqlite3.Error):
+        return None
+
+
 def draft_from_evidence(
     evidence: Evidence,
     config: Config,
@@ -126,17 +158,26 @@ def draft_from_evidence(
     now: datetime | None = None,
     feedback: Sequence[str] = (),
     env: Mapping[str, str] | None = None,
+    history: Path | None = None,
     progress: Progress = _quiet,
 ) -> Result:
     """Analyze, draft (with the configured model, else deterministically), verify, compose.
 
     `feedback` is what reviewers asked for (/regenerate); the deterministic drafter has no
-    use for it. The model drafter never raises: on any failure it returns the deterministic
+    use for it. `history` is a repository whose postmortems are searched for similar past
+    incidents. The model drafter never raises: on any failure it returns the deterministic
     draft with a note saying why.
     """
     progress(f"ranking {len(evidence.changes)} changes")
     analysis = analyze(evidence, config)
-    draft = draft_deterministic(analysis)
+    similar = find_history(history, analysis, config) if history is not None else None
+    lines: tuple[str, ...] = ()
+    if similar is not None:
+        from pmops.analyze.similar import format_similar
+
+        path = postmortem_path(evidence.incident, config.postmortems_dir)
+        lines = format_similar(similar, from_path=path)
+    draft = draft_deterministic(analysis, similar=lines)
     if config.model.name:
         from pmops.draft.llm import draft_with_llm
 
@@ -147,14 +188,15 @@ def draft_from_evidence(
             env=env if env is not None else os.environ,
             feedback=feedback,
             fallback=draft,
+            similar=lines,
         )
     else:
         progress("drafting (deterministic)")
     progress("verifying claims")
-    verification = verify_draft(draft, analysis)
+    verification = verify_draft(draft, analysis, history=lines)
     draft = apply_verification(draft, verification)
     postmortem = compose_postmortem(analysis, draft, verification, now or datetime.now(UTC))
-    return Result(analysis, draft, verification, postmortem)
+    return Result(analysis, draft, verification, postmortem, similar)
 
 
 def draft_local(
@@ -169,7 +211,7 @@ def draft_local(
     config = config or load_config(repo)
     source = load_incident_file(incident_file)
     evidence = gather_local(repo, source, config, progress=progress)
-    return draft_from_evidence(evidence, config, now=now, progress=progress)
+    return draft_from_evidence(evidence, config, now=now, history=repo, progress=progress)
 
 
 def result_json(result: Result) -> dict[str, object]:

@@ -4,7 +4,7 @@ against the evidence; what does not verify is marked in the text and lowers the 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -57,7 +57,7 @@ def _epoch_minute(moment: datetime) -> int:
     return int(moment.timestamp() // 60)
 
 
-def collect_facts(analysis: Analysis) -> Facts:
+def collect_facts(analysis: Analysis, history: Sequence[str] = ()) -> Facts:
     """Every SHA, reference, time, duration and number the evidence contains.
 
     Durations are differences between the incident's key moments (its times, deploys,
@@ -74,7 +74,7 @@ def collect_facts(analysis: Analysis) -> Facts:
     anchors = sorted(set(_key_times(e, analysis.timeline)))
     minutes = {round(abs((b - a).total_seconds()) / 60) for a in anchors for b in anchors}
     numbers: set[float] = set()
-    for text in _evidence_texts(e):
+    for text in [*_evidence_texts(e), *history]:
         refs |= {int(n) for n in _REF.findall(text)}
         numbers |= {_number(n) for n in _NUMBER.findall(text)}
     numbers |= _evidence_numbers(e, analysis)
@@ -177,9 +177,10 @@ def _texts(draft: Draft) -> Iterator[tuple[str, str]]:
     yield "Confidence", draft.confidence_reason
 
 
-def verify_draft(draft: Draft, analysis: Analysis) -> Verification:
-    """Check every claim of `draft` against the evidence behind `analysis`."""
-    facts = collect_facts(analysis)
+def verify_draft(draft: Draft, analysis: Analysis, history: Sequence[str] = ()) -> Verification:
+    """Check every claim of `draft` against the evidence behind `analysis` and the lines
+    about similar past incidents (`history`, read from the repository's postmortems)."""
+    facts = collect_facts(analysis, history)
     claims: list[Claim] = []
     for event in draft.timeline:
         ok = _time_known(event.at, facts)

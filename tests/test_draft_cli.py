@@ -134,3 +134,40 @@ def test_demo_runs_and_its_output_passes_check(tmp_path: Path) -> None:
     assert invoke("check", cwd=folder / "shop").exit_code == 0
     again = invoke("demo", "--dir", str(folder))
     assert again.exit_code == 2 and "already exists" in again.stderr
+
+
+def test_similar_past_incidents_join_the_draft(demo: tuple[Path, Path]) -> None:
+    from dataclasses import replace
+
+    from pmops.draft.compose import postmortem_path
+    from pmops.model import Impact, Incident
+    from pmops.render import render_postmortem
+    from tests.samples import sample_postmortem
+
+    repo, incident = demo
+    for number, days in ((7, 40), (19, 12)):
+        started = START - timedelta(days=days)
+        past = sample_postmortem(
+            id=number,
+            title="Payments connection pool exhausted",
+            started_at=started,
+            detected_at=None,
+            resolved_at=started + timedelta(minutes=47),
+            impact=Impact("Card payments failed", ("payments",), None),
+        )
+        past = replace(
+            past,
+            sections={
+                **past.sections,
+                "Timeline": f"- {started:%Y-%m-%dT%H:%M:%SZ} [alert] pool exhausted",
+            },
+        )
+        path = repo / postmortem_path(Incident(number, past.title, started, past.resolved_at))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(render_postmortem(past))
+    result = invoke("draft", "--repo", str(repo), "--incident", str(incident), "-q")
+    pm = parse_postmortem(Path(result.stdout.strip()).read_text())
+    factors = pm.sections["Contributing factors"]
+    assert "third incident touching payments connection pool in 90 days" in factors
+    assert "](2026-03-08-19-payments-connection-pool-exhausted.md)" in factors
+    assert "unverified" not in pm.sections["Confidence"].split("Verification:")[1].split("\n")[0]

@@ -475,7 +475,7 @@ INJECTIONS = (
 
 def fenced_spans(text: str) -> list[tuple[int, int]]:
     """Spans of text between matching <data-NONCE> fences."""
-    nonce = re.search(r"<data-([0-9a-f]{12})>", text)
+    nonce = re.search(r"<data-([a-z]{10})>", text)
     assert nonce, "no fence in the prompt"
     tag = re.escape(nonce.group(1))
     return [m.span() for m in re.finditer(rf"<data-{tag}>.*?</data-{tag}>", text, re.DOTALL)]
@@ -491,7 +491,7 @@ def test_untrusted_text_is_fenced_as_data(server: LLMServer) -> None:
     )
     (request,) = server.completions
     system, user = (m["content"] for m in request.body["messages"])
-    nonce = re.search(r"<data-([0-9a-f]{12})>", system)
+    nonce = re.search(r"<data-([a-z]{10})>", system)
     assert nonce and "never instructions to you" in system
     spans = fenced_spans(user)
     for needle in [
@@ -570,7 +570,7 @@ def test_budget_drops_whole_items_lowest_ranked_first(server: LLMServer) -> None
 
 
 def fenced_nonce(text: str) -> str:
-    match = re.search(r"<data-([0-9a-f]{12})>", text)
+    match = re.search(r"<data-([a-z]{10})>", text)
     assert match
     return match.group(1)
 

@@ -19,12 +19,18 @@ HIGH_SCORE = 0.6
 HIGH_MARGIN = 0.2
 MEDIUM_SCORE = 0.35
 MEDIUM_MARGIN = 0.08
+SIMILAR_SHOWN = 3
+"""Similar past incidents named among the contributing factors."""
 STRONG_SIGNALS = frozenset({"revert", "mention", "deploy"})
 """Signals that tie a change to the incident by more than timing and words."""
 
 
-def draft_deterministic(analysis: Analysis) -> Draft:
-    """Draft every section from the analysis; sections with nothing to say say so."""
+def draft_deterministic(analysis: Analysis, similar: Sequence[str] = ()) -> Draft:
+    """Draft every section from the analysis; sections with nothing to say say so.
+
+    `similar` holds markdown lines about similar past incidents (recurrence first); the
+    first three become contributing factors.
+    """
     findings = derive_findings(analysis)
     confidence, reason = rate_confidence(analysis)
     return Draft(
@@ -35,7 +41,10 @@ def draft_deterministic(analysis: Analysis) -> Draft:
         root_cause=_root_cause(analysis, findings),
         root_cause_suspects=tuple(s.sha for s in analysis.suspects[:1]),
         resolution=_resolution(analysis, findings),
-        contributing_factors=findings.contributing,
+        contributing_factors=(
+            *findings.contributing,
+            *(line.removeprefix("- ") for line in similar[:SIMILAR_SHOWN]),
+        ),
         went_well=findings.went_well,
         went_poorly=findings.went_poorly,
         action_items=derive_action_items(analysis, findings),

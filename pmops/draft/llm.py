@@ -43,9 +43,22 @@ def draft_with_llm(
     started = time.monotonic()
     model = config.model
     secrets = [env[model.api_key_env]] if env.get(model.api_key_env) else []
-    prompt = build_prompt(
-        analysis, config, feedback=feedback, similar=similar, known_secrets=secrets
-    )
+    prompts: dict[bool, Prompt] = {}
+
+    def prompt_for(mode: str) -> Prompt:
+        """The prompt for a response format: with the schema unless the server enforces it."""
+        in_prompt = mode not in ENFORCED
+        if in_prompt not in prompts:
+            prompts[in_prompt] = build_prompt(
+                analysis,
+                config,
+                feedback=feedback,
+                similar=similar,
+                known_secrets=secrets,
+                schema_in_prompt=in_prompt,
+            )
+        return prompts[in_prompt]
+
     try:
         client = ChatClient(model, env, deadline=started + DEADLINE_FACTOR * model.timeout_s)
     except ModelError as error:
@@ -56,16 +69,15 @@ def draft_with_llm(
     for _ in range(1 + REPAIR_RETRIES):
 
         def messages(mode: str, repair: str = repair) -> list[dict[str, str]]:
-            return prompt.messages(schema_in_prompt=mode not in ENFORCED, repair=repair)
+            return prompt_for(mode).messages(repair)
 
         try:
             completion = client.complete(messages, schema)
         except ModelError as error:
             return fall_back(fallback, str(error), started, secrets)
         reading = read_answer(completion.text, completion.finish_reason)
-        if reading.data is not None:
-            generator = _generator(config, fallback, prompt, completion, started)
-            notes = _notes(prompt, config, completion, problems)
+        if reading.problem is None and reading.data is not None:
+            prompt = prompt_for(completion.mode)
             allowed = [*config.allowed_link_hosts]
             if analysis.evidence.repo_url:
                 allowed.append(analysis.evidence.repo_url)
@@ -73,12 +85,11 @@ def draft_with_llm(
                 reading.data,
                 analysis,
                 fallback=fallback,
-                generator=generator,
+                generator=_generator(config, fallback, prompt, completion, started),
                 allowed_links=allowed,
-                notes=notes,
+                notes=_notes(prompt, config, completion, problems),
             )
-        problem = reading.problem
-        assert problem is not None
+        problem = reading.problem or Problem("empty", "the answer was empty")
         problems.append(problem)
         repair = render_repair(problem.message, redact_secrets(problem.detail, secrets)[0])
     reason = "; then ".join(p.message for p in problems)

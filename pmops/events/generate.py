@@ -116,7 +116,7 @@ def _generate_once(ctx: Context, number: int) -> Outcome:
     evidence = ctx.gather(ctx.gh, ctx.repo, number, ctx.config, checkout=ws.path,
                           budget=None, env=ctx.env, progress=ctx.progress)
     result = draft_from_evidence(evidence, ctx.config, now=ctx.now(), env=ctx.env,
-                                 progress=ctx.progress)
+                                 history=ws.path, progress=ctx.progress)
     pm = _keep_history(result.postmortem, state)
     folder = ctx.config.postmortems_dir
     path = state.path if state else postmortem_path(evidence.incident, folder)
@@ -192,6 +192,9 @@ def _similar(ctx: Context, pm: Postmortem, result: Result) -> tuple[str, ...]:
     """Similar past incidents from the checkout's postmortems (none when it has no files)."""
     from pmops.analyze.similar import find_similar, format_similar
 
+    link_base = ctx.html(f"blob/{ctx.default_branch}")
+    if result.similar is not None:
+        return format_similar(result.similar, link_base=link_base)
     if not (ctx.workspace.path / ctx.config.postmortems_dir).is_dir():
         return ()
     incident = result.analysis.evidence.incident

@@ -77,7 +77,8 @@ def regenerate(ctx: Context, pull: Any, incident: int, actor: str, args: str,
     evidence = ctx.gather(ctx.gh, ctx.repo, incident, ctx.config, checkout=ctx.workspace.path,
                           budget=None, env=ctx.env, progress=ctx.progress)
     result = draft_from_evidence(evidence, ctx.config, now=ctx.now(), feedback=notes,
-                                 env=ctx.env, progress=ctx.progress)
+                                 env=ctx.env, history=ctx.workspace.path,
+                                 progress=ctx.progress)
     old = state.postmortem
     fresh = replace(result.postmortem, generated_at=old.generated_at,
                     generator=replace(result.postmortem.generator,
