@@ -18,8 +18,9 @@ from urllib.parse import quote
 
 from pmops.document import read_text
 from pmops.errors import InputError
-from pmops.model import Severity
+from pmops.model import Postmortem, Severity
 from pmops.search import Record, open_index
+from pmops.search_fields import count_done, extract_errors, extract_paths
 from pmops.stats import Stats, summarize
 from pmops.templating import render_template
 
@@ -166,3 +167,32 @@ def write_index_page(repo: Path, *, check: bool = False) -> tuple[IndexPage, boo
         page.path.parent.mkdir(parents=True, exist_ok=True)
         page.path.write_text(page.text, encoding="utf-8", newline="\n")
     return page, stale
+
+
+def record_of(path: str, pm: Postmortem) -> Record:
+    """The index record of a postmortem that is not in the working tree yet (a new draft)."""
+    return Record(
+        path=path,
+        id=pm.id,
+        title=pm.title,
+        status=pm.status.value,
+        severity=pm.severity.value,
+        started_at=pm.started_at,
+        resolved_at=pm.resolved_at,
+        duration_minutes=pm.duration_minutes,
+        services=pm.impact.affected_services,
+        paths=extract_paths(pm),
+        errors=extract_errors(pm.sections),
+        actions_total=len(pm.action_items),
+        actions_done=count_done(pm),
+    )
+
+
+def index_page_with(repo: Path, changes: Mapping[str, Postmortem]) -> tuple[str, str]:
+    """(page path, page text) for `repo`'s postmortems with `changes` (path -> postmortem)
+    added or replacing their old versions: what a postmortem PR's index page should say."""
+    with open_index(repo) as index:
+        folder = index.folder
+        records = [r for r in index.records() if r.path not in changes]
+    records += [record_of(path, pm) for path, pm in changes.items()]
+    return f"{folder}/{PAGE_NAME}", render_index_page(records, folder)

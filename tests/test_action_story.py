@@ -49,6 +49,8 @@ def test_label_opens_a_pr(story: Story) -> None:
     assert story.status(story.fake.head(OWNER, REPO, f"pmops/incident-{n}")) == "pending"
     assert "carol" in pr.pull.requested_reviewers
     assert "## Suspects" in pr.body and "Reviewer checklist" in pr.body
+    index = story.show(f"pmops/incident-{n}", "postmortems/README.md")
+    assert path.removeprefix("postmortems/") in index and "```mermaid" in index
 
 
 def test_whole_story(story: Story) -> None:

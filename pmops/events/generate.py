@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from pmops.draft.compose import drafts_path, postmortem_path
@@ -56,34 +57,54 @@ def generate(ctx: Context, number: int, actor: str) -> Outcome:
 def _refuse_early(ctx: Context, number: int, actor: str) -> Outcome | None:
     cfg = ctx.config
     if not cfg.ai:
-        ctx.api.comment(number, comment("ai_off", what="draft a postmortem"),
-                        marker("ai-off", number), update=False)
+        ctx.api.comment(
+            number,
+            comment("ai_off", what="draft a postmortem"),
+            marker("ai-off", number),
+            update=False,
+        )
         return Outcome("ai-disabled", "AI drafting is off (ai: false); nothing generated")
     if cfg.plan == "free" and cfg.quota_limit == 0:
         ctx.api.comment(number, comment("free_plan"), marker("free-plan", number), update=False)
         return Outcome("free-plan", "the free plan drafts no postmortems; nothing generated")
     perm = ctx.api.permission(actor)
     if not allowed(perm.role, Action.GENERATE):
-        body = comment("not_permitted", login=f"@{actor}", what="draft a postmortem",
-                       needed=needed_permission(Action.GENERATE), permission=perm.permission,
-                       how="comment `/postmortem` on this issue")
+        body = comment(
+            "not_permitted",
+            login=f"@{actor}",
+            what="draft a postmortem",
+            needed=needed_permission(Action.GENERATE),
+            permission=perm.permission,
+            how="comment `/postmortem` on this issue",
+        )
         ctx.api.comment(number, body, marker(f"not-permitted-{actor}", number), update=False)
-        return Outcome("refused", f"{actor} has {perm.permission} permission; generate needs "
-                       "write")
+        return Outcome("refused", f"{actor} has {perm.permission} permission; generate needs write")
     return None
 
 
 def _quota(ctx: Context) -> QuotaUse:
     ctx.workspace.fetch_quota_refs(ctx.default_branch)
     cfg = ctx.config
-    return count_quota(ctx.workspace.path, ctx.default_ref, ctx.now(), cfg.plan,
-                       cfg.quota_limit, cfg.postmortems_dir)
+    return count_quota(
+        ctx.workspace.path,
+        ctx.default_ref,
+        ctx.now(),
+        cfg.plan,
+        cfg.quota_limit,
+        cfg.postmortems_dir,
+    )
 
 
 def _over_quota(ctx: Context, number: int, use: QuotaUse) -> Outcome:
-    body = comment("over_quota", plan=use.plan, limit=use.limit, used=use.used, month=use.month,
-                   incidents=[f"#{i}" for i in use.incidents],
-                   resets_at=f"{use.resets_at:%Y-%m-%d} 00:00 UTC")
+    body = comment(
+        "over_quota",
+        plan=use.plan,
+        limit=use.limit,
+        used=use.used,
+        month=use.month,
+        incidents=[f"#{i}" for i in use.incidents],
+        resets_at=f"{use.resets_at:%Y-%m-%d} 00:00 UTC",
+    )
     ctx.api.comment(number, body, marker(f"over-quota-{use.month}", number))
     return Outcome("over-quota", f"quota used: {use.used} of {use.limit} in {use.month}")
 
@@ -91,8 +112,9 @@ def _over_quota(ctx: Context, number: int, use: QuotaUse) -> Outcome:
 def published_on_default(ctx: Context, number: int) -> str | None:
     """The path of this incident's postmortem on the default branch, if there is one."""
     folder = ctx.config.postmortems_dir
-    listing = ctx.workspace.text("ls-tree", "-r", "--name-only", ctx.default_ref, "--",
-                                 f"{folder}/")
+    listing = ctx.workspace.text(
+        "ls-tree", "-r", "--name-only", ctx.default_ref, "--", f"{folder}/"
+    )
     pattern = re.compile(rf"^{re.escape(folder)}/\d{{4}}/\d{{4}}-\d\d-\d\d-{number}-[^/]+\.md$")
     return next((p for p in listing.splitlines() if pattern.match(p)), None)
 
@@ -107,16 +129,28 @@ def _generate_once(ctx: Context, number: int) -> Outcome:
         return _refuse_generate(ctx, number, state, pull.number if pull else None)
     merged = published_on_default(ctx, number) if state is None else None
     if merged is not None:
-        return Outcome("refused", f"incident #{number} already has a postmortem: {merged}",
-                       postmortem_path=merged)
+        return Outcome(
+            "refused",
+            f"incident #{number} already has a postmortem: {merged}",
+            postmortem_path=merged,
+        )
     use = _quota(ctx)
     if not use.allows(number):
         return _over_quota(ctx, number, use)
     ctx.progress(f"gathering evidence for incident #{number}")
-    evidence = ctx.gather(ctx.gh, ctx.repo, number, ctx.config, checkout=ws.path,
-                          budget=None, env=ctx.env, progress=ctx.progress)
-    result = draft_from_evidence(evidence, ctx.config, now=ctx.now(), env=ctx.env,
-                                 history=ws.path, progress=ctx.progress)
+    evidence = ctx.gather(
+        ctx.gh,
+        ctx.repo,
+        number,
+        ctx.config,
+        checkout=ws.path,
+        budget=None,
+        env=ctx.env,
+        progress=ctx.progress,
+    )
+    result = draft_from_evidence(
+        evidence, ctx.config, now=ctx.now(), env=ctx.env, history=ws.path, progress=ctx.progress
+    )
     pm = _keep_history(result.postmortem, state)
     folder = ctx.config.postmortems_dir
     path = state.path if state else postmortem_path(evidence.incident, folder)
@@ -130,8 +164,8 @@ def _generate_once(ctx: Context, number: int) -> Outcome:
             f"Drafted by pmops from incident #{number} ({pm.generator.model}).",
             pmops_trailers(number, "generate", pm.generator.model, pm.generated_at),
         )
-        sha = ws.commit(parent, {path: text, drafts_path(path, folder): text}, message,
-                        ctx.now())
+        files = {path: text, drafts_path(path, folder): text, **_index_page(ctx, ws.path, path, pm)}
+        sha = ws.commit(parent, files, message, ctx.now())
         use = _quota(ctx)  # re-read: a concurrent run may have used the last slot
         if not use.allows(number):
             return _over_quota(ctx, number, use)
@@ -149,10 +183,25 @@ def _generate_once(ctx: Context, number: int) -> Outcome:
     elif pull.body != body:
         pull.edit(body=body)
     notes = _label_and_review(ctx, pull, path, created)
-    ctx.api.comment(number, comment("pr_link", pr_number=pull.number, path=path,
-                                    branch=branch), marker("pr", number))
+    ctx.api.comment(
+        number,
+        comment("pr_link", pr_number=pull.number, path=path, branch=branch),
+        marker("pr", number),
+    )
     status = "opened" if created else ("updated" if sha != head else "unchanged")
     return Outcome(status, f"postmortem PR #{pull.number} {status}", pull.number, path, notes)
+
+
+def _index_page(ctx: Context, repo: Path, path: str, pm: Postmortem) -> dict[str, str]:
+    """The refreshed postmortems/README.md for the PR (none if it cannot be built)."""
+    from pmops.index_page import index_page_with
+
+    try:
+        page, text = index_page_with(repo, {path: pm})
+    except (PmopsError, OSError, sqlite3.Error) as exc:
+        ctx.progress(f"index page not refreshed: {exc}")
+        return {}
+    return {page: text}
 
 
 def _keep_history(pm: Postmortem, state: BranchState | None) -> Postmortem:
@@ -160,13 +209,15 @@ def _keep_history(pm: Postmortem, state: BranchState | None) -> Postmortem:
     if state is None or state.postmortem is None:
         return pm
     old = state.postmortem
-    return replace(pm, generated_at=old.generated_at,
-                   generator=replace(pm.generator, regenerations=old.generator.regenerations))
+    return replace(
+        pm,
+        generated_at=old.generated_at,
+        generator=replace(pm.generator, regenerations=old.generator.regenerations),
+    )
 
 
 def _refuse_generate(ctx: Context, number: int, state: BranchState, pr: int | None) -> Outcome:
-    reason = ("humans have edited it" if state.status == "edited"
-              else "it is already published")
+    reason = "humans have edited it" if state.status == "edited" else "it is already published"
     if pr is not None:
         body = comment("generate_refused", pr_number=pr, reason=reason, status=state.status)
         ctx.api.comment(number, body, marker("generate-refused", number), update=False)
