@@ -215,10 +215,17 @@ def _report(result: Result, quiet: bool) -> None:
 @cli.command()
 @_repo_option
 @_incident_option
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (DESIGN §8) on stdout.")
-def suspects(repo: Path, incident_file: Path, as_json: bool) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print the ranked list as JSON on stdout.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=10,
+    show_default=True,
+    help="How many suspects to list; 0 lists every candidate.",
+)
+def suspects(repo: Path, incident_file: Path, as_json: bool, limit: int) -> None:
     """Rank the changes most likely to have caused an incident."""
-    ranked = rank_local(repo, incident_file)
+    ranked = rank_local(repo, incident_file, limit=limit or None)
     if as_json:
         click.echo(json.dumps(suspects_json(ranked), indent=2))
         return

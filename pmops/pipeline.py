@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pmops.analyze.mentions import incident_text
-from pmops.analyze.suspects import rank_suspects, suspects_json
+from pmops.analyze.suspects import MAX_SUSPECTS, rank_suspects, suspects_json
 from pmops.analyze.timeline import build_timeline
 from pmops.analyze.window import gather_until, incident_window
 from pmops.config import Config, load_config
@@ -112,19 +112,21 @@ def _resolve_deploys(
     return tuple(resolved), unknown
 
 
-def analyze(evidence: Evidence, config: Config) -> Analysis:
-    """Rank suspects and build the timeline."""
-    suspects = rank_suspects(evidence, config.services)
+def analyze(evidence: Evidence, config: Config, *, limit: int | None = MAX_SUSPECTS) -> Analysis:
+    """Rank suspects (the best `limit`; None: all) and build the timeline."""
+    suspects = rank_suspects(evidence, config.services, limit=limit)
     return Analysis(
         evidence=evidence, timeline=build_timeline(evidence, suspects), suspects=suspects
     )
 
 
-def rank_local(repo: Path, incident_file: Path) -> tuple[Suspect, ...]:
+def rank_local(
+    repo: Path, incident_file: Path, *, limit: int | None = MAX_SUSPECTS
+) -> tuple[Suspect, ...]:
     """`pmops suspects`: the ranked suspects for a local repository and incident file."""
     config = load_config(repo)
     evidence = gather_local(repo, load_incident_file(incident_file), config)
-    return analyze(evidence, config).suspects
+    return rank_suspects(evidence, config.services, limit=limit)
 
 
 def find_history(repo: Path, analysis: Analysis, config: Config) -> SimilarResult | None:

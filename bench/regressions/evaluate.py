@@ -137,7 +137,7 @@ def evaluate_case(scratch: Scratch, case: Case, number: int, workdir: Path) -> O
     scratch.checkout(case.base)
     incident = workdir / f"incident-{number}.json"
     incident.write_text(json.dumps(incident_document(case, number), indent=1))
-    suspects = rank_local(scratch.path, incident)
+    suspects = rank_local(scratch.path, incident, limit=None)
     start = _iso_parse(case.started_at)
     changes = [
         c

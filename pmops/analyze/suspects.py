@@ -77,7 +77,9 @@ _MAJOR_BUMP = re.compile(
 
 
 @dataclass
-class _Scored:
+class Scored:
+    """A candidate with the value (0..1) of every signal that fired and the reasons."""
+
     candidate: Candidate
     values: dict[str, float] = field(default_factory=dict)
     reasons: list[tuple[float, str]] = field(default_factory=list)
@@ -104,15 +106,15 @@ def _ago(delta: timedelta) -> str:
     return f"{minutes / 60:.1f} h".replace(".0 h", " h")
 
 
-def rank_suspects(
+def score_candidates(
     evidence: Evidence, service_globs: Mapping[str, tuple[str, ...]] | None = None
-) -> tuple[Suspect, ...]:
-    """The candidate changes ranked best first, each with its reasons (at most MAX_SUSPECTS)."""
+) -> list[Scored]:
+    """Every candidate change with its signal values, in candidate order (not ranked)."""
     globs = service_globs or {}
     pool, remediation = build_candidates(evidence.changes, evidence.window)
+    scored = [Scored(c) for c in pool]
     if not pool:
-        return ()
-    scored = [_Scored(c) for c in pool]
+        return scored
     rollout = analyze_rollout(pool, evidence, globs)
     _score_time_and_deploys(scored, evidence, rollout)
     _score_reverts(scored, remediation, evidence, rollout)
@@ -121,10 +123,21 @@ def rank_suspects(
         if match is not None:
             s.add("text", match.value, f"matches the incident text ({', '.join(match.terms)})")
     _score_files(scored, evidence, globs)
+    return scored
+
+
+def rank_suspects(
+    evidence: Evidence,
+    service_globs: Mapping[str, tuple[str, ...]] | None = None,
+    *,
+    limit: int | None = MAX_SUSPECTS,
+) -> tuple[Suspect, ...]:
+    """The candidate changes ranked best first with their reasons (`limit` None: all)."""
+    scored = score_candidates(evidence, service_globs)
     ranked = sorted(
         scored, key=lambda s: (-s.raw, -s.candidate.landed_at.timestamp(), s.candidate.change.sha)
     )
-    return tuple(_suspect(s) for s in ranked[:MAX_SUSPECTS])
+    return tuple(_suspect(s) for s in ranked[:limit])
 
 
 def display_score(raw: float) -> float:
@@ -132,7 +145,7 @@ def display_score(raw: float) -> float:
     return round(max(raw, 0.0) / (max(raw, 0.0) + SCALE), 3)
 
 
-def _suspect(scored: _Scored) -> Suspect:
+def _suspect(scored: Scored) -> Suspect:
     change = scored.candidate.change
     reasons = [r for _, r in sorted(scored.reasons, key=lambda x: -abs(x[0]))]
     return Suspect(
@@ -146,7 +159,7 @@ def _suspect(scored: _Scored) -> Suspect:
     )
 
 
-def _score_time_and_deploys(scored: list[_Scored], evidence: Evidence, rollout: Rollout) -> None:
+def _score_time_and_deploys(scored: list[Scored], evidence: Evidence, rollout: Rollout) -> None:
     start = evidence.window.start
     for i, s in enumerate(scored):
         landed = start - s.candidate.landed_at
@@ -182,13 +195,13 @@ def _score_time_and_deploys(scored: list[_Scored], evidence: Evidence, rollout: 
             )
 
 
-def _applied_out_of_band(s: _Scored) -> bool:
+def _applied_out_of_band(s: Scored) -> bool:
     """Feature flags and infrastructure code reach production without an app deploy."""
     return any(path_kinds(f.path) & {"flag", "infra"} for f in s.candidate.files)
 
 
 def _score_reverts(
-    scored: list[_Scored], remediation: Sequence[Candidate], evidence: Evidence, rollout: Rollout
+    scored: list[Scored], remediation: Sequence[Candidate], evidence: Evidence, rollout: Rollout
 ) -> None:
     owner = {m.sha: i for i, s in enumerate(scored) for m in s.candidate.members}
     end = evidence.window.end
@@ -220,7 +233,7 @@ def _score_reverts(
                 )
 
 
-def _score_mentions(scored: list[_Scored], evidence: Evidence) -> None:
+def _score_mentions(scored: list[Scored], evidence: Evidence) -> None:
     text = incident_text(evidence)
     for s in scored:
         for mention in find_mentions(s.candidate, text):
@@ -247,7 +260,7 @@ def _major_bump(candidate: Candidate) -> bool:
 
 
 def _score_files(
-    scored: list[_Scored], evidence: Evidence, globs: Mapping[str, tuple[str, ...]]
+    scored: list[Scored], evidence: Evidence, globs: Mapping[str, tuple[str, ...]]
 ) -> None:
     affected = affected_services(evidence)
     text = incident_text(evidence)
@@ -284,7 +297,7 @@ def _score_files(
 
 
 def _score_service(
-    s: _Scored, paths: list[str], affected: Sequence[str], globs: Mapping[str, tuple[str, ...]]
+    s: Scored, paths: list[str], affected: Sequence[str], globs: Mapping[str, tuple[str, ...]]
 ) -> None:
     hits = {p: services_of(p, affected, globs) & set(affected) for p in paths}
     matching = [p for p, found in hits.items() if found]
