@@ -22,7 +22,7 @@ from bench.table import print_table
 
 QUICK_MODEL_SCENARIOS = 4
 N_CTX = 4096
-MAX_OUTPUT = 1200
+MAX_OUTPUT = 900
 
 
 @dataclass

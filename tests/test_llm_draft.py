@@ -406,6 +406,21 @@ def test_401_names_the_key_variable(server: LLMServer) -> None:
     assert server.completions[0].headers["authorization"] == f"Bearer {KEY}"
 
 
+def test_reasoning_model_parameters_are_adapted(server: LLMServer) -> None:
+    """o1/o3/gpt-5 refuse `max_tokens` and a temperature with HTTP 400: ask again without."""
+    server.queue(
+        server_error(400, "Unsupported parameter: 'max_tokens'. Use 'max_completion_tokens'."),
+        server_error(400, "Unsupported value: 'temperature' does not support 0.2."),
+        answer_json(good_answer()),
+    )
+    draft, _, _ = run(server)
+    assert draft.generator.fallback_reason is None
+    first, second, third = server.completions
+    assert "max_tokens" in first.body and "max_completion_tokens" in second.body
+    assert "temperature" in second.body and "temperature" not in third.body
+    assert {r.mode for r in server.completions} == {"json_schema"}
+
+
 def test_unreachable_server_falls_back() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

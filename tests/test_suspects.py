@@ -93,7 +93,14 @@ def test_affected_service_paths() -> None:
     assert any("only touches other services (cart)" in r for r in ranked[1].reasons)
 
 
+def score_of(ev: Evidence, sha: str) -> tuple[float, tuple[str, ...]]:
+    found = next(s for s in rank_suspects(ev, limit=None) if s.sha == sha)
+    return found.score, found.reasons
+
+
 def test_risky_file_kinds() -> None:
+    plain = [change(1, 60, ("src/util.py",)), change(2, 55, ("src/app.py",))]
+    base, _ = score_of(evidence(plain), plain[0].sha)
     for path in (
         "config/pool.yaml",
         "requirements.txt",
@@ -101,15 +108,21 @@ def test_risky_file_kinds() -> None:
         "flags/checkout.json",
         "terraform/main.tf",
     ):
-        changes = [change(1, 60, (path,)), change(2, 55, ("src/util.py",))]
-        assert top(evidence(changes)) == changes[0].sha, path
+        risky = [change(1, 60, (path,)), plain[1]]
+        score, reasons = score_of(evidence(risky), risky[0].sha)
+        assert score > base, path
+        assert any(r.startswith("changes ") for r in reasons), path
 
 
 def test_docs_and_tests_are_penalized() -> None:
-    changes = [change(1, 120, ("src/core.py",)), change(2, 2, ("docs/a.md", "tests/test_a.py"))]
-    ranked = rank_suspects(evidence(changes))
-    assert ranked[0].sha == changes[0].sha
-    assert any("only touches docs, tests or CI" in r for r in ranked[1].reasons)
+    code = [change(1, 120, ("src/core.py",)), change(2, 2, ("src/other.py",))]
+    docs = [code[0], change(2, 2, ("docs/a.md", "tests/test_a.py"))]
+    with_code, _ = score_of(evidence(code), code[1].sha)
+    with_docs, reasons = score_of(evidence(docs), docs[1].sha)
+    assert with_docs < with_code
+    assert any("only touches docs, tests or CI" in r for r in reasons)
+    deployed = (Deploy(at=START - timedelta(minutes=1), sha=docs[1].sha),)
+    assert top(evidence(docs, deploys=deployed)) == code[0].sha
 
 
 def test_revert_during_the_incident() -> None:
@@ -137,11 +150,13 @@ def test_incident_text_matches_diff_words_and_paths() -> None:
         change(1, 600, ("src/render/vulkan_backend.cc",)),
         diff_words=frozenset({"vkcreateswapchain", "arm64"}),
     )
-    b = change(2, 5, ("src/net/http.cc",))
-    updates = (Update(START, "arm64 builder broken: vkCreateSwapchain returns an error"),)
-    ranked = rank_suspects(evidence([a, b], updates=updates))
+    others = [change(n, 600 - 10 * n, ("src/net/http.cc",)) for n in range(2, 5)]
+    updates = (Update(START, "arm64 vulkan renderer broken: vkCreateSwapchain fails"),)
+    ranked = rank_suspects(evidence([a, *others], updates=updates))
     assert ranked[0].sha == a.sha
     assert any(r.startswith("matches the incident text") for r in ranked[0].reasons)
+    silent = rank_suspects(evidence([a, *others]))
+    assert silent[0].sha != a.sha
 
 
 def test_fix_touching_the_same_files() -> None:

@@ -4,7 +4,7 @@ and the words they used against each change's message, paths and diff."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from pmops.analyze.candidates import Candidate
@@ -19,9 +19,6 @@ _RULED_OUT = re.compile(
     r"|\b(ruled\s+out|unrelated|red\s+herring|innocent|false\s+alarm|no\s+effect|no\s+change)\b",
     re.IGNORECASE,
 )
-TEXT_FULL = 4.0
-"""A BM25 score this high (about two rare words shared) makes a full-strength text match."""
-
 RULED_OUT_REACH = 80
 """Characters after a mention in which a negation (\"did not help\") rules the change out."""
 
@@ -63,35 +60,55 @@ def _ruled_out(text: str, end: int) -> bool:
 
 @dataclass(frozen=True)
 class TextMatch:
-    """How well a change matches the incident text (1.0 for the best) and the words that did."""
+    """How well a change matches the incident text, relative to the best candidate (1.0),
+    overall and per field (message, paths, diff), and the words that matched."""
 
     value: float
     terms: tuple[str, ...]
+    fields: Mapping[str, float]
+
+
+FIELDS = ("message", "paths", "diff")
 
 
 def match_text(candidates: Sequence[Candidate], evidence: Evidence) -> list[TextMatch | None]:
-    """BM25 of the incident's words against each change, relative to the best match and
-    scaled by how strong the best match is (TEXT_FULL). The affected services' names are
-    left out of the query (every change of that service would share them)."""
+    """BM25 of the incident's words against each change as a whole and per field, each
+    relative to the best candidate. The affected services' names are left out of the query
+    (every change of that service would share them)."""
     service_words = set(words(" ".join(evidence.incident.services)))
     query = [w for w in words(incident_text(evidence)) if w not in service_words]
     if not query or not candidates:
         return [None] * len(candidates)
-    bm25 = BM25([change_words(c) for c in candidates])
-    results = [bm25.score(query, i) for i in range(len(candidates))]
-    best = max(score for score, _ in results)
+    parts = [change_fields(c) for c in candidates]
+    whole = _relative(BM25([[w for f in FIELDS for w in p[f]] for p in parts]), query)
+    by_field = {f: _relative(BM25([p[f] for p in parts]), query) for f in FIELDS}
+    result: list[TextMatch | None] = []
+    for i, (value, terms) in enumerate(whole):
+        if value <= 0:
+            result.append(None)
+            continue
+        fields = {f: by_field[f][i][0] for f in FIELDS}
+        result.append(TextMatch(value, terms, fields))
+    return result
+
+
+def _relative(bm25: BM25, query: Sequence[str]) -> list[tuple[float, tuple[str, ...]]]:
+    results = [bm25.score(query, i) for i in range(len(bm25.counts))]
+    best = max((score for score, _ in results), default=0.0)
     if best <= 0:
-        return [None] * len(candidates)
+        return [(0.0, ()) for _ in results]
     return [
-        TextMatch(score / best, tuple(sorted(terms, key=lambda t: -bm25.idf.get(t, 0))[:5]))
-        if score > 0
-        else None
+        (score / best, tuple(sorted(terms, key=lambda t: -bm25.idf.get(t, 0))[:5]))
         for score, terms in results
     ]
 
 
-def change_words(candidate: Candidate) -> list[str]:
-    """The words of a change: messages, changed paths, and identifiers from its diff."""
+def change_fields(candidate: Candidate) -> dict[str, list[str]]:
+    """The words of a change by field: messages, changed paths, identifiers from its diff."""
     text = " ".join(f"{m.subject}\n{m.body}" for m in candidate.members)
-    diff = [w for m in candidate.members for w in sorted(m.diff_words)]
-    return words(text) + path_words(f.path for f in candidate.files) + words(" ".join(diff))
+    diff = " ".join(w for m in candidate.members for w in sorted(m.diff_words))
+    return {
+        "message": words(text),
+        "paths": path_words(f.path for f in candidate.files),
+        "diff": words(diff),
+    }

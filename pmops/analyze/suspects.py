@@ -31,8 +31,12 @@ WEIGHTS: Mapping[str, float] = {
     "mention": 3.0,  # named by SHA or PR number in a human update or alert: people saw it
     "revert": 2.5,  # reverted or rolled back during the incident, near the resolution
     "deploy": 1.5,  # deployed shortly before the start
-    "text": 2.0,  # the incident's words in its message, paths or diff (see match_text)
+    "text": 2.0,  # the incident's words in its message, paths and diff together (best = 1)
+    "text_message": 0.0,  # ... in the commit messages alone
+    "text_paths": 0.0,  # ... in the changed paths alone
+    "text_diff": 0.0,  # ... in the identifiers of the diff alone
     "time": 1.0,  # live (deployed, else landed) shortly before the start
+    "recent": 0.0,  # newest-first rank among the candidates (1, 1/2, 1/3...)
     "service": 1.0,  # touches an affected service
     "fix_overlap": 1.0,  # a fix during the incident touched the same files
     "risky": 0.6,  # config, dependency, migration, feature-flag, infra or build files
@@ -44,7 +48,27 @@ WEIGHTS: Mapping[str, float] = {
     "not_live": -1.2,  # the deploy records show it was not in production at the start
     "ruled_out": -2.5,  # the updates say reverting or checking it did not help
 }
-"""Signal weights: tuned on tests/scenarios and bench/regressions (see README, Suspect ranking)."""
+"""Weights when the evidence has deploy records (production incidents): set by hand on the
+scenario suite (`python -m bench suspects`), where deploys, rollbacks and services carry
+the signal."""
+
+WEIGHTS_WITHOUT_DEPLOYS: Mapping[str, float] = {
+    **WEIGHTS,
+    # fitted by `python -m bench.regressions.learn` (pairwise logistic regression on 293 real
+    # reverts from 21 repositories, evaluated leave-one-repository-out); the other signals
+    # never fire on that history and keep their hand-set weights
+    "text": 0.48,
+    "text_message": 1.02,
+    "text_paths": 0.86,
+    "text_diff": 0.42,
+    "time": 0.38,
+    "recent": 1.3,
+    "risky": 0.65,
+    "size": 0.0,
+    "noise": -0.49,
+}
+"""Weights when no deploy records exist (a terse report and git history): then how recent a
+change is among the candidates, and where the report's words appear, say the most."""
 
 SCALE = 3.0
 """The raw score shown as 0.5: about a recent deploy of a change that touches the service."""
@@ -81,18 +105,21 @@ class Scored:
     """A candidate with the value (0..1) of every signal that fired and the reasons."""
 
     candidate: Candidate
+    weights: Mapping[str, float] = field(default_factory=lambda: WEIGHTS)
     values: dict[str, float] = field(default_factory=dict)
     reasons: list[tuple[float, str]] = field(default_factory=list)
 
-    def add(self, signal: str, value: float, reason: str) -> None:
+    def add(self, signal: str, value: float, reason: str | None) -> None:
+        """Record a signal's value; its reason is shown when the signal carries weight."""
         if value <= 0:
             return
         self.values[signal] = max(self.values.get(signal, 0.0), min(1.0, value))
-        self.reasons.append((WEIGHTS[signal] * value, reason))
+        if reason is not None and self.weights[signal]:
+            self.reasons.append((self.weights[signal] * value, reason))
 
     @property
     def raw(self) -> float:
-        return sum(WEIGHTS[s] * v for s, v in self.values.items())
+        return sum(self.weights[s] * v for s, v in self.values.items())
 
 
 def _half_life(delta: timedelta, half_life: timedelta) -> float:
@@ -112,7 +139,8 @@ def score_candidates(
     """Every candidate change with its signal values, in candidate order (not ranked)."""
     globs = service_globs or {}
     pool, remediation = build_candidates(evidence.changes, evidence.window)
-    scored = [Scored(c) for c in pool]
+    weights = WEIGHTS if evidence.deploys else WEIGHTS_WITHOUT_DEPLOYS
+    scored = [Scored(c, weights) for c in pool]
     if not pool:
         return scored
     rollout = analyze_rollout(pool, evidence, globs)
@@ -122,6 +150,9 @@ def score_candidates(
     for s, match in zip(scored, match_text(pool, evidence), strict=True):
         if match is not None:
             s.add("text", match.value, f"matches the incident text ({', '.join(match.terms)})")
+            for field, value in match.fields.items():
+                s.add(f"text_{field}", value, None)  # explained by the reason above
+    _score_recency(scored)
     _score_files(scored, evidence, globs)
     return scored
 
@@ -193,6 +224,19 @@ def _score_time_and_deploys(scored: list[Scored], evidence: Evidence, rollout: R
                 max(value, 0.4),
                 f"rolled back during the incident ({format_clock(rollback.at)})",
             )
+
+
+def _score_recency(scored: list[Scored]) -> None:
+    """Rank among the candidates, newest first: 1, 1/2, 1/3... (a prior that holds when the
+    incident text says little: the change just before a breakage is most often at fault)."""
+    order = sorted(range(len(scored)), key=lambda i: -scored[i].candidate.landed_at.timestamp())
+    for rank, i in enumerate(order):
+        place = "the newest change" if rank == 0 else f"the {_ordinal(rank + 1)} newest change"
+        scored[i].add("recent", 1 / (1 + rank), f"{place} before the incident started")
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
 def _applied_out_of_band(s: Scored) -> bool:

@@ -3,9 +3,10 @@
 Structured output is asked for in the strongest form the server accepts: `json_schema`, then
 `json_object` with a `schema` key (llama.cpp constrains output to it), then plain
 `json_object`, then free text. A server that refuses a format (HTTP 400/422/5xx) is asked again
-in the next one, and the format that worked is kept for later calls. A 429 is retried after
-its `retry-after` (at most twice, within the deadline); every other failure raises
-`ModelError` with a message for the PR.
+in the next one, and the format that worked is kept for later calls. A model that refuses
+`max_tokens` or a temperature (OpenAI's reasoning models) is asked again without them. A 429
+is retried after its `retry-after` (at most twice, within the deadline); every other failure
+raises `ModelError` with a message for the PR.
 """
 
 from __future__ import annotations
@@ -67,6 +68,8 @@ class ChatClient:
         self.key = key
         self.deadline = deadline
         self.mode_index = 0
+        self.token_parameter = "max_tokens"
+        self.send_temperature = True
         self.sleep: Callable[[float], None] = time.sleep
         base_url, query = _split_query(config.base_url)
         headers = {"api-key": key} if key and _is_azure(base_url) else None
@@ -92,10 +95,22 @@ class ChatClient:
             try:
                 return self._with_rate_retries(mode, messages(mode), schema)
             except openai.APIStatusError as error:
+                if error.status_code == 400 and self._adapt(_error_text(error)):
+                    continue  # same format, with the parameters this model wants
                 last = self.mode_index == len(MODES) - 1
                 if error.status_code not in FORMAT_REFUSALS or last:
                     raise ModelError(_status_message(error, self.config)) from None
                 self.mode_index += 1
+
+    def _adapt(self, message: str) -> bool:
+        """Reasoning models (o1, o3, gpt-5) refuse `max_tokens` and a temperature: adapt once."""
+        if "max_completion_tokens" in message and self.token_parameter == "max_tokens":
+            self.token_parameter = "max_completion_tokens"
+            return True
+        if "temperature" in message and self.send_temperature:
+            self.send_temperature = False
+            return True
+        return False
 
     def _with_rate_retries(
         self, mode: str, messages: list[dict[str, str]], schema: dict[str, Any]
@@ -125,7 +140,9 @@ class ChatClient:
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
             raise ModelError(f"the model did not answer within {self.config.timeout_s:g} s")
-        extra: dict[str, Any] = {}
+        extra: dict[str, Any] = {self.token_parameter: self.config.max_output_tokens}
+        if self.send_temperature:
+            extra["temperature"] = self.config.temperature
         response_format = _response_format(mode, schema)
         if response_format is not None:
             extra["response_format"] = response_format
@@ -133,8 +150,6 @@ class ChatClient:
             response = self.client.chat.completions.create(
                 model=self.config.name or "",
                 messages=messages,  # type: ignore[arg-type]
-                temperature=self.config.temperature,
-                max_tokens=self.config.max_output_tokens,
                 timeout=min(self.config.timeout_s, remaining),
                 **extra,
             )

@@ -381,10 +381,31 @@ def _header(e: Evidence, cleaner: _Cleaner) -> dict[str, Any]:
 @cache
 def _schema_text() -> str:
     """The schema for the prompt: compact, without the keys that only name it."""
-    schema = {k: v for k, v in response_schema().items() if k not in ("title", "description")}
+    full = {k: v for k, v in load_schema("draft").items() if not k.startswith("$")}
+    schema = {k: v for k, v in full.items() if k not in ("title", "description")}
     return json.dumps(schema, separators=(",", ":"), ensure_ascii=False)
 
 
 def response_schema() -> dict[str, Any]:
-    """The draft schema as sent in `response_format` (without `$schema`/`$id`)."""
-    return {k: v for k, v in load_schema("draft").items() if not k.startswith("$")}
+    """The draft schema as sent in `response_format`: without `$schema`/`$id`, and without
+    length bounds, which grammar-constrained servers expand into one rule per character
+    (llama.cpp fails to parse the grammar of `maxLength: 4000` and its server dies). The
+    bounds still hold: every answer is validated against the full schema. `\\d` in patterns
+    becomes `[0-9]`, which llama.cpp's schema-to-grammar converter gets right."""
+    schema = {k: v for k, v in load_schema("draft").items() if not k.startswith("$")}
+    return _for_servers(schema)
+
+
+def _for_servers(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            k: v.replace("\\d", "[0-9]") if k == "pattern" else _for_servers(v)
+            for k, v in value.items()
+            if k not in _BOUNDS
+        }
+    if isinstance(value, list):
+        return [_for_servers(v) for v in value]
+    return value
+
+
+_BOUNDS = frozenset({"maxLength", "maxItems"})
