@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from pmops.analyze.anomaly import describe_anomaly
 from pmops.model import (
     Analysis,
     Claim,
@@ -127,6 +128,7 @@ def _evidence_texts(e: Evidence) -> Iterator[str]:
     yield from (c.subject for c in e.changes)
     yield from (f.path for c in e.changes for f in c.files)
     yield from (log.message for log in e.logs)
+    yield from (describe_anomaly(a) for a in e.anomalies)  # values as the drafts show them
 
 
 def _evidence_numbers(e: Evidence, analysis: Analysis) -> set[float]:

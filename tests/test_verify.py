@@ -118,3 +118,41 @@ def test_unverified_claims_are_marked_and_lower_confidence() -> None:
     assert marked.confidence is Confidence.MEDIUM
     assert "could not be verified" in marked.confidence_reason
     assert apply_verification(marked, verification).summary.count(UNVERIFIED) == 2
+
+
+def test_metrics_and_logs_in_the_draft_verify() -> None:
+    from pmops.model import Anomaly, LogSummary
+
+    base = analysis()
+    evidence = replace(
+        base.evidence,
+        anomalies=(
+            Anomaly(
+                "error_rate",
+                "prometheus",
+                0.001,
+                0.062,
+                START + timedelta(minutes=1),
+                START + timedelta(minutes=8),
+                START + timedelta(minutes=29),
+                unit="ratio",
+            ),
+        ),
+        logs=(
+            LogSummary(
+                "timeout acquiring connection from pool",
+                1234,
+                START + timedelta(minutes=2),
+                START + timedelta(minutes=40),
+            ),
+        ),
+    )
+    from pmops.analyze.suspects import rank_suspects
+
+    suspects = rank_suspects(evidence)
+    result = Analysis(evidence, build_timeline(evidence, suspects), suspects)
+    draft = draft_deterministic(result)
+    assert "error_rate rose from" in draft.customer_impact
+    assert "1,234" in draft.root_cause
+    verification = verify_draft(draft, result)
+    assert verification.unverified == (), verification.unverified

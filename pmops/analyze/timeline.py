@@ -6,11 +6,11 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
+from pmops.analyze.anomaly import describe_anomaly, format_value
 from pmops.analyze.candidates import build_candidates
 from pmops.analyze.window import gather_until
 from pmops.model import EventSource, Evidence, Suspect, TimelineEvent
 from pmops.sanitize import one_line
-from pmops.times import format_clock
 
 TOP_SUSPECTS_SHOWN = 3
 MAX_REMEDIATION_SHOWN = 10
@@ -146,17 +146,12 @@ def _deploy_events(evidence: Evidence) -> list[TimelineEvent]:
 def _observability_events(evidence: Evidence) -> list[TimelineEvent]:
     events = []
     for a in evidence.anomalies:
-        unit = f" {a.unit}" if a.unit else ""
+        events.append(TimelineEvent(a.onset_at, EventSource.METRIC, one_line(describe_anomaly(a))))
         events.append(
             TimelineEvent(
-                a.onset_at,
+                a.peak_at,
                 EventSource.METRIC,
-                one_line(f"{a.name} left its baseline of {a.baseline:g}{unit}"),
-            )
-        )
-        events.append(
-            TimelineEvent(
-                a.peak_at, EventSource.METRIC, one_line(f"{a.name} peaked at {a.peak:g}{unit}")
+                one_line(f"{a.name} peaked at {format_value(a.peak, a.unit)}"),
             )
         )
         if a.recovered_at:
@@ -164,7 +159,9 @@ def _observability_events(evidence: Evidence) -> list[TimelineEvent]:
                 TimelineEvent(
                     a.recovered_at,
                     EventSource.METRIC,
-                    one_line(f"{a.name} back to baseline ({format_clock(a.recovered_at)})"),
+                    one_line(
+                        f"{a.name} back to its baseline of {format_value(a.baseline, a.unit)}"
+                    ),
                 )
             )
     for log in evidence.logs:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from pmops import __version__
+from pmops.analyze.anomaly import describe_anomaly
 from pmops.analyze.candidates import Candidate, build_candidates
 from pmops.analyze.findings import Findings, derive_findings
 from pmops.analyze.paths import path_kinds
@@ -19,6 +20,8 @@ HIGH_SCORE = 0.6
 HIGH_MARGIN = 0.2
 MEDIUM_SCORE = 0.35
 MEDIUM_MARGIN = 0.08
+MAX_SYMPTOMS = 3
+"""Metric anomalies and log patterns quoted in the impact and root cause sections."""
 SIMILAR_SHOWN = 3
 """Similar past incidents named among the contributing factors."""
 STRONG_SIGNALS = frozenset({"revert", "mention", "deploy"})
@@ -139,6 +142,10 @@ def _impact(analysis: Analysis, findings: Findings) -> str:
         lines.append(f"Users affected: {incident.users_affected:,}.")
     if incident.services:
         lines.append(f"Affected services: {', '.join(incident.services)}.")
+    anomalies = analysis.evidence.anomalies[:MAX_SYMPTOMS]
+    if anomalies:
+        described = "; ".join(one_line(describe_anomaly(a)) for a in anomalies)
+        lines.append(f"Measured: {described}.")
     lines.append(
         f"Duration: {findings.duration_text} "
         f"({format_clock(incident.started_at)}\u2013{format_clock(incident.resolved_at)})"
@@ -159,6 +166,15 @@ def _root_cause(analysis: Analysis, findings: Findings) -> str:
     top = suspects[0]
     lines = [f"Most likely: {describe_change(top)}.", "", "Evidence:"]
     lines += [f"- {reason}" for reason in top.reasons]
+    logs = analysis.evidence.logs[:MAX_SYMPTOMS]
+    if logs:
+        lines += ["", "Most frequent errors in the logs:"]
+        for log in logs:
+            message = one_line(log.message, 160).replace("`", "'")
+            lines.append(
+                f"- {log.count:,} \u00d7 `{message}` (first "
+                f"{format_clock(log.first_seen)}, last {format_clock(log.last_seen)})"
+            )
     kinds = _risky_kinds(analysis, top)
     if kinds:
         lines += [
