@@ -28,9 +28,8 @@ from pmops.sources.observability import (
     QueryRange,
     clean_text,
     credential,
+    each_query,
     is_logs_query,
-    merge_results,
-    query_failed,
     query_range,
     request_json,
     series_anomalies,
@@ -62,16 +61,13 @@ def collect(window: Window, backend: BackendConfig, env: Mapping[str, str]) -> O
         return unavailable(KIND, str(exc))
     base = (backend.url or DEFAULT_URL).rstrip("/")
     span = query_range(window, backend)
-    results = []
-    for query in backend.queries:
-        try:
-            if is_logs_query(query):
-                results.append(_logs(base, backend, query, span, headers))
-            else:
-                results.append(_metrics(base, backend, query, span, headers, window))
-        except SourceError as exc:
-            results.append(ObservabilityResult(unavailable=(query_failed(KIND, query, str(exc)),)))
-    return merge_results(results)
+
+    def run(query: QueryConfig) -> ObservabilityResult:
+        if is_logs_query(query):
+            return _logs(base, backend, query, span, headers)
+        return _metrics(base, backend, query, span, headers, window)
+
+    return each_query(KIND, backend.queries, run)
 
 
 def _metrics(

@@ -23,8 +23,7 @@ from pmops.sources.observability import (
     QueryRange,
     auth_headers,
     clean_text,
-    merge_results,
-    query_failed,
+    each_query,
     query_range,
     request_json,
     series_anomalies,
@@ -50,13 +49,7 @@ def collect(window: Window, backend: BackendConfig, env: Mapping[str, str]) -> O
     except MissingCredential as exc:
         return unavailable(KIND, str(exc))
     span = query_range(window, backend)
-    results = []
-    for query in backend.queries:
-        try:
-            results.append(_run(backend, query, span, headers, window))
-        except SourceError as exc:
-            results.append(ObservabilityResult(unavailable=(query_failed(KIND, query, str(exc)),)))
-    return merge_results(results)
+    return each_query(KIND, backend.queries, lambda q: _run(backend, q, span, headers, window))
 
 
 def _run(

@@ -117,6 +117,21 @@ def query_failed(kind: str, query: QueryConfig, reason: str) -> str:
     return f"{kind}: query {query.name} failed: {reason}"
 
 
+def each_query(
+    kind: str,
+    queries: Iterable[QueryConfig],
+    run: Callable[[QueryConfig], ObservabilityResult],
+) -> ObservabilityResult:
+    """Run every query; one that fails (SourceError) costs only its own evidence."""
+    results = []
+    for query in queries:
+        try:
+            results.append(run(query))
+        except SourceError as exc:
+            results.append(ObservabilityResult(unavailable=(query_failed(kind, query, str(exc)),)))
+    return merge_results(results)
+
+
 def is_logs_query(query: QueryConfig) -> bool:
     """True when the query's unit says it is a log search (`unit: logs`)."""
     return query.unit.strip().lower() == LOGS_UNIT

@@ -13,14 +13,14 @@ from typing import Any
 
 from pmops.config import BackendConfig, QueryConfig
 from pmops.errors import SourceError
-from pmops.model import Anomaly, Window
+from pmops.model import Window
 from pmops.sources.observability import (
     MissingCredential,
     ObservabilityResult,
     QueryRange,
     auth_headers,
     clean_text,
-    query_failed,
+    each_query,
     query_range,
     request_json,
     series_anomalies,
@@ -41,16 +41,13 @@ def collect(window: Window, backend: BackendConfig, env: Mapping[str, str]) -> O
     except MissingCredential as exc:
         return unavailable(KIND, str(exc))
     span = query_range(window, backend)
-    anomalies: list[Anomaly] = []
-    missing: list[str] = []
-    for query in backend.queries:
-        try:
-            series = fetch_matrix(backend.url, "/api/v1/query_range", query, span, headers, backend)
-        except SourceError as exc:
-            missing.append(query_failed(KIND, query, str(exc)))
-            continue
-        anomalies.extend(series_anomalies(KIND, query, series, window))
-    return ObservabilityResult(anomalies=tuple(anomalies), unavailable=tuple(missing))
+    url = backend.url
+
+    def run(query: QueryConfig) -> ObservabilityResult:
+        series = fetch_matrix(url, "/api/v1/query_range", query, span, headers, backend)
+        return ObservabilityResult(anomalies=series_anomalies(KIND, query, series, window))
+
+    return each_query(KIND, backend.queries, run)
 
 
 def fetch_matrix(
