@@ -102,8 +102,17 @@ def run(quick: bool, argv: list[str]) -> dict[str, Any]:
 def _draft(tally: Tally, draft: Any) -> None:
     started = time.perf_counter()
     result = draft()
-    tally.seconds += time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    tally.seconds += seconds
     reason = result.postmortem.generator.fallback_reason
+    if tally.drafter != "deterministic":
+        outcome = f"fell back: {reason}" if reason else "model draft"
+        share = result.verification.verified_share
+        print(
+            f"  {result.postmortem.id}: {seconds:.0f} s, {len(result.verification.claims)} "
+            f"claims, {share:.2f} verified, {outcome}",
+            file=sys.stderr,
+        )
     if reason:
         tally.fallbacks += 1
         tally.reasons[reason[:120]] += 1

@@ -13,6 +13,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from pmops.errors import SourceError
+from pmops.sources.gitcmd import resolve_many
+
 _FIELDS = ("%H", "%P", "%at", "%ct", "%an", "%ae", "%cn", "%ce", "%B")
 _FORMAT = "%x1e" + "%x00".join(_FIELDS)
 _DIFF_REVISION = re.compile(r"^Differential Revision:\s*(?:\S*/)?(D\d+)\s*$", re.MULTILINE)
@@ -160,21 +163,10 @@ def _diff_revisions(repo: Path, ref: str) -> dict[str, str]:
 
 def resolve(repo: Path, prefixes: Sequence[str]) -> dict[str, str]:
     """Full SHAs of the hex prefixes that name exactly one commit (one cat-file call)."""
-    wanted = sorted({p.lower() for p in prefixes})
-    if not wanted:
-        return {}
-    out = git(
-        repo,
-        "cat-file",
-        "--batch-check=%(objectname) %(objecttype)",
-        input="".join(f"{p}^{{commit}}\n" for p in wanted).encode(),
-    )
-    resolved = {}
-    for prefix, line in zip(wanted, out.decode().splitlines(), strict=False):
-        name, _, kind = line.partition(" ")
-        if kind == "commit" and name.startswith(prefix):
-            resolved[prefix] = name
-    return resolved
+    try:
+        return resolve_many(repo, prefixes)
+    except SourceError as error:
+        raise GitFailed(str(error)) from None
 
 
 def is_ancestor(repo: Path, ancestor: str, descendant: str) -> bool:
