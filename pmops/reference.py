@@ -82,16 +82,29 @@ def cli_reference(group: click.Group) -> str:
     return "\n\n".join(parts)
 
 
+def sample_workflow() -> str:
+    """The workflow `pmops init` writes with its defaults, as a markdown code block."""
+    from pmops.init import InitOptions, render_workflow
+
+    return f"```yaml\n{render_workflow(InitOptions()).rstrip()}\n```"
+
+
+def generated_blocks(group: click.Group) -> dict[str, str]:
+    """Every generated block of the README, by marker name."""
+    return {
+        "config-reference": config_reference(),
+        "cli-reference": cli_reference(group),
+        "sample-workflow": sample_workflow(),
+    }
+
+
 def update_readme(path: Path) -> bool:
     """Rewrite the generated blocks of a README in place; True if anything changed."""
     from pmops.cli import cli
 
     text = path.read_text(encoding="utf-8")
     new = text
-    for name, body in (
-        ("config-reference", config_reference()),
-        ("cli-reference", cli_reference(cli)),
-    ):
+    for name, body in generated_blocks(cli).items():
         start, end = f"<!-- {name}:start -->\n", f"\n<!-- {name}:end -->"
         head, rest = new.split(start, 1)
         new = head + start + body + end + rest.split(end, 1)[1]
