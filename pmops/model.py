@@ -195,6 +195,18 @@ class LogSummary:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """An issue or pull request that mentions the incident (GitHub's cross-references)."""
+
+    number: int
+    title: str
+    at: datetime
+    is_pull: bool = False
+    url: str = ""
+    repo: str = ""
+
+
+@dataclass(frozen=True)
 class Incident:
     """What the incident issue (or incident file) says."""
 
@@ -234,6 +246,7 @@ class Evidence:
     alerts: tuple[Alert, ...] = ()
     anomalies: tuple[Anomaly, ...] = ()
     logs: tuple[LogSummary, ...] = ()
+    references: tuple[Reference, ...] = ()
     unavailable: tuple[str, ...] = ()
     repo_url: str = ""
 

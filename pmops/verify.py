@@ -69,6 +69,7 @@ def collect_facts(analysis: Analysis, history: Sequence[str] = ()) -> Facts:
     shas |= {d.sha for d in e.deploys} | {r.sha for r in e.releases}
     shas |= {w.sha for w in e.workflow_runs}
     refs = {c.pr for c in e.changes if c.pr} | {p.number for p in e.pull_requests}
+    refs |= {r.number for r in e.references}
     if isinstance(e.incident.id, int):
         refs.add(e.incident.id)
     times = set(_evidence_times(e, analysis.timeline))

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from pmops.analyze.timeline import build_timeline
 from pmops.config import default_config
 from pmops.errors import SourceError
 from pmops.github.budget import RequestBudget
@@ -99,8 +100,11 @@ def history(path: Path, filler: int = 3) -> GitRepo:
     import), then the auth config."""
     start = T0 - timedelta(hours=20)
     repo = build_linear_history(path, filler, start, timedelta(minutes=1))
-    repo.commit({"auth/config.yaml": "timeout: 30\n"}, "Add the auth config",
-                start + timedelta(minutes=filler + 1))
+    repo.commit(
+        {"auth/config.yaml": "timeout: 30\n"},
+        "Add the auth config",
+        start + timedelta(minutes=filler + 1),
+    )
     return repo
 
 
@@ -112,40 +116,75 @@ def seed(fake: FakeGitHub, tmp_path: Path, filler: int = 3) -> Scenario:
     fake.create_repo(OWNER, NAME, from_path=local.path)
     previous = fake.head(OWNER, NAME)
     with moment(fake, T0 - timedelta(hours=20)):
-        fake.add_deployment(OWNER, NAME, previous,
-                            statuses=[("success", T0 - timedelta(hours=19, minutes=58))])
+        fake.add_deployment(
+            OWNER, NAME, previous, statuses=[("success", T0 - timedelta(hours=19, minutes=58))]
+        )
     with moment(fake, T0 - timedelta(hours=3)):
-        fake.push_commit(OWNER, NAME, "auth-timeout", {"auth/config.yaml": "timeout: 1\n"},
-                         "Lower the auth timeout", author="alice", date=T0 - timedelta(hours=3))
-        fake.create_pull(OWNER, NAME, "Lower the auth timeout", "auth-timeout",
-                         body="Faster failure", user="alice")
+        fake.push_commit(
+            OWNER,
+            NAME,
+            "auth-timeout",
+            {"auth/config.yaml": "timeout: 1\n"},
+            "Lower the auth timeout",
+            author="alice",
+            date=T0 - timedelta(hours=3),
+        )
+        fake.create_pull(
+            OWNER,
+            NAME,
+            "Lower the auth timeout",
+            "auth-timeout",
+            body="Faster failure",
+            user="alice",
+        )
     with moment(fake, T0 - timedelta(hours=2)):
         culprit = fake.merge_pull(OWNER, NAME, 1, method="rebase")
     with moment(fake, T0 - timedelta(hours=1)):
         fake.add_release(OWNER, NAME, "v1.4.0")
     with moment(fake, T0 - timedelta(minutes=30)):
-        fake.add_workflow_run(OWNER, NAME, head_sha=culprit, workflow="Deploy",
-                              conclusion="failure")
+        fake.add_workflow_run(
+            OWNER, NAME, head_sha=culprit, workflow="Deploy", conclusion="failure"
+        )
         fake.add_workflow_run(OWNER, NAME, head_sha=culprit, workflow="CI")
     with moment(fake, T0 - timedelta(minutes=15)):
-        fake.add_deployment(OWNER, NAME, culprit,
-                            statuses=[("success", T0 - timedelta(minutes=12))])
+        fake.add_deployment(
+            OWNER, NAME, culprit, statuses=[("success", T0 - timedelta(minutes=12))]
+        )
     with moment(fake, T0 + timedelta(minutes=5)):
-        issue = fake.create_issue(OWNER, NAME, "Auth 5xx after deploy", FORM,
-                                  labels=["incident"]).number
+        issue = fake.create_issue(
+            OWNER, NAME, "Auth 5xx after deploy", FORM, labels=["incident"]
+        ).number
     with moment(fake, T0 + timedelta(minutes=10)):
-        fake.add_comment(OWNER, NAME, issue, "Error rate is 40%, looking at the deploy",
-                         user="alice")
+        fake.add_comment(
+            OWNER, NAME, issue, "Error rate is 40%, looking at the deploy", user="alice"
+        )
         fake.add_comment(OWNER, NAME, issue, "Drafting the postmortem...", user="pmops[bot]")
         fake.add_comment(OWNER, NAME, issue, "/postmortem", user="alice")
     with moment(fake, T0 + timedelta(minutes=20)):
-        fake.add_deployment(OWNER, NAME, previous, description="rollback",
-                            statuses=[("success", T0 + timedelta(minutes=22))])
-        fake.push_commit(OWNER, NAME, "revert-timeout", {"auth/config.yaml": "timeout: 30\n"},
-                         f"Restore the auth timeout\n\nFixes #{issue}", author="alice",
-                         date=T0 + timedelta(minutes=20))
-        fix = fake.create_pull(OWNER, NAME, "Restore the auth timeout", "revert-timeout",
-                               body=f"Fixes #{issue}", user="alice").number
+        fake.add_deployment(
+            OWNER,
+            NAME,
+            previous,
+            description="rollback",
+            statuses=[("success", T0 + timedelta(minutes=22))],
+        )
+        fake.push_commit(
+            OWNER,
+            NAME,
+            "revert-timeout",
+            {"auth/config.yaml": "timeout: 30\n"},
+            f"Restore the auth timeout\n\nFixes #{issue}",
+            author="alice",
+            date=T0 + timedelta(minutes=20),
+        )
+        fix = fake.create_pull(
+            OWNER,
+            NAME,
+            "Restore the auth timeout",
+            "revert-timeout",
+            body=f"Fixes #{issue}",
+            user="alice",
+        ).number
     with moment(fake, T0 + timedelta(minutes=40)):
         fake.merge_pull(OWNER, NAME, fix, method="squash")
     with moment(fake, T0 + timedelta(minutes=47)):
@@ -163,8 +202,7 @@ def gather(s: Scenario, config=None, **kwargs):  # type: ignore[no-untyped-def]
     budget = kwargs.pop("budget", None) or RequestBudget(200, counter)
     kwargs.setdefault("checkout", s.checkout)
     s.fake.reset_log()
-    evidence = gather_github(gh, FULL, s.issue, config or default_config(), budget=budget,
-                             **kwargs)
+    evidence = gather_github(gh, FULL, s.issue, config or default_config(), budget=budget, **kwargs)
     return evidence, counter
 
 
@@ -177,8 +215,11 @@ def scenario(fake_github: FakeGitHub, tmp_path: Path) -> Scenario:
 def test_gathers_the_incident_and_its_evidence(scenario: Scenario) -> None:
     evidence, counter = gather(scenario)
     incident = evidence.incident
-    assert (incident.id, incident.title, incident.severity) == (2, "Auth 5xx after deploy",
-                                                                Severity.SEV2)
+    assert (incident.id, incident.title, incident.severity) == (
+        2,
+        "Auth 5xx after deploy",
+        Severity.SEV2,
+    )
     assert incident.services == ("auth-service", "api-gateway")
     assert incident.started_at == T0 and incident.detected_at == T0 + timedelta(minutes=2)
     assert incident.resolved_at == T0 + timedelta(minutes=47)
@@ -186,7 +227,9 @@ def test_gathers_the_incident_and_its_evidence(scenario: Scenario) -> None:
     assert incident.url.endswith(f"/{FULL}/issues/2")
     assert evidence.repo_url.endswith(f"/{FULL}")
     assert [(u.author, u.text[:20]) for u in evidence.updates] == [
-        ("pmops-bot", "What happened: Auth "), ("alice", "Error rate is 40%, l")]
+        ("pmops-bot", "What happened: Auth "),
+        ("alice", "Error rate is 40%, l"),
+    ]
     culprit = next(c for c in evidence.changes if c.sha == scenario.culprit)
     assert culprit.pr == 1 and culprit.files[0].path == "auth/config.yaml"
     assert {p.number for p in evidence.pull_requests} == {1, 3}
@@ -201,6 +244,9 @@ def test_gathers_the_incident_and_its_evidence(scenario: Scenario) -> None:
     assert [(w.name, w.conclusion) for w in evidence.workflow_runs] == [("Deploy", "failure")]
     assert evidence.unavailable == ()
     assert counter.count == scenario.fake.request_count <= 11
+    assert [(r.number, r.is_pull) for r in evidence.references] == [(3, True)]
+    timeline = build_timeline(evidence, ())
+    assert any(e.text.startswith("PR #3 mentioned the incident") for e in timeline)
 
 
 def test_draft_from_github_evidence_names_the_culprit(scenario: Scenario) -> None:
@@ -209,8 +255,7 @@ def test_draft_from_github_evidence_names_the_culprit(scenario: Scenario) -> Non
     assert result.analysis.suspects[0].sha == scenario.culprit
 
 
-def test_request_count_does_not_grow_with_commits(fake_github: FakeGitHub,
-                                                  tmp_path: Path) -> None:
+def test_request_count_does_not_grow_with_commits(fake_github: FakeGitHub, tmp_path: Path) -> None:
     few, _ = gather(seed(fake_github, tmp_path / "few", filler=3))
     small = fake_github.request_count
     with FakeGitHub() as other:
@@ -249,14 +294,16 @@ def test_budget_exhaustion_degrades_instead_of_failing(scenario: Scenario) -> No
     counter = RequestCounter()
     gh = connect("t", scenario.fake.api_url, counter=counter)
     budget = RequestBudget(5, counter)
-    evidence = gather_github(gh, FULL, scenario.issue, default_config(),
-                             checkout=scenario.checkout, budget=budget)
+    evidence = gather_github(
+        gh, FULL, scenario.issue, default_config(), checkout=scenario.checkout, budget=budget
+    )
     assert counter.count == 5
     assert evidence.incident.severity is Severity.SEV2 and evidence.changes
     assert evidence.pull_requests and not evidence.workflow_runs
     assert [r.tag for r in evidence.releases] == ["v1.4.0"]  # the clone's tag costs nothing
     assert "GitHub request budget of 5 reached: skipped releases of acme/svc" in (
-        evidence.unavailable)
+        evidence.unavailable
+    )
 
 
 def test_unreadable_issue_is_the_one_fatal_error(scenario: Scenario) -> None:
@@ -268,8 +315,7 @@ def test_unreadable_issue_is_the_one_fatal_error(scenario: Scenario) -> None:
 def test_enterprise_server_base_url(scenario: Scenario) -> None:
     assert scenario.fake.api_url.endswith("/api/v3")  # GHES layout
     gh = connect("t", scenario.fake.api_url + "/")
-    evidence = gather_github(gh, FULL, scenario.issue, default_config(),
-                             checkout=scenario.checkout)
+    evidence = gather_github(gh, FULL, scenario.issue, default_config(), checkout=scenario.checkout)
     assert evidence.incident.title == "Auth 5xx after deploy"
 
 
@@ -284,12 +330,18 @@ def test_second_repository_through_the_api(scenario: Scenario, tmp_path: Path) -
     fake = scenario.fake
     infra = GitRepo(tmp_path / "infra")
     infra.commit({"k8s/auth.yaml": "replicas: 3\n"}, "Initial infra", T0 - timedelta(days=9))
-    change = infra.commit({"k8s/auth.yaml": "replicas: 1\n"}, "Scale auth down",
-                          T0 - timedelta(minutes=40))
+    change = infra.commit(
+        {"k8s/auth.yaml": "replicas: 1\n"}, "Scale auth down", T0 - timedelta(minutes=40)
+    )
     fake.create_repo(OWNER, "infra", from_path=infra.path)
     with moment(fake, T0 - timedelta(minutes=35)):
-        fake.add_deployment(OWNER, "infra", change, environment="production",
-                            statuses=[("success", T0 - timedelta(minutes=33))])
+        fake.add_deployment(
+            OWNER,
+            "infra",
+            change,
+            environment="production",
+            statuses=[("success", T0 - timedelta(minutes=33))],
+        )
     config = replace(default_config(), repositories=(f"{OWNER}/infra",))
     evidence, counter = gather(scenario, config)
     theirs = [c for c in evidence.changes if c.repo == "acme/infra"]
@@ -313,8 +365,9 @@ def test_unresolved_issue_lasts_until_now(fake_github: FakeGitHub, tmp_path: Pat
     assert evidence.updates[0].text == "It is slow."
 
 
-def test_budget_drops_the_other_repository_before_the_primary(scenario: Scenario,
-                                                              tmp_path: Path) -> None:
+def test_budget_drops_the_other_repository_before_the_primary(
+    scenario: Scenario, tmp_path: Path
+) -> None:
     infra = GitRepo(tmp_path / "infra")
     infra.commit({"k8s/auth.yaml": "replicas: 1\n"}, "Scale auth down", T0 - timedelta(hours=1))
     scenario.fake.create_repo(OWNER, "infra", from_path=infra.path)
@@ -347,26 +400,42 @@ def test_form_fields_and_free_text() -> None:
     assert rest == "Intro line\n\nNotes: See #12"
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("SEV-2", Severity.SEV2), ("Sev3", Severity.SEV3), ("2 - major", Severity.SEV2),
-    ("Severity 4", Severity.SEV4), ("critical", Severity.SEV1), ("whatever", None),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("SEV-2", Severity.SEV2),
+        ("Sev3", Severity.SEV3),
+        ("2 - major", Severity.SEV2),
+        ("Severity 4", Severity.SEV4),
+        ("critical", Severity.SEV1),
+        ("whatever", None),
+    ],
+)
 def test_severity_answers(text: str, expected: Severity | None) -> None:
     assert parse_severity(text) is expected
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("2026-03-20 14:23 UTC", T0), ("2026-03-20T14:23:00Z", T0),
-    ("2026-03-20 16:23 +02:00", T0), ("`2026-03-20 14:23 utc`", T0),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-03-20 14:23 UTC", T0),
+        ("2026-03-20T14:23:00Z", T0),
+        ("2026-03-20 16:23 +02:00", T0),
+        ("`2026-03-20 14:23 utc`", T0),
+    ],
+)
 def test_form_times_with_a_zone(text: str, expected: datetime) -> None:
     assert parse_form_time(FormField("Started at", text)) == expected
 
 
 def test_form_time_without_a_zone_falls_back_with_a_note() -> None:
-    issue = {"number": 5, "title": "x", "created_at": "2026-03-20T14:30:00Z",
-             "closed_at": "2026-03-20T15:00:00Z",
-             "body": "### Started at\n\n2026-03-20 14:23\n\n### Severity\n\nbad"}
+    issue = {
+        "number": 5,
+        "title": "x",
+        "created_at": "2026-03-20T14:30:00Z",
+        "closed_at": "2026-03-20T15:00:00Z",
+        "body": "### Started at\n\n2026-03-20 14:23\n\n### Severity\n\nbad",
+    }
     record = build_record(issue, [], default_config(), now=T0)
     assert record.incident.started_at == datetime(2026, 3, 20, 14, 30, tzinfo=UTC)
     assert record.incident.resolved_at == datetime(2026, 3, 20, 15, tzinfo=UTC)  # closed_at
@@ -380,15 +449,33 @@ def test_last_resolved_label_wins_and_bots_are_not_updates() -> None:
         return {"event": "labeled", "label": {"name": name}, "created_at": at}
 
     timeline = [
-        labeled("Resolved", "2026-03-20T15:00:00Z"), labeled("incident", "2026-03-20T15:05:00Z"),
+        labeled("Resolved", "2026-03-20T15:00:00Z"),
+        labeled("incident", "2026-03-20T15:05:00Z"),
         labeled("resolved", "2026-03-20T15:10:00Z"),
-        {"event": "commented", "body": "deploying fix", "created_at": "2026-03-20T14:50:00Z",
-         "user": {"login": "carol", "type": "User"}},
-        {"event": "commented", "body": "CI passed", "created_at": "2026-03-20T14:51:00Z",
-         "user": {"login": "ci[bot]", "type": "User"}},
-        {"event": "cross-referenced", "created_at": "2026-03-20T14:55:00Z", "source": {
-            "issue": {"number": 9, "title": "Fix", "pull_request": {
-                "merged_at": "2026-03-20T15:01:00Z"}, "repository_url": "https://x/repos/a/b"}}},
+        {
+            "event": "commented",
+            "body": "deploying fix",
+            "created_at": "2026-03-20T14:50:00Z",
+            "user": {"login": "carol", "type": "User"},
+        },
+        {
+            "event": "commented",
+            "body": "CI passed",
+            "created_at": "2026-03-20T14:51:00Z",
+            "user": {"login": "ci[bot]", "type": "User"},
+        },
+        {
+            "event": "cross-referenced",
+            "created_at": "2026-03-20T14:55:00Z",
+            "source": {
+                "issue": {
+                    "number": 9,
+                    "title": "Fix",
+                    "pull_request": {"merged_at": "2026-03-20T15:01:00Z"},
+                    "repository_url": "https://x/repos/a/b",
+                }
+            },
+        },
     ]
     issue = {"number": 5, "title": "x", "created_at": "2026-03-20T14:30:00Z", "body": None}
     record = build_record(issue, timeline, default_config(), now=T0)
@@ -411,11 +498,15 @@ def test_rollbacks_are_told_from_reruns() -> None:
 
     window = Window(T0 - timedelta(hours=24), T0, T0 + timedelta(hours=1))
     changes = [change("a", 5), change("b", 3), change("c", 2)]
-    deploys = [deploy("a", -200), deploy("c", -60), deploy("c", 10), deploy("b", 20),
-               deploy("c", 50)]
+    deploys = [
+        deploy("a", -200),
+        deploy("c", -60),
+        deploy("c", 10),
+        deploy("b", 20),
+        deploy("c", 50),
+    ]
     marked = mark_rollbacks(deploys, changes, window, window.end)
-    assert [d.status for d in marked] == ["success", "success", "success", "rollback",
-                                          "success"]
+    assert [d.status for d in marked] == ["success", "success", "success", "rollback", "success"]
 
 
 def test_form_written_with_crlf_line_ends() -> None:

@@ -51,6 +51,19 @@ def build_timeline(evidence: Evidence, suspects: Sequence[Suspect]) -> tuple[Tim
         for u in evidence.updates
     ]
     events += _observability_events(evidence)
+    events += [
+        TimelineEvent(
+            r.at,
+            EventSource.PR if r.is_pull else EventSource.ISSUE,
+            one_line(
+                f"{'PR' if r.is_pull else 'Issue'} "
+                f"{r.repo + '#' if r.repo else '#'}{r.number} mentioned the "
+                f"incident: {r.title}"
+            ),
+            r.url or str(r.number),
+        )
+        for r in evidence.references
+    ]
     return _dedupe(events)
 
 

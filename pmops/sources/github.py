@@ -32,7 +32,16 @@ from pmops.config import Config
 from pmops.errors import SourceError
 from pmops.github.budget import RequestBudget
 from pmops.github.rest import SOURCE_ERRORS, Api, Skipped, describe
-from pmops.model import Change, Deploy, Evidence, PullRequest, Release, Window, WorkflowRun
+from pmops.model import (
+    Change,
+    Deploy,
+    Evidence,
+    PullRequest,
+    Reference,
+    Release,
+    Window,
+    WorkflowRun,
+)
 from pmops.sources import git
 from pmops.sources import github_activity as activity
 from pmops.sources.github_issue import IncidentRecord, read_incident
@@ -99,17 +108,22 @@ def gather_github(
     api = Api.of(gh, budget)
     progress(f"reading incident #{issue_number} of {repo_full_name}")
     try:
-        record = read_incident(lazy_repo(gh, repo_full_name), issue_number, config,
-                               budget=budget, now=now)
+        record = read_incident(
+            lazy_repo(gh, repo_full_name), issue_number, config, budget=budget, now=now
+        )
     except SOURCE_ERRORS as error:
         raise SourceError(
-            f"could not read incident issue #{issue_number} of {repo_full_name}: "
-            f"{describe(error)}"
+            f"could not read incident issue #{issue_number} of {repo_full_name}: {describe(error)}"
         ) from None
     window = incident_window(record.incident, config.lookback_hours)
     found = _Found(notes=list(record.notes))
-    meta = found.attempt(f"Repository details of {repo_full_name}",
-                         partial(api.get, activity.repo_path(repo_full_name))) or {}
+    meta = (
+        found.attempt(
+            f"Repository details of {repo_full_name}",
+            partial(api.get, activity.repo_path(repo_full_name)),
+        )
+        or {}
+    )
     progress(f"reading GitHub activity of {repo_full_name} since {window.since:%Y-%m-%d %H:%M}")
     _gather_repo(api, repo_full_name, "", window, checkout, meta.get("default_branch"), found)
     for other in config.repositories:
@@ -123,8 +137,7 @@ def gather_github(
         from pmops.sources.observability import collect_all
 
         progress(f"querying {', '.join(b.kind for b in config.observability)}")
-        observed = collect_all(window, config.observability,
-                               env if env is not None else os.environ)
+        observed = collect_all(window, config.observability, env if env is not None else os.environ)
         anomalies, logs = observed.anomalies, observed.logs
         found.notes += list(observed.unavailable)
     repo_url = str(meta.get("html_url") or "") or record.incident.url.rsplit("/issues/", 1)[0]
@@ -140,6 +153,17 @@ def gather_github(
         alerts=record.alerts,
         anomalies=anomalies,
         logs=logs,
+        references=tuple(
+            Reference(
+                r.number,
+                r.title,
+                r.at,
+                r.is_pull,
+                r.url,
+                "" if r.repo.lower() in ("", repo_full_name.lower()) else r.repo,
+            )
+            for r in record.cross_references
+        ),
         unavailable=(*found.notes, *budget.sentences()),
         repo_url=repo_url,
     )
@@ -166,26 +190,55 @@ def _gather_repo(
         local = pool.submit(_read_head, checkout, window, until) if checkout else None
         listed: tuple[Change, ...] = ()
         if checkout is None:
-            listed = found.attempt(f"Commits of {repo}", partial(
-                activity.read_api_commits, api, repo, window.since, until, label=label)) or ()
-        pulls = found.attempt(f"Merged PRs of {repo}", partial(
-            activity.read_merged_pulls, api, repo, window.since, until, label)) or ()
-        deploys, notes = found.attempt(f"Deployments of {repo}", partial(
-            activity.read_deployments, api, repo, window, until, label)) or ((), [])
+            listed = (
+                found.attempt(
+                    f"Commits of {repo}",
+                    partial(activity.read_api_commits, api, repo, window.since, until, label=label),
+                )
+                or ()
+            )
+        pulls = (
+            found.attempt(
+                f"Merged PRs of {repo}",
+                partial(activity.read_merged_pulls, api, repo, window.since, until, label),
+            )
+            or ()
+        )
+        deploys, notes = found.attempt(
+            f"Deployments of {repo}",
+            partial(activity.read_deployments, api, repo, window, until, label),
+        ) or ((), [])
         found.notes += notes
         changes: tuple[Change, ...] = ()
         if checkout is None:
             changes = _api_deploy_refs(api, repo, label, window, listed, deploys, found)
             changes = _add_files(api, repo, changes, deploys, window, found)
         if default_branch:
-            found.runs += found.attempt(f"Failed workflow runs of {repo}", partial(
-                activity.read_failed_runs, api, repo, default_branch, window.since, until)) or ()
-        releases = found.attempt(f"Releases of {repo}", partial(
-            activity.read_releases, api, repo, window.since, until, label)) or ()
+            found.runs += (
+                found.attempt(
+                    f"Failed workflow runs of {repo}",
+                    partial(
+                        activity.read_failed_runs, api, repo, default_branch, window.since, until
+                    ),
+                )
+                or ()
+            )
+        releases = (
+            found.attempt(
+                f"Releases of {repo}",
+                partial(activity.read_releases, api, repo, window.since, until, label),
+            )
+            or ()
+        )
         if checkout is not None and local is not None:
             changes = found.attempt(f"Git history of {repo} in {checkout}", local.result) or ()
-            changes = found.attempt(f"Git history of deployed commits of {repo}", partial(
-                _add_deploy_refs, checkout, window, until, changes, deploys)) or changes
+            changes = (
+                found.attempt(
+                    f"Git history of deployed commits of {repo}",
+                    partial(_add_deploy_refs, checkout, window, until, changes, deploys),
+                )
+                or changes
+            )
     changes = activity.attach_pulls(changes, pulls)
     found.releases += _resolve_releases(api, repo, label, releases, checkout, window, found)
     found.changes += changes
@@ -200,19 +253,25 @@ def _read_head(checkout: Path, window: Window, until: datetime) -> tuple[Change,
     changes = git.read_changes(checkout, window.since, until)
     inverse = git.detect_inverse_reverts(changes, checkout)
     return tuple(
-        replace(c, reverts=(*c.reverts, inverse[c.sha])) if c.sha in inverse else c
-        for c in changes
+        replace(c, reverts=(*c.reverts, inverse[c.sha])) if c.sha in inverse else c for c in changes
     )
 
 
-def _add_deploy_refs(checkout: Path, window: Window, until: datetime,
-                     changes: tuple[Change, ...], deploys: tuple[Deploy, ...]
-                     ) -> tuple[Change, ...]:
+def _add_deploy_refs(
+    checkout: Path,
+    window: Window,
+    until: datetime,
+    changes: tuple[Change, ...],
+    deploys: tuple[Deploy, ...],
+) -> tuple[Change, ...]:
     """`changes` plus the window's commits of deployed SHAs that HEAD does not reach
     (a hotfix branch deployed directly), if the clone has them."""
     known = {c.sha: c for c in changes}
-    refs = list(dict.fromkeys(d.sha for d in sorted(deploys, key=lambda d: d.at, reverse=True)
-                              if d.sha not in known))
+    refs = list(
+        dict.fromkeys(
+            d.sha for d in sorted(deploys, key=lambda d: d.at, reverse=True) if d.sha not in known
+        )
+    )
     for sha in refs[:MAX_DEPLOY_REFS]:
         if git.resolve_sha(checkout, sha) is None:
             continue  # not fetched: its commits stay unknown
@@ -221,48 +280,91 @@ def _add_deploy_refs(checkout: Path, window: Window, until: datetime,
     return tuple(sorted(known.values(), key=lambda c: (-c.committed_at.timestamp(), c.sha)))
 
 
-def _api_deploy_refs(api: Api, repo: str, label: str, window: Window,
-                     changes: tuple[Change, ...], deploys: tuple[Deploy, ...],
-                     found: _Found) -> tuple[Change, ...]:
+def _api_deploy_refs(
+    api: Api,
+    repo: str,
+    label: str,
+    window: Window,
+    changes: tuple[Change, ...],
+    deploys: tuple[Deploy, ...],
+    found: _Found,
+) -> tuple[Change, ...]:
     """Commits of deployed SHAs that the default branch's listing lacks."""
     known = {c.sha: c for c in changes}
-    refs = list(dict.fromkeys(d.sha for d in sorted(deploys, key=lambda d: d.at, reverse=True)
-                              if d.sha not in known))
+    refs = list(
+        dict.fromkeys(
+            d.sha for d in sorted(deploys, key=lambda d: d.at, reverse=True) if d.sha not in known
+        )
+    )
     for sha in refs[:MAX_DEPLOY_REFS]:
-        more = found.attempt(f"Commits of {repo} deployed from {sha[:7]}", partial(
-            activity.read_api_commits, api, repo, window.since, gather_until(window), sha,
-            label)) or ()
+        more = (
+            found.attempt(
+                f"Commits of {repo} deployed from {sha[:7]}",
+                partial(
+                    activity.read_api_commits,
+                    api,
+                    repo,
+                    window.since,
+                    gather_until(window),
+                    sha,
+                    label,
+                ),
+            )
+            or ()
+        )
         for change in more:
             known.setdefault(change.sha, change)
     return tuple(known.values())
 
 
-def _add_files(api: Api, repo: str, changes: tuple[Change, ...], deploys: tuple[Deploy, ...],
-               window: Window, found: _Found) -> tuple[Change, ...]:
+def _add_files(
+    api: Api,
+    repo: str,
+    changes: tuple[Change, ...],
+    deploys: tuple[Deploy, ...],
+    window: Window,
+    found: _Found,
+) -> tuple[Change, ...]:
     """Files of the likeliest candidates among commits listed through the API."""
     files = {}
     for change in activity.top_candidates(changes, deploys, window):
-        read = found.attempt(f"Files of commit {change.sha[:7]} of {repo}",
-                             partial(activity.read_commit_files, api, repo, change.sha))
+        read = found.attempt(
+            f"Files of commit {change.sha[:7]} of {repo}",
+            partial(activity.read_commit_files, api, repo, change.sha),
+        )
         if read is not None:
             files[change.sha] = read
     return tuple(replace(c, files=files[c.sha]) if c.sha in files else c for c in changes)
 
 
-def _resolve_releases(api: Api, repo: str, label: str, releases: tuple[Release, ...],
-                      checkout: Path | None, window: Window, found: _Found) -> list[Release]:
+def _resolve_releases(
+    api: Api,
+    repo: str,
+    label: str,
+    releases: tuple[Release, ...],
+    checkout: Path | None,
+    window: Window,
+    found: _Found,
+) -> list[Release]:
     """API releases merged with local tags; each release's SHA from its tag."""
     local: dict[str, Release] = {}
     if checkout is not None:
-        tags = found.attempt(f"Tags of {repo} in {checkout}", partial(
-            git.read_releases, checkout, window.since, gather_until(window), label)) or ()
+        tags = (
+            found.attempt(
+                f"Tags of {repo} in {checkout}",
+                partial(git.read_releases, checkout, window.since, gather_until(window), label),
+            )
+            or ()
+        )
         local = {r.tag: r for r in tags}
     result = []
     for release in releases:
         sha = release.sha or (local[release.tag].sha if release.tag in local else "")
         if not sha and checkout is None:
-            tagged = found.attempt(f"The commit of release {release.tag} of {repo}",
-                                   partial(activity.read_tag_sha, api, repo, release.tag))
+            tagged = found.attempt(
+                f"The commit of release {release.tag} of {repo}",
+                partial(activity.read_tag_sha, api, repo, release.tag),
+            )
             sha = tagged or ""
         if sha:
             result.append(replace(release, sha=sha))
@@ -276,9 +378,15 @@ def _add_cross_referenced(record: IncidentRecord, repo: str, found: _Found) -> N
     for ref in record.cross_references:
         label = "" if ref.repo.lower() in ("", repo.lower()) else ref.repo
         if ref.is_pull and (label, ref.number) not in known:
-            found.pulls.append(PullRequest(
-                number=ref.number, title=ref.title, merged_at=ref.merged_at, body=ref.body,
-                url=ref.url, labels=ref.labels, repo=label,
-            ))
+            found.pulls.append(
+                PullRequest(
+                    number=ref.number,
+                    title=ref.title,
+                    merged_at=ref.merged_at,
+                    body=ref.body,
+                    url=ref.url,
+                    labels=ref.labels,
+                    repo=label,
+                )
+            )
             known.add((label, ref.number))
-
