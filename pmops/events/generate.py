@@ -21,6 +21,7 @@ from pmops.events.api import GitHubActionError, marker
 from pmops.events.branch import BranchState, branch_for, push, read_state
 from pmops.events.context import Context, Outcome
 from pmops.events.messages import comment, pr_body, pr_title
+from pmops.github.budget import RequestBudget
 from pmops.gitops import PushRejected
 from pmops.model import Postmortem
 from pmops.permissions import Action, allowed, needed_permission
@@ -144,7 +145,7 @@ def _generate_once(ctx: Context, number: int) -> Outcome:
         number,
         ctx.config,
         checkout=ws.path,
-        budget=None,
+        budget=RequestBudget(ctx.config.request_budget),
         env=ctx.env,
         progress=ctx.progress,
     )

@@ -19,6 +19,7 @@ from pmops.events.api import marker
 from pmops.events.branch import BranchState, push, read_state
 from pmops.events.context import Context, Outcome
 from pmops.events.messages import comment
+from pmops.github.budget import RequestBudget
 from pmops.lifecycle import Event, next_status
 from pmops.model import Postmortem
 from pmops.permissions import Action, allowed, needed_permission
@@ -33,56 +34,96 @@ MIN_INTERVAL = timedelta(seconds=60)
 MAX_FEEDBACK = 20
 """Most review comments passed to the prompt (newest kept)."""
 
-HUMAN_FIELDS = ("title", "severity", "started_at", "detected_at", "resolved_at",
-                "duration_minutes", "impact", "confidence", "suspects", "action_items")
+HUMAN_FIELDS = (
+    "title",
+    "severity",
+    "started_at",
+    "detected_at",
+    "resolved_at",
+    "duration_minutes",
+    "impact",
+    "confidence",
+    "suspects",
+    "action_items",
+)
 """Frontmatter fields a regeneration may redraft, unless a human changed them."""
 
 
-def regenerate(ctx: Context, pull: Any, incident: int, actor: str, args: str,
-               comment_id: int) -> Outcome:
+def regenerate(
+    ctx: Context, pull: Any, incident: int, actor: str, args: str, comment_id: int
+) -> Outcome:
     """Run /regenerate on PR `pull` for `incident`."""
     force = "--force" in args.split()
     feedback = " ".join(w for w in args.split(" ") if w != "--force").strip()
     number = pull.number
 
     def refuse(reason: str) -> Outcome:
-        ctx.api.comment(number, comment("regenerate_refused", reason=reason),
-                        marker("regenerate", comment_id), update=False)
+        ctx.api.comment(
+            number,
+            comment("regenerate_refused", reason=reason),
+            marker("regenerate", comment_id),
+            update=False,
+        )
         return Outcome("refused", f"/regenerate refused: {reason}", number)
 
     perm = ctx.api.permission(actor)
     if not allowed(perm.role, Action.REGENERATE):
-        return refuse(f"@{actor} needs {needed_permission(Action.REGENERATE)} permission "
-                      f"(has `{perm.permission}`)")
+        return refuse(
+            f"@{actor} needs {needed_permission(Action.REGENERATE)} permission "
+            f"(has `{perm.permission}`)"
+        )
     if not ctx.config.ai:
-        ctx.api.comment(number, comment("ai_off", what="regenerate the draft"),
-                        marker("regenerate", comment_id), update=False)
+        ctx.api.comment(
+            number,
+            comment("ai_off", what="regenerate the draft"),
+            marker("regenerate", comment_id),
+            update=False,
+        )
         return Outcome("ai-disabled", "AI drafting is off (ai: false)", number)
     head = ctx.workspace.fetch_branch(pull.head.ref)
     state = read_state(ctx, head, incident) if head else None
     if state is None:
         return refuse("this pull request has no postmortem to regenerate")
     if state.postmortem is None:
-        return refuse(f"`{state.path}` no longer parses; fix it first (see the pmops/check "
-                      "status for the line)")
+        return refuse(
+            f"`{state.path}` no longer parses; fix it first (see the pmops/check "
+            "status for the line)"
+        )
     try:
         next_status(state.postmortem.status, Event.REGENERATE)
     except TransitionError as exc:
         return refuse(str(exc))
     wait = _too_soon(ctx, state)
     if wait is not None:
-        return refuse(f"the draft was (re)generated less than a minute ago; try again in "
-                      f"{wait} s")
+        return refuse(f"the draft was (re)generated less than a minute ago; try again in {wait} s")
     notes = _feedback(pull, feedback)
-    evidence = ctx.gather(ctx.gh, ctx.repo, incident, ctx.config, checkout=ctx.workspace.path,
-                          budget=None, env=ctx.env, progress=ctx.progress)
-    result = draft_from_evidence(evidence, ctx.config, now=ctx.now(), feedback=notes,
-                                 env=ctx.env, history=ctx.workspace.path,
-                                 progress=ctx.progress)
+    evidence = ctx.gather(
+        ctx.gh,
+        ctx.repo,
+        incident,
+        ctx.config,
+        checkout=ctx.workspace.path,
+        budget=RequestBudget(ctx.config.request_budget),
+        env=ctx.env,
+        progress=ctx.progress,
+    )
+    result = draft_from_evidence(
+        evidence,
+        ctx.config,
+        now=ctx.now(),
+        feedback=notes,
+        env=ctx.env,
+        history=ctx.workspace.path,
+        progress=ctx.progress,
+    )
     old = state.postmortem
-    fresh = replace(result.postmortem, generated_at=old.generated_at,
-                    generator=replace(result.postmortem.generator,
-                                      regenerations=old.generator.regenerations + 1))
+    fresh = replace(
+        result.postmortem,
+        generated_at=old.generated_at,
+        generator=replace(
+            result.postmortem.generator, regenerations=old.generator.regenerations + 1
+        ),
+    )
     previous_ai = _previous_ai(ctx, state)
     merged, kept = merge_human_edits(old, fresh, previous_ai, force)
     text = render_postmortem(merged)
@@ -97,11 +138,16 @@ def regenerate(ctx: Context, pull: Any, incident: int, actor: str, args: str,
     push(ctx, sha, pull.head.ref)
     verification = result.verification
     body = comment(
-        "regenerate_done", regenerations=fresh.generator.regenerations,
-        feedback=one_line(feedback, 300) if feedback else "", sha=sha[:7], kept=kept,
-        force=force, unchanged=False,
+        "regenerate_done",
+        regenerations=fresh.generator.regenerations,
+        feedback=one_line(feedback, 300) if feedback else "",
+        sha=sha[:7],
+        kept=kept,
+        force=force,
+        unchanged=False,
         verified=len(verification.claims) - len(verification.unverified),
-        claims=len(verification.claims))
+        claims=len(verification.claims),
+    )
     ctx.api.comment(number, body, marker("regenerate", comment_id))
     return Outcome("regenerated", f"regenerated in {sha[:7]}", number, state.path)
 
@@ -125,12 +171,18 @@ def _feedback(pull: Any, feedback: str) -> list[str]:
             notes.append(f"Review by {review.user.login}: {one_line(review.body, 500)}")
     for item in pull.get_review_comments():
         if item.user and item.user.type != "Bot":
-            notes.append(f"Comment by {item.user.login} on {item.path}: "
-                         f"{one_line(item.body or '', 500)}")
+            notes.append(
+                f"Comment by {item.user.login} on {item.path}: {one_line(item.body or '', 500)}"
+            )
     for item in pull.get_issue_comments():
         body = (item.body or "").strip()
-        if body and not body.startswith("/") and item.user and item.user.type != "Bot" \
-                and "<!-- pmops:" not in body:
+        if (
+            body
+            and not body.startswith("/")
+            and item.user
+            and item.user.type != "Bot"
+            and "<!-- pmops:" not in body
+        ):
             notes.append(f"Comment by {item.user.login}: {one_line(body, 500)}")
     notes = notes[-MAX_FEEDBACK:]
     if feedback:
@@ -148,17 +200,23 @@ def _previous_ai(ctx: Context, state: BranchState) -> Postmortem | None:
         return None
 
 
-def merge_human_edits(current: Postmortem, fresh: Postmortem, previous_ai: Postmortem | None,
-                      force: bool) -> tuple[Postmortem, list[str]]:
+def merge_human_edits(
+    current: Postmortem, fresh: Postmortem, previous_ai: Postmortem | None, force: bool
+) -> tuple[Postmortem, list[str]]:
     """The redraft with what humans changed kept (pure). Returns it and what was kept.
 
     A section or field counts as human-changed when it differs from the previous AI draft;
     sections humans added are always kept. Status, edited_by and frozen fields come from
     `current`.
     """
-    base = replace(fresh, status=next_status(current.status, Event.REGENERATE),
-                   edited_by=current.edited_by, id=current.id,
-                   generated_at=current.generated_at, extra=current.extra)
+    base = replace(
+        fresh,
+        status=next_status(current.status, Event.REGENERATE),
+        edited_by=current.edited_by,
+        id=current.id,
+        generated_at=current.generated_at,
+        extra=current.extra,
+    )
     if force or previous_ai is None:
         sections = dict(base.sections)
         sections.update({h: t for h, t in current.sections.items() if h not in sections})
@@ -166,12 +224,15 @@ def merge_human_edits(current: Postmortem, fresh: Postmortem, previous_ai: Postm
     kept: list[str] = []
     sections = dict(fresh.sections)
     for heading, text in current.sections.items():
-        if heading not in previous_ai.sections or \
-                text.strip() != previous_ai.sections[heading].strip():
+        if (
+            heading not in previous_ai.sections
+            or text.strip() != previous_ai.sections[heading].strip()
+        ):
             sections[heading] = text
             kept.append(heading)
     old_meta, ai_meta = plain(to_frontmatter(current)), plain(to_frontmatter(previous_ai))
-    changes = {key: getattr(current, key) for key in HUMAN_FIELDS
-               if old_meta.get(key) != ai_meta.get(key)}
+    changes = {
+        key: getattr(current, key) for key in HUMAN_FIELDS if old_meta.get(key) != ai_meta.get(key)
+    }
     kept += [f"`{key}`" for key in changes]
     return replace(base, sections=sections, **changes), kept
