@@ -9,6 +9,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from pmops.analyze.anomaly import describe_anomaly
+from pmops.analyze.candidates import build_candidates
+from pmops.analyze.deploys import analyze_rollout
 from pmops.model import (
     Analysis,
     Claim,
@@ -75,11 +77,15 @@ def collect_facts(analysis: Analysis, history: Sequence[str] = ()) -> Facts:
     times = set(_evidence_times(e, analysis.timeline))
     anchors = sorted(set(_key_times(e, analysis.timeline)))
     minutes = {round(abs((b - a).total_seconds()) / 60) for a in anchors for b in anchors}
+    ends = (e.incident.started_at, e.incident.resolved_at)
+    minutes |= {round(abs((t - end).total_seconds()) / 60) for t in times for end in ends}
     numbers: set[float] = set()
     for text in [*_evidence_texts(e), *history]:
         refs |= {int(n) for n in _REF.findall(text)}
         numbers |= {_number(n) for n in _NUMBER.findall(text)}
     numbers |= _evidence_numbers(e, analysis)
+    pool, _ = build_candidates(e.changes, e.window)
+    numbers |= {float(n) for n in analyze_rollout(pool, e, {}).batch.values()}  # per deploy
     return Facts(
         shas=frozenset(shas),
         refs=frozenset(refs),

@@ -142,7 +142,8 @@ def _detection_item(analysis: Analysis, service: str, owner: str | None) -> Acti
             owner,
         )
     return ActionItem(
-        f"Add an alert on {service} error rate and latency that pages within 5 min of a regression",
+        f"Add an alert on {service} error rate and latency that pages the on-call engineer "
+        "as soon as a regression starts",
         Priority.MEDIUM,
         owner,
     )
