@@ -4,6 +4,7 @@ put into a markdown file that GitHub renders: no notifications, no markup, no co
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
@@ -142,3 +143,15 @@ def link_allowed(url: str, allowed: Sequence[str]) -> bool:
         elif entry and (host == entry.strip(".") or host.endswith("." + entry.strip("."))):
             return True
     return False
+
+
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]")
+_CONTROL_BYTES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def clean_text(text: str, limit: int) -> str:
+    """Untrusted text made safe to show: control and bidi characters removed, whitespace
+    collapsed, cut to `limit` characters."""
+    text = _ANSI_ESCAPE.sub("", unicodedata.normalize("NFC", text))
+    text = " ".join(_CONTROL_BYTES.sub(" ", text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -20,11 +20,13 @@ from pmops.config import BackendConfig, QueryConfig
 from pmops.errors import SourceError
 from pmops.model import Window
 from pmops.sources import cloudwatch, datadog, loki, prometheus
+from pmops.sources.http import (
+    request_json,
+)
 from pmops.sources.observability import (
     collect_all,
     log_pattern,
     query_range,
-    request_json,
     series_anomalies,
     summarize_logs,
 )

@@ -32,15 +32,17 @@ from typing import Any
 from pmops.config import BackendConfig, QueryConfig
 from pmops.errors import SourceError
 from pmops.model import LogSummary, Window
+from pmops.sanitize import clean_text
+from pmops.sources.http import (
+    redact,
+)
 from pmops.sources.observability import (
     ObservabilityResult,
     QueryRange,
-    clean_text,
     is_logs_query,
     merge_results,
     query_failed,
     query_range,
-    redact,
     series_anomalies,
     summarize_logs,
     unavailable,

@@ -22,16 +22,18 @@ from typing import Any
 from pmops.config import BackendConfig, QueryConfig
 from pmops.errors import InputError, SourceError
 from pmops.model import Window
-from pmops.sources.observability import (
+from pmops.sanitize import clean_text
+from pmops.sources.http import (
     MissingCredential,
+    credential,
+    request_json,
+)
+from pmops.sources.observability import (
     ObservabilityResult,
     QueryRange,
-    clean_text,
-    credential,
     each_query,
     is_logs_query,
     query_range,
-    request_json,
     series_anomalies,
     summarize_logs,
     unavailable,

@@ -39,8 +39,7 @@ DEPLOY_SLACK = timedelta(hours=1)
 MAX_COMMIT_FILES = 5
 """Commits of a repository without a clone whose files are read (one request each)."""
 
-STATUS_OF = {"success": "success", "inactive": "success", "failure": "failure",
-             "error": "failure"}
+STATUS_OF = {"success": "success", "inactive": "success", "failure": "failure", "error": "failure"}
 """GitHub deployment state -> Deploy.status; other states (queued, in_progress) -> pending."""
 
 _ROLLBACK = re.compile(r"\broll(?:ed|ing)?[ -]?back\b|\brevert", re.I)
@@ -69,8 +68,9 @@ def repo_path(repo: str) -> str:
 # ---------------------------------------------------------------- pull requests
 
 
-def read_merged_pulls(api: Api, repo: str, since: datetime, until: datetime,
-                      label: str = "") -> tuple[PullRequest, ...]:
+def read_merged_pulls(
+    api: Api, repo: str, since: datetime, until: datetime, label: str = ""
+) -> tuple[PullRequest, ...]:
     """PRs merged in [since, until], newest merge first."""
     found: dict[int, PullRequest] = {}
     params = {"state": "closed", "sort": "updated", "direction": "desc"}
@@ -81,8 +81,9 @@ def read_merged_pulls(api: Api, repo: str, since: datetime, until: datetime,
                 found[int(item["number"])] = _pull(item, merged, label)
         if not page or _must(page[-1]["updated_at"]) < since:
             break
-    return tuple(sorted(found.values(), key=lambda p: (p.merged_at or since, p.number),
-                        reverse=True))
+    return tuple(
+        sorted(found.values(), key=lambda p: (p.merged_at or since, p.number), reverse=True)
+    )
 
 
 def _pull(item: Mapping[str, Any], merged: datetime | None, label: str) -> PullRequest:
@@ -144,13 +145,17 @@ def read_deployments(
             failed.append(describe(error))
     if failed:
         reasons = "; ".join(dict.fromkeys(failed))
-        notes.append(f"Statuses of {len(failed)} deployment(s) of {repo} could not be read "
-                     f"({reasons}); their outcome is shown as unknown")
+        notes.append(
+            f"Statuses of {len(failed)} deployment(s) of {repo} could not be read "
+            f"({reasons}); their outcome is shown as unknown"
+        )
     beyond = len(ranked) - MAX_DEPLOYMENT_STATUSES
     if beyond > 0:
-        notes.append(f"{beyond} deployment(s) of {repo} further from the incident start are "
-                     "listed with unknown outcome (statuses are read for the "
-                     f"{MAX_DEPLOYMENT_STATUSES} nearest)")
+        notes.append(
+            f"{beyond} deployment(s) of {repo} further from the incident start are "
+            "listed with unknown outcome (statuses are read for the "
+            f"{MAX_DEPLOYMENT_STATUSES} nearest)"
+        )
     deploys = [_deploy(d, statuses.get(int(d["id"])), label) for d in items]
     return tuple(sorted(deploys, key=lambda d: (d.at, d.sha))), notes
 
@@ -162,8 +167,9 @@ def _deploy_rank(item: Mapping[str, Any], start: datetime) -> tuple[bool, float,
     return (not production, distance, -int(item["id"]))
 
 
-def _deploy(item: Mapping[str, Any], statuses: Sequence[Mapping[str, Any]] | None,
-            label: str) -> Deploy:
+def _deploy(
+    item: Mapping[str, Any], statuses: Sequence[Mapping[str, Any]] | None, label: str
+) -> Deploy:
     created = _must(item["created_at"])
     status, at = "unknown", created
     if statuses is not None:
@@ -191,8 +197,9 @@ def _deploy(item: Mapping[str, Any], statuses: Sequence[Mapping[str, Any]] | Non
     )
 
 
-def mark_rollbacks(deploys: Sequence[Deploy], changes: Sequence[Change],
-                   window: Window, until: datetime) -> tuple[Deploy, ...]:
+def mark_rollbacks(
+    deploys: Sequence[Deploy], changes: Sequence[Change], window: Window, until: datetime
+) -> tuple[Deploy, ...]:
     """A successful deploy during the incident of an older commit than the environment's
     previous deploy is a rollback; where the commits' dates are unknown (outside the
     window), a deploy of a SHA that environment ran before the previous one."""
@@ -201,9 +208,13 @@ def mark_rollbacks(deploys: Sequence[Deploy], changes: Sequence[Change],
     for i, deploy in enumerate(result):
         if deploy.status != "success" or not window.start <= deploy.at <= until:
             continue
-        before = [d for d in result[:i] if d.status in ("success", "rollback")
-                  and (d.environment, d.service, d.repo)
-                  == (deploy.environment, deploy.service, deploy.repo)]
+        before = [
+            d
+            for d in result[:i]
+            if d.status in ("success", "rollback")
+            and (d.environment, d.service, d.repo)
+            == (deploy.environment, deploy.service, deploy.repo)
+        ]
         if not before or before[-1].sha == deploy.sha:
             continue  # the first deploy there, or the same version again
         previous = before[-1]
@@ -219,8 +230,9 @@ def mark_rollbacks(deploys: Sequence[Deploy], changes: Sequence[Change],
 # ---------------------------------------------------------------- releases and runs
 
 
-def read_releases(api: Api, repo: str, since: datetime, until: datetime,
-                  label: str = "") -> tuple[Release, ...]:
+def read_releases(
+    api: Api, repo: str, since: datetime, until: datetime, label: str = ""
+) -> tuple[Release, ...]:
     """Published releases in the window, newest first; `sha` is "" unless the release names
     a commit SHA as its target (the caller resolves tags)."""
     found = []
@@ -238,37 +250,47 @@ def read_releases(api: Api, repo: str, since: datetime, until: datetime,
 
 def read_tag_sha(api: Api, repo: str, tag: str) -> str | None:
     """The commit a lightweight tag names (annotated tags: None), one optional request."""
-    data = api.get(f"{repo_path(repo)}/git/ref/tags/{quote(tag, safe='')}",
-                   what=f"the commit of tag {tag} of {repo}")
+    data = api.get(
+        f"{repo_path(repo)}/git/ref/tags/{quote(tag, safe='')}",
+        what=f"the commit of tag {tag} of {repo}",
+    )
     target = (data or {}).get("object") or {}
     return str(target["sha"]) if target.get("type") == "commit" else None
 
 
-def read_failed_runs(api: Api, repo: str, branch: str | None, since: datetime,
-                     until: datetime) -> tuple[WorkflowRun, ...]:
+def read_failed_runs(
+    api: Api, repo: str, branch: str | None, since: datetime, until: datetime
+) -> tuple[WorkflowRun, ...]:
     """Failed workflow runs created in the window on `branch` (all branches if None)."""
     params = {"created": f"{format_time(since)}..{format_time(until)}", "status": "failure"}
     if branch:
         params["branch"] = branch
     runs = []
-    for page in api.pages(f"{repo_path(repo)}/actions/runs", params,
-                          what=f"failed workflow runs of {repo}", key="workflow_runs"):
+    for page in api.pages(
+        f"{repo_path(repo)}/actions/runs",
+        params,
+        what=f"failed workflow runs of {repo}",
+        key="workflow_runs",
+    ):
         for item in page:
-            runs.append(WorkflowRun(
-                name=str(item.get("name") or item.get("display_title") or "workflow"),
-                sha=str(item["head_sha"]),
-                at=parse_time(item.get("updated_at")) or _must(item["created_at"]),
-                conclusion=str(item.get("conclusion") or "failure"),
-                url=str(item.get("html_url") or ""),
-            ))
+            runs.append(
+                WorkflowRun(
+                    name=str(item.get("name") or item.get("display_title") or "workflow"),
+                    sha=str(item["head_sha"]),
+                    at=parse_time(item.get("updated_at")) or _must(item["created_at"]),
+                    conclusion=str(item.get("conclusion") or "failure"),
+                    url=str(item.get("html_url") or ""),
+                )
+            )
     return tuple(sorted(runs, key=lambda r: (r.at, r.sha)))
 
 
 # ---------------------------------------------------------------- commits through the API
 
 
-def read_api_commits(api: Api, repo: str, since: datetime, until: datetime,
-                     ref: str | None = None, label: str = "") -> tuple[Change, ...]:
+def read_api_commits(
+    api: Api, repo: str, since: datetime, until: datetime, ref: str | None = None, label: str = ""
+) -> tuple[Change, ...]:
     """Commits reachable from `ref` (the default branch) committed in [since, until]."""
     params = {"since": format_time(since), "until": format_time(until)}
     if ref:
@@ -305,23 +327,32 @@ def read_commit_files(api: Api, repo: str, sha: str) -> tuple[FileChange, ...]:
     """Files one commit touched (one optional request)."""
     data = api.get(f"{repo_path(repo)}/commits/{sha}", what=f"files of commits of {repo}")
     return tuple(
-        FileChange(str(f["filename"]), int(f.get("additions") or 0),
-                   int(f.get("deletions") or 0), f.get("previous_filename"))
+        FileChange(
+            str(f["filename"]),
+            int(f.get("additions") or 0),
+            int(f.get("deletions") or 0),
+            f.get("previous_filename"),
+        )
         for f in (data or {}).get("files") or ()
     )
 
 
-def top_candidates(changes: Sequence[Change], deploys: Sequence[Deploy], window: Window,
-                   limit: int = MAX_COMMIT_FILES) -> list[Change]:
+def top_candidates(
+    changes: Sequence[Change],
+    deploys: Sequence[Deploy],
+    window: Window,
+    limit: int = MAX_COMMIT_FILES,
+) -> list[Change]:
     """The changes likeliest to matter, before any files are known: deployed ones and
     reverts first, then by closeness of landing to the incident start (merges last)."""
     deployed = {d.sha for d in deploys}
 
     def rank(change: Change) -> tuple[bool, bool, float]:
         late = change.committed_at > window.end
-        return (change.sha not in deployed and not change.reverts,
-                change.is_merge or late,
-                abs((window.start - change.committed_at).total_seconds()))
+        return (
+            change.sha not in deployed and not change.reverts,
+            change.is_merge or late,
+            abs((window.start - change.committed_at).total_seconds()),
+        )
 
     return sorted(changes, key=rank)[:limit]
-

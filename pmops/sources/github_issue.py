@@ -214,15 +214,19 @@ def build_record(
         started = min(created, resolved)
     detected = _form_time(fields, "detected_at", notes)
     if detected is not None and not started <= detected <= resolved:
-        notes.append(f"the form's detection time ({format_time(detected)}) lies outside the "
-                     "incident and is ignored")
+        notes.append(
+            f"the form's detection time ({format_time(detected)}) lies outside the "
+            "incident and is ignored"
+        )
         detected = None
     severity = Severity.SEV3
     if "severity" in fields:
         parsed = parse_severity(fields["severity"].text)
         if parsed is None:
-            notes.append(f"the form's severity {fields['severity'].text!r} is not understood; "
-                         "SEV-3 is assumed")
+            notes.append(
+                f"the form's severity {fields['severity'].text!r} is not understood; "
+                "SEV-3 is assumed"
+            )
         severity = parsed or severity
     incident = Incident(
         id=int(issue["number"]),
@@ -234,7 +238,8 @@ def build_record(
         services=parse_services(fields["services"].text) if "services" in fields else (),
         impact=fields["impact"].text if "impact" in fields else "",
         users_affected=parse_count(fields["users_affected"].text)
-        if "users_affected" in fields else None,
+        if "users_affected" in fields
+        else None,
         url=str(issue.get("html_url") or ""),
     )
     updates = _updates(items)
@@ -283,8 +288,10 @@ def _resolution(
         return max(added)
     if issue.get("closed_at"):
         return _time(issue["closed_at"])
-    notes.append(f"it has no '{label}' label and is open, so the incident is taken to last "
-                 f"until now ({format_time(now)})")
+    notes.append(
+        f"it has no '{label}' label and is open, so the incident is taken to last "
+        f"until now ({format_time(now)})"
+    )
     return now
 
 

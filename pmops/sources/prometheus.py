@@ -14,15 +14,17 @@ from typing import Any
 from pmops.config import BackendConfig, QueryConfig
 from pmops.errors import SourceError
 from pmops.model import Window
-from pmops.sources.observability import (
+from pmops.sanitize import clean_text
+from pmops.sources.http import (
     MissingCredential,
+    auth_headers,
+    request_json,
+)
+from pmops.sources.observability import (
     ObservabilityResult,
     QueryRange,
-    auth_headers,
-    clean_text,
     each_query,
     query_range,
-    request_json,
     series_anomalies,
     unavailable,
 )
