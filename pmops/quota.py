@@ -17,20 +17,21 @@ decision itself (`decide`) is a pure function.
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pmops.errors import InputError, SourceError
+from pmops.errors import InputError
+from pmops.sources.gitcmd import git_bytes
 from pmops.times import format_time, parse_time
 from pmops.trailers import EVENT, GENERATED_AT, INCIDENT, from_values
 
 _US = "\x1f"
 _RS = "\x1e"
-_FRONTMATTER_KEY = re.compile(r"^(id|generated_at)[ \t]*:[ \t]*['\"]?([^'\"#\n]*?)['\"]?[ \t]*$",
-                              re.MULTILINE)
+_FRONTMATTER_KEY = re.compile(
+    r"^(id|generated_at)[ \t]*:[ \t]*['\"]?([^'\"#\n]*?)['\"]?[ \t]*$", re.MULTILINE
+)
 
 
 @dataclass(frozen=True)
@@ -140,15 +141,7 @@ def decide(
 
 
 def _git(repo: Path, *args: str, input: bytes | None = None) -> bytes:
-    command = ["git", "-c", "core.quotePath=false", "-C", str(repo), *args]
-    try:
-        proc = subprocess.run(command, capture_output=True, input=input, check=False)
-    except OSError as exc:
-        raise SourceError(f"cannot run git: {exc}") from None
-    if proc.returncode != 0:
-        message = proc.stderr.decode("utf-8", "replace").strip()
-        raise SourceError(f"git {' '.join(args[:2])} failed in {repo}: {message}")
-    return proc.stdout
+    return git_bytes(repo, *args, input=input)
 
 
 def existing_refs(repo: Path, patterns: Sequence[str]) -> list[str]:
@@ -184,8 +177,7 @@ def read_generate_commits(
         events = {e.strip() for e in event.split(",")}
         if "generate" not in events:
             continue
-        trailers = from_values(incident.split(",")[-1], "generate", None,
-                               generated.split(",")[0])
+        trailers = from_values(incident.split(",")[-1], "generate", None, generated.split(",")[0])
         if trailers.incident is None:
             continue
         at = trailers.generated_at or parse_time(committed)
@@ -199,22 +191,30 @@ def read_added_postmortems(
     """`generated_at` of postmortems added to `ref` since `since` (squash merges included)."""
     marker = "@@pmops@@"
     out = _git(
-        repo, "log", f"--since={format_time(since)}", "--diff-filter=A", "--name-only",
-        f"--format={marker}%H", ref, "--", f"{folder.strip('/')}/",
+        repo,
+        "log",
+        f"--since={format_time(since)}",
+        "--diff-filter=A",
+        "--name-only",
+        f"--format={marker}%H",
+        ref,
+        "--",
+        f"{folder.strip('/')}/",
     )
     wanted: list[tuple[str, str]] = []
     commits = 0
     sha = ""
     for line in out.decode("utf-8", "replace").splitlines():
         if line.startswith(marker):
-            sha = line[len(marker):]
+            sha = line[len(marker) :]
             commits += 1
         elif line.endswith(".md") and "/.drafts/" not in f"/{line}":
             wanted.append((sha, line))
     if not wanted:
         return [], commits
-    batch = _git(repo, "cat-file", "--batch",
-                 input="".join(f"{s}:{p}\n" for s, p in wanted).encode())
+    batch = _git(
+        repo, "cat-file", "--batch", input="".join(f"{s}:{p}\n" for s, p in wanted).encode()
+    )
     records = []
     for (_, path), text in zip(wanted, _split_batch(batch), strict=True):
         record = _record_from_file(text, path)
@@ -233,7 +233,7 @@ def _split_batch(data: bytes) -> list[str]:
         pos = end + 1
         if len(header) == 3:
             size = int(header[2])
-            result.append(data[pos:pos + size].decode("utf-8", "replace"))
+            result.append(data[pos : pos + size].decode("utf-8", "replace"))
             pos += size + 1
         else:
             result.append("")
