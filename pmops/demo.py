@@ -149,9 +149,9 @@ impact:
     could not be processed".
   users_affected: 2300
 deploys:
-  - {{at: {at(-38)}, sha: {shas[3][:12]}, service: checkout, environment: production}}
-  - {{at: {at(-3)}, sha: {shas[5][:12]}, service: payments, environment: production}}
-  - {{at: {at(33)}, sha: {shas[6][:12]}, service: payments, environment: production}}
+  - {{at: {at(-38)}, sha: "{shas[3][:12]}", service: checkout, environment: production}}
+  - {{at: {at(-3)}, sha: "{shas[5][:12]}", service: payments, environment: production}}
+  - {{at: {at(33)}, sha: "{shas[6][:12]}", service: payments, environment: production}}
 alerts:
   - {{at: {at(4)}, name: CheckoutErrorRate, service: checkout,
      text: "5xx rate above 5 % for 3 minutes"}}

@@ -112,3 +112,10 @@ def test_binary_file(tmp_path: Path) -> None:
     path.write_bytes(b"\x00\x01\x02")
     with pytest.raises(InputError, match="binary"):
         load_incident_file(path)
+
+
+def test_an_all_digit_sha_must_be_quoted(tmp_path: Path) -> None:
+    text = VALID.replace("sha: ABCDEF1", "sha: 3315440")
+    with pytest.raises(InputError, match=r'deploys.0.sha 3315440 reads as a number: quote it'):
+        load_incident_file(write(tmp_path, text))
+    assert load_incident_file(write(tmp_path, VALID.replace("ABCDEF1", '"3315440"'))).deploys
