@@ -7,8 +7,7 @@ from datetime import timedelta
 
 from pmops import __version__
 from pmops.analyze.anomaly import describe_anomaly
-from pmops.analyze.candidates import Candidate, build_candidates
-from pmops.analyze.findings import Findings, derive_findings
+from pmops.analyze.findings import Findings, derive_findings, top_candidate
 from pmops.analyze.paths import path_kinds
 from pmops.analyze.timeline import subject_without_pr
 from pmops.draft.actions import derive_action_items
@@ -175,7 +174,7 @@ def _root_cause(analysis: Analysis, findings: Findings) -> str:
                 f"- {log.count:,} \u00d7 `{message}` (first "
                 f"{format_clock(log.first_seen)}, last {format_clock(log.last_seen)})"
             )
-    kinds = _risky_kinds(analysis, top)
+    kinds = _risky_kinds(analysis)
     if kinds:
         lines += [
             "",
@@ -193,8 +192,8 @@ def _root_cause(analysis: Analysis, findings: Findings) -> str:
     return "\n".join(lines)
 
 
-def _risky_kinds(analysis: Analysis, suspect: Suspect) -> str:
-    candidate = _candidate(analysis, suspect.sha)
+def _risky_kinds(analysis: Analysis) -> str:
+    candidate = top_candidate(analysis)
     if candidate is None:
         return ""
     kinds = sorted(
@@ -208,11 +207,6 @@ def _risky_kinds(analysis: Analysis, suspect: Suspect) -> str:
         "flag": "feature flags",
     }
     return " and ".join(names[k] for k in kinds)
-
-
-def _candidate(analysis: Analysis, sha: str) -> Candidate | None:
-    pool, remediation = build_candidates(analysis.evidence.changes, analysis.evidence.window)
-    return next((c for c in [*pool, *remediation] if c.change.sha == sha), None)
 
 
 def _resolution(analysis: Analysis, findings: Findings) -> str:

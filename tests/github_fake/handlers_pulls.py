@@ -7,7 +7,7 @@ from . import builders_git as bg
 from .builders_pulls import pull_request, review_comment
 from .core import Core
 from .routing import ApiError, Paged, Request, Response, Router, validation_failed
-from .state import Issue, Repo
+from .state import Issue, PullInfo, Repo
 
 CREATE_DOCS = "https://docs.github.com/rest/pulls/pulls#create-a-pull-request"
 
@@ -140,10 +140,7 @@ class PullHandlers:
         iss = self.core.pull(repo, req.params["pull_number"])
         pr = iss.pull
         assert pr is not None
-        mb = repo.git.merge_base(pr.base_sha, pr.head_sha) or pr.base_sha
-        if pr.merged and pr.merge_commit_sha:
-            first = repo.git.commit(pr.merge_commit_sha)
-            mb = first.parents[0] if first and first.parents else mb
+        mb = _pr_base(repo, pr)
         files = repo.git.changes(mb, pr.head_sha)
         return Response(200, Paged([bg.diff_entry(self.store, repo, pr.head_sha, f)
                                     for f in files]))
@@ -154,10 +151,7 @@ class PullHandlers:
         iss = self.core.pull(repo, req.params["pull_number"])
         pr = iss.pull
         assert pr is not None
-        mb = repo.git.merge_base(pr.base_sha, pr.head_sha) or pr.base_sha
-        if pr.merged and pr.merge_commit_sha:
-            first = repo.git.commit(pr.merge_commit_sha)
-            mb = first.parents[0] if first and first.parents else mb
+        mb = _pr_base(repo, pr)
         commits = list(reversed(repo.git.log(f"{mb}..{pr.head_sha}")))
         return Response(200, Paged([bg.commit(self.store, repo, c) for c in commits]))
 
@@ -255,3 +249,12 @@ class PullHandlers:
                               req.json("commit_title"), req.json("commit_message"))
         return Response(200, {"sha": sha, "merged": True,
                               "message": "Pull Request successfully merged"})
+
+
+def _pr_base(repo: Repo, pr: PullInfo) -> str:
+    """Where a PR's changes start: the merge base, or the merge commit's first parent."""
+    base = repo.git.merge_base(pr.base_sha, pr.head_sha) or pr.base_sha
+    if pr.merged and pr.merge_commit_sha:
+        first = repo.git.commit(pr.merge_commit_sha)
+        base = first.parents[0] if first and first.parents else base
+    return base
