@@ -159,6 +159,18 @@ def test_incident_text_matches_diff_words_and_paths() -> None:
     assert silent[0].sha != a.sha
 
 
+def test_symptom_words_do_not_decide_the_text_match() -> None:
+    """"broke the build, tests failing on main" says nothing about which change: a commit that
+    fixes a test build on main must not outrank the one touching what the report names."""
+    windows = change(1, 300, ("net/socket_windows.go",), subject="net: use overlapped sockets")
+    generic = change(2, 30, ("build/main_test.go",), subject="Fix failing test build on main")
+    text = "Reverting: this broke the build on main, tests failing on Windows"
+    ranked = rank_suspects(evidence([windows, generic], title=text))
+    assert ranked[0].sha == windows.sha
+    assert any("(window" in r for r in ranked[0].reasons)
+    assert not any("matches the incident text" in r for r in ranked[1].reasons)
+
+
 def test_fix_touching_the_same_files() -> None:
     a, b = change(1, 300, ("src/cache.py",)), change(2, 10, ("src/other.py",))
     fix = change(3, -20, ("src/cache.py",), subject="Fix cache eviction")

@@ -71,12 +71,36 @@ class TextMatch:
 FIELDS = ("message", "paths", "diff")
 
 
+SYMPTOM_WORDS = frozenset(
+    words(
+        """fail fails failed failing failure failures break breaks breaking broke broken
+        breakage error errors regression regressions bug bugs flaky flakey wrong bad
+        revert reverts reverted reverting undo reland relanded land landed fix fixes fixed
+        commit commits change changes changed pr prs cl patch merge merged main master branch
+        tree ci bot bots postsubmit presubmit submit build builds test tests
+        cause causes caused causing due need needs follow following affect affected make made
+        turn might already new add let ll doesn don didn actually later try reason ready back
+        case since another several instead work run code file use using check found trigger
+        include included"""
+    )
+)
+"""Words that say something broke, or how it was handled, but not what broke: "reverting,
+this broke the build on main" matches every commit that fixes a test or touches `build/`.
+They are left out of the query, so the words that name the broken thing (a platform, a
+test, a component, an error string) decide the match. Compound identifiers keep them
+(`TestFoo` still yields `testfoo`)."""
+
+
 def match_text(candidates: Sequence[Candidate], evidence: Evidence) -> list[TextMatch | None]:
     """BM25 of the incident's words against each change as a whole and per field, each
-    relative to the best candidate. The affected services' names are left out of the query
-    (every change of that service would share them)."""
+    relative to the best candidate. The affected services' names (every change of that
+    service would share them) and the symptom words are left out of the query."""
     service_words = set(words(" ".join(evidence.incident.services)))
-    query = [w for w in words(incident_text(evidence)) if w not in service_words]
+    query = [
+        w
+        for w in words(incident_text(evidence))
+        if w not in service_words and w not in SYMPTOM_WORDS
+    ]
     if not query or not candidates:
         return [None] * len(candidates)
     parts = [change_fields(c) for c in candidates]
