@@ -107,11 +107,16 @@ def test_risky_file_kinds() -> None:
         "db/migrations/0042_add.sql",
         "flags/checkout.json",
         "terraform/main.tf",
+        "CMakeLists.txt",
+        "DEPS",
+        ".gitmodules",
+        "constraints.txt",
     ):
         risky = [change(1, 60, (path,)), plain[1]]
         score, reasons = score_of(evidence(risky), risky[0].sha)
         assert score > base, path
         assert any(r.startswith("changes ") for r in reasons), path
+        assert not any("only touches docs" in r for r in reasons), path
 
 
 def test_docs_and_tests_are_penalized() -> None:

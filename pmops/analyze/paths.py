@@ -19,11 +19,12 @@ _DEPENDENCY_FILES = frozenset(
     pyproject.toml setup.py setup.cfg uv.lock package.json package-lock.json yarn.lock
     pnpm-lock.yaml go.mod go.sum cargo.toml cargo.lock gemfile gemfile.lock pom.xml
     build.gradle build.gradle.kts composer.json composer.lock mix.exs mix.lock deps.edn
-    packages.config directory.packages.props vcpkg.json conanfile.txt""".split()
+    packages.config directory.packages.props vcpkg.json conanfile.txt deps .gitmodules go.work
+    go.work.sum""".split()
 )
 _BUILD_FILES = frozenset(
     """makefile cmakelists.txt dockerfile containerfile build.bazel build workspace meson.build
-    build.ninja configure.ac bazelrc .bazelrc justfile""".split()
+    build.ninja configure.ac bazelrc .bazelrc justfile module.bazel""".split()
 )
 _CONFIG_SUFFIXES = frozenset(
     ".yml .yaml .json .toml .ini .cfg .conf .env .properties .hcl .tfvars .xml .plist".split()
@@ -64,7 +65,8 @@ def path_kinds(path: str) -> frozenset[str]:
         kinds.add("ci")
     if _TEST_PATTERN.search(path):
         kinds.add("test")
-    if suffix in _DOC_SUFFIXES and not name.startswith("requirements") or lower.startswith("docs/"):
+    known = name in _DEPENDENCY_FILES or name in _BUILD_FILES or name.startswith("requirements")
+    if suffix in _DOC_SUFFIXES and not known or lower.startswith("docs/"):
         kinds.add("docs")
     if name in _DEPENDENCY_FILES or name.endswith((".csproj", ".lock")):
         kinds.add("dependency")
