@@ -176,6 +176,15 @@ def test_symptom_words_do_not_decide_the_text_match() -> None:
     assert not any("matches the incident text" in r for r in ranked[1].reasons)
 
 
+def test_platform_names_match_in_any_spelling() -> None:
+    """A report says "Mac" and "Windows"; the changes say darwin and win32."""
+    mac = change(1, 300, ("net/tun_darwin.go",), subject="tun: new utun setup")
+    win = change(2, 200, ("net/wintun.go",), subject="tun: use the win32 event API")
+    others = [change(n, 100 - n, ("net/tun_linux.go",)) for n in range(3, 6)]
+    assert top(evidence([mac, win, *others], title="The VPN does not start on macOS")) == mac.sha
+    assert top(evidence([mac, win, *others], title="Windows clients hang")) == win.sha
+
+
 def test_fix_touching_the_same_files() -> None:
     a, b = change(1, 300, ("src/cache.py",)), change(2, 10, ("src/other.py",))
     fix = change(3, -20, ("src/cache.py",), subject="Fix cache eviction")

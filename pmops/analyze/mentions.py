@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from pmops.analyze.candidates import Candidate
-from pmops.analyze.text import BM25, path_words, words
+from pmops.analyze.text import BM25, path_words, stem, words
 from pmops.model import Evidence
 
 _SHA = re.compile(r"\b[0-9a-f]{7,40}\b")
@@ -97,7 +97,7 @@ def match_text(candidates: Sequence[Candidate], evidence: Evidence) -> list[Text
     service would share them) and the symptom words are left out of the query."""
     service_words = set(words(" ".join(evidence.incident.services)))
     query = [
-        w
+        same_platform(w)
         for w in words(incident_text(evidence))
         if w not in service_words and w not in SYMPTOM_WORDS
     ]
@@ -128,11 +128,33 @@ def _relative(bm25: BM25, query: Sequence[str]) -> list[tuple[float, tuple[str, 
 
 
 def change_fields(candidate: Candidate) -> dict[str, list[str]]:
-    """The words of a change by field: messages, changed paths, identifiers from its diff."""
+    """The words of a change by field: messages, changed paths, identifiers from its diff
+    (platform names in one spelling, see `same_platform`)."""
     text = " ".join(f"{m.subject}\n{m.body}" for m in candidate.members)
     diff = " ".join(w for m in candidate.members for w in sorted(m.diff_words))
     return {
-        "message": words(text),
-        "paths": path_words(f.path for f in candidate.files),
-        "diff": words(diff),
+        "message": [same_platform(w) for w in words(text)],
+        "paths": [same_platform(w) for w in path_words(f.path for f in candidate.files)],
+        "diff": [same_platform(w) for w in words(diff)],
     }
+
+
+_PLATFORMS = {
+    "mac": ("macos", "darwin", "osx"),
+    "windows": ("win", "win32", "win64", "msvc", "mingw"),
+    "arm64": ("aarch64",),
+    "x86_64": ("amd64", "x64"),
+    "ios": ("iphone", "iphoneos"),
+    "wasm": ("wasm32", "wasm64", "webassembly"),
+}
+_PLATFORM_OF = {
+    stem(re.sub(r"[^a-z0-9]", "", spelling)): name
+    for name, others in _PLATFORMS.items()
+    for spelling in (name, *others)
+}
+
+
+def same_platform(word: str) -> str:
+    """One spelling per platform (`darwin`, `osx`, `macOS` -> `mac`; `win32`, `msvc` ->
+    `windows`): a report says "breaks the Mac build", the change touches `*_darwin.go`."""
+    return _PLATFORM_OF.get(word, word)
