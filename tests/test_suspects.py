@@ -165,8 +165,9 @@ def test_incident_text_matches_diff_words_and_paths() -> None:
 
 
 def test_symptom_words_do_not_decide_the_text_match() -> None:
-    """"broke the build, tests failing on main" says nothing about which change: a commit that
-    fixes a test build on main must not outrank the one touching what the report names."""
+    """A report of the kind "broke the build, tests failing on main" says nothing about
+    which change: a commit that fixes a test build on main must not outrank the one touching
+    what the report names."""
     windows = change(1, 300, ("net/socket_windows.go",), subject="net: use overlapped sockets")
     generic = change(2, 30, ("build/main_test.go",), subject="Fix failing test build on main")
     text = "Reverting: this broke the build on main, tests failing on Windows"
