@@ -225,7 +225,7 @@ def _report(result: Result, quiet: bool) -> None:
 )
 def suspects(repo: Path, incident_file: Path, as_json: bool, limit: int) -> None:
     """Rank the changes most likely to have caused an incident."""
-    ranked = rank_local(repo, incident_file, limit=limit or None)
+    ranked = rank_local(repo, incident_file, limit=limit or None, progress=_progress(False))
     if as_json:
         click.echo(json.dumps(suspects_json(ranked), indent=2))
         return

@@ -22,7 +22,7 @@ from pmops.config import Config, load_config
 from pmops.document import plain
 from pmops.draft.compose import compose_postmortem, postmortem_path
 from pmops.draft.deterministic import draft_deterministic
-from pmops.errors import PmopsError
+from pmops.errors import PmopsError, SourceError
 from pmops.model import Analysis, Deploy, Draft, Evidence, Postmortem, Suspect, Verification
 from pmops.render import render_postmortem, to_frontmatter
 from pmops.sources import git
@@ -31,6 +31,7 @@ from pmops.verify import apply_verification, verify_draft
 
 if TYPE_CHECKING:
     from pmops.analyze.similar import SimilarResult
+    from pmops.draft.rerank import RerankResult
 
 Progress = Callable[[str], None]
 
@@ -121,12 +122,60 @@ def analyze(evidence: Evidence, config: Config, *, limit: int | None = MAX_SUSPE
 
 
 def rank_local(
-    repo: Path, incident_file: Path, *, limit: int | None = MAX_SUSPECTS
+    repo: Path,
+    incident_file: Path,
+    *,
+    limit: int | None = MAX_SUSPECTS,
+    config: Config | None = None,
+    env: Mapping[str, str] | None = None,
+    progress: Progress = _quiet,
 ) -> tuple[Suspect, ...]:
-    """`pmops suspects`: the ranked suspects for a local repository and incident file."""
-    config = load_config(repo)
+    """`pmops suspects`: the ranked suspects for a local repository and incident file,
+    reranked by the model when `model.rerank` is on (its note goes to `progress`)."""
+    config = config or load_config(repo)
     evidence = gather_local(repo, load_incident_file(incident_file), config)
-    return rank_suspects(evidence, config.services, limit=limit)
+    suspects = rank_suspects(evidence, config.services, limit=limit)
+    reranked = rerank_top(suspects, evidence, config, repo=repo, env=env, progress=progress)
+    if reranked.note:
+        progress(reranked.note)
+    return reranked.suspects
+
+
+def rerank_top(
+    suspects: Sequence[Suspect],
+    evidence: Evidence,
+    config: Config,
+    *,
+    repo: Path | None,
+    env: Mapping[str, str] | None = None,
+    progress: Progress = _quiet,
+) -> RerankResult:
+    """The suspects reranked by the configured model when `model.name` is set and
+    `model.rerank` is on; else unchanged, with no note. Diffs come from `repo` (None: none).
+    Never raises for model or git problems: the note says why the order was kept."""
+    from pmops.draft.rerank import RERANK_TOP, RerankResult, rerank_suspects
+
+    if not (config.model.name and config.model.rerank) or len(suspects) < 2:
+        return RerankResult(tuple(suspects))
+    top = min(RERANK_TOP, len(suspects))
+    progress(f"reranking the top {top} suspects with {config.model.name}")
+    diffs = _read_diffs(repo, [s.sha for s in suspects[:top]], progress)
+    return rerank_suspects(
+        suspects, evidence, diffs, config, env if env is not None else os.environ, top=top
+    )
+
+
+def _read_diffs(repo: Path | None, shas: Sequence[str], progress: Progress) -> dict[str, str]:
+    """The candidates' patches; none (with a progress line) when git cannot give them."""
+    if repo is None:
+        return {}
+    from pmops.sources.diffs import read_patches
+
+    try:
+        return read_patches(repo, shas)
+    except SourceError as error:
+        progress(f"the rerank goes without diffs: {error}")
+        return {}
 
 
 def find_history(repo: Path, analysis: Analysis, config: Config) -> SimilarResult | None:
@@ -161,17 +210,29 @@ def draft_from_evidence(
     feedback: Sequence[str] = (),
     env: Mapping[str, str] | None = None,
     history: Path | None = None,
+    repo: Path | None = None,
     progress: Progress = _quiet,
 ) -> Result:
-    """Analyze, draft (with the configured model, else deterministically), verify, compose.
+    """Analyze, rerank and draft (with the configured model, else deterministically), verify,
+    compose.
 
     `feedback` is what reviewers asked for (/regenerate); the deterministic drafter has no
     use for it. `history` is a repository whose postmortems are searched for similar past
-    incidents. The model drafter never raises: on any failure it returns the deterministic
-    draft with a note saying why.
+    incidents; `repo` the checkout whose diffs the model's rerank reads (`model.rerank`).
+    The model steps never raise: on any failure the rerank keeps pmops's order and the
+    drafter returns the deterministic draft, each with a note saying why.
     """
     progress(f"ranking {len(evidence.changes)} changes")
     analysis = analyze(evidence, config)
+    reranked = rerank_top(
+        analysis.suspects, evidence, config, repo=repo, env=env, progress=progress
+    )
+    if reranked.suspects != analysis.suspects:
+        analysis = replace(
+            analysis,
+            suspects=reranked.suspects,
+            timeline=build_timeline(evidence, reranked.suspects),
+        )
     similar = find_history(history, analysis, config) if history is not None else None
     lines: tuple[str, ...] = ()
     if similar is not None:
@@ -194,6 +255,8 @@ def draft_from_evidence(
         )
     else:
         progress("drafting (deterministic)")
+    if reranked.note:
+        draft = replace(draft, notes=(*draft.notes, reranked.note))
     progress("verifying claims")
     verification = verify_draft(draft, analysis, history=lines)
     draft = apply_verification(draft, verification)
@@ -213,7 +276,9 @@ def draft_local(
     config = config or load_config(repo)
     source = load_incident_file(incident_file)
     evidence = gather_local(repo, source, config, progress=progress)
-    return draft_from_evidence(evidence, config, now=now, history=repo, progress=progress)
+    return draft_from_evidence(
+        evidence, config, now=now, history=repo, repo=repo, progress=progress
+    )
 
 
 def result_json(result: Result) -> dict[str, object]:

@@ -88,12 +88,16 @@ class ChatClient:
         """The response format the next call starts with."""
         return MODES[self.mode_index]
 
-    def complete(self, messages: Messages, schema: dict[str, Any]) -> Completion:
-        """One answer, trying weaker response formats while the server refuses stronger ones."""
+    def complete(
+        self, messages: Messages, schema: dict[str, Any], name: str = "postmortem_draft"
+    ) -> Completion:
+        """One answer, trying weaker response formats while the server refuses stronger ones.
+
+        `name` names the schema in a `json_schema` response format."""
         while True:
             mode = self.mode
             try:
-                return self._with_rate_retries(mode, messages(mode), schema)
+                return self._with_rate_retries(mode, messages(mode), schema, name)
             except openai.APIStatusError as error:
                 if error.status_code == 400 and self._adapt(_error_text(error)):
                     continue  # same format, with the parameters this model wants
@@ -113,12 +117,12 @@ class ChatClient:
         return False
 
     def _with_rate_retries(
-        self, mode: str, messages: list[dict[str, str]], schema: dict[str, Any]
+        self, mode: str, messages: list[dict[str, str]], schema: dict[str, Any], name: str
     ) -> Completion:
         retries = 0
         while True:
             try:
-                return self._create(mode, messages, schema)
+                return self._create(mode, messages, schema, name)
             except openai.RateLimitError as error:
                 wait = _retry_after(error.response.headers, DEFAULT_BACKOFF_S * 2**retries)
                 if retries >= MAX_RATE_RETRIES:
@@ -135,7 +139,7 @@ class ChatClient:
                 self.sleep(wait)
 
     def _create(
-        self, mode: str, messages: list[dict[str, str]], schema: dict[str, Any]
+        self, mode: str, messages: list[dict[str, str]], schema: dict[str, Any], name: str
     ) -> Completion:
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
@@ -143,7 +147,7 @@ class ChatClient:
         extra: dict[str, Any] = {self.token_parameter: self.config.max_output_tokens}
         if self.send_temperature:
             extra["temperature"] = self.config.temperature
-        response_format = _response_format(mode, schema)
+        response_format = _response_format(mode, schema, name)
         if response_format is not None:
             extra["response_format"] = response_format
         try:
@@ -197,11 +201,11 @@ def _completion(response: Any, mode: str) -> Completion:
     )
 
 
-def _response_format(mode: str, schema: dict[str, Any]) -> dict[str, Any] | None:
+def _response_format(mode: str, schema: dict[str, Any], name: str) -> dict[str, Any] | None:
     if mode == "json_schema":
         return {
             "type": "json_schema",
-            "json_schema": {"name": "postmortem_draft", "strict": False, "schema": schema},
+            "json_schema": {"name": name, "strict": False, "schema": schema},
         }
     if mode == "json_object_schema":
         return {"type": "json_object", "schema": schema}

@@ -56,6 +56,7 @@ LIMITS = {
     "log": 400,
     "similar": 400,
     "feedback": 2000,
+    "diff": 8000,
 }
 """Characters kept of each untrusted field, so one item never eats the budget."""
 
@@ -151,7 +152,7 @@ def build_prompt(
     llama.cpp's json_object with a schema): that leaves room for more evidence.
     """
     counter = TokenCounter(config.model.name or "")
-    cleaner = _Cleaner(known_secrets)
+    cleaner = Cleaner(known_secrets)
     evidence = analysis.evidence
     items = rank_items(analysis, similar, cleaner)
     header = _header(evidence, cleaner)
@@ -244,7 +245,7 @@ _NAMES = {
 # ---------------------------------------------------------------- evidence items
 
 
-class _Cleaner:
+class Cleaner:
     """Redacts, caps and de-fences untrusted text, counting what it redacted."""
 
     def __init__(self, known_secrets: Sequence[str]) -> None:
@@ -253,6 +254,8 @@ class _Cleaner:
         self._digest = hashlib.sha256()
 
     def untrusted(self, text: str, kind: str) -> str:
+        """`text` without control characters or secrets, capped at `LIMITS[kind]`, unable to
+        close a fence; it counts towards the nonce."""
         text = _CONTROL.sub("", text.replace("\r\n", "\n")).strip()
         text, count = redact_secrets(text, self.known)
         self.redactions += count
@@ -269,7 +272,7 @@ class _Cleaner:
         return "".join(chr(ord("a") + byte % 26) for byte in self._digest.digest()[:NONCE_LENGTH])
 
 
-def rank_items(analysis: Analysis, similar: Sequence[str], cleaner: _Cleaner) -> list[Item]:
+def rank_items(analysis: Analysis, similar: Sequence[str], cleaner: Cleaner) -> list[Item]:
     """Evidence items, most relevant first: tier 1 human updates and top suspects, tier 2
     observability and similar incidents, tier 3 everything else."""
     e = analysis.evidence
@@ -333,7 +336,7 @@ def rank_items(analysis: Analysis, similar: Sequence[str], cleaner: _Cleaner) ->
     return items
 
 
-def _rest(e: Evidence, suspect_shas: set[str], cleaner: _Cleaner) -> list[Item]:
+def _rest(e: Evidence, suspect_shas: set[str], cleaner: Cleaner) -> list[Item]:
     items = [Item("release", 3, r.tag[:40], {"release": r}) for r in e.releases]
     items += [
         Item("workflow", 3, w.name[:40], {"run": w, "name": cleaner.untrusted(w.name, "subject")})
@@ -361,7 +364,7 @@ def _subject(change: Change | None) -> str:
     return change.subject if change else ""
 
 
-def _header(e: Evidence, cleaner: _Cleaner) -> dict[str, Any]:
+def _header(e: Evidence, cleaner: Cleaner) -> dict[str, Any]:
     incident = e.incident
     return {
         "incident": incident,

@@ -150,7 +150,13 @@ def _generate_once(ctx: Context, number: int) -> Outcome:
         progress=ctx.progress,
     )
     result = draft_from_evidence(
-        evidence, ctx.config, now=ctx.now(), env=ctx.env, history=ws.path, progress=ctx.progress
+        evidence,
+        ctx.config,
+        now=ctx.now(),
+        env=ctx.env,
+        history=ws.path,
+        repo=ws.path,
+        progress=ctx.progress,
     )
     pm = _keep_history(result.postmortem, state)
     folder = ctx.config.postmortems_dir

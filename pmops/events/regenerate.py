@@ -114,6 +114,7 @@ def regenerate(
         feedback=notes,
         env=ctx.env,
         history=ctx.workspace.path,
+        repo=ctx.workspace.path,
         progress=ctx.progress,
     )
     old = state.postmortem

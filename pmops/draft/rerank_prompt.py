@@ -1,0 +1,272 @@
+"""The suspect rerank's prompt: the incident and the top candidates under neutral letters.
+
+Every word the model reads comes from `templates/prompts/rerank_*.j2`. Untrusted text (the
+incident's title, impact, updates and alerts; commit subjects, messages and diffs) is
+redacted of secrets and fenced as data like the draft's prompt (`Cleaner`). Blameless: no
+author or committer is ever read from git, sign-off trailers and e-mail addresses are
+removed, and the candidates' author names (and the user part of any quoted address) are
+masked wherever they appear. Diffs are trimmed to whole lines, each file a fair share, until
+the prompt fits `model.prompt_token_budget`.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pmops.analyze.paths import path_kinds
+from pmops.config import Config
+from pmops.draft.prompts import MESSAGE_OVERHEAD, Cleaner, TokenCounter
+from pmops.model import Change, Evidence, Suspect
+from pmops.redact import redact_secrets
+from pmops.templating import render_template
+
+LABELS = string.ascii_uppercase
+"""Candidates are named by letters, never by SHA: the model cannot invent one we would trust."""
+DIFF_CHARS = 4000
+"""Most characters of one candidate's diff; about 1,500-2,500 tokens of code."""
+DIFF_TOTAL_CHARS = 12000
+"""Most characters of all diffs together, whatever the token budget."""
+MIN_DIFF_CHARS = 300
+"""A diff share below this says too little: the diffs are left out instead."""
+SHRINK = 0.6
+"""Each try that does not fit the budget keeps this share of the diff allowance."""
+MAX_UPDATES = 8
+MAX_ALERTS = 5
+MAX_FILES = 12
+NOISE_KINDS = frozenset({"docs", "test", "ci"})
+"""Files of these kinds go last in a diff: they rarely explain an outage."""
+
+_TRAILER = re.compile(
+    r"^[ \t]*(?:signed-off-by|co-authored-by|reviewed-by|acked-by|tested-by|reported-by|"
+    r"suggested-by|helped-by|approved-by|reviewed-on|cc)[ \t]*:.*$\n?",
+    re.IGNORECASE | re.MULTILINE,
+)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_FILE_HEADER = re.compile(r"^diff --git a/(.+?) b/")
+
+Clean = Callable[[str, str], str]
+"""Untrusted text of a kind (see `prompts.LIMITS`) made fit for the prompt."""
+
+
+@dataclass(frozen=True)
+class RerankPrompt:
+    """The rendered prompt; `labels[i]` names the i-th candidate."""
+
+    system: str
+    user: str
+    tokens: int
+    labels: tuple[str, ...]
+    redactions: int
+    diff_chars: int
+    """The per-candidate diff allowance that fit the budget (0: no diffs)."""
+
+    def messages(self) -> list[dict[str, str]]:
+        """System and user messages."""
+        return [{"role": "system", "content": self.system}, {"role": "user", "content": self.user}]
+
+
+def build_rerank_prompt(
+    candidates: Sequence[Suspect],
+    evidence: Evidence,
+    diffs: Mapping[str, str],
+    config: Config,
+    known_secrets: Sequence[str] = (),
+) -> RerankPrompt:
+    """The prompt with the largest diff allowance that fits the budget (maybe none).
+
+    The caller checks `tokens` against the budget: without diffs it may still not fit.
+    """
+    counter = TokenCounter(config.model.name or "")
+    budget = config.model.prompt_token_budget
+    allowance = min(DIFF_CHARS, DIFF_TOTAL_CHARS // max(1, len(candidates)))
+    while True:
+        prompt = _render(candidates, evidence, diffs, allowance, known_secrets, counter)
+        if prompt.tokens <= budget or allowance == 0:
+            return prompt
+        allowance = int(allowance * SHRINK)
+        if allowance < MIN_DIFF_CHARS:
+            allowance = 0
+
+
+def _render(
+    candidates: Sequence[Suspect],
+    evidence: Evidence,
+    diffs: Mapping[str, str],
+    allowance: int,
+    known_secrets: Sequence[str],
+    counter: TokenCounter,
+) -> RerankPrompt:
+    cleaner = Cleaner(known_secrets)
+    by_sha = {c.sha: c for c in evidence.changes}
+    changes = [by_sha.get(s.sha) for s in candidates]
+    names = _people(
+        [c for c in changes if c is not None],
+        [*(u.text for u in evidence.updates), *(s.body for s in changes if s), *diffs.values()],
+    )
+    labels = tuple(LABELS[: len(candidates)])
+
+    def clean(text: str, kind: str) -> str:
+        return cleaner.untrusted(blameless(text, names), kind)
+
+    rows = [
+        _candidate(label, suspect, change, diffs.get(suspect.sha, ""), allowance, evidence, clean)
+        for label, suspect, change in zip(labels, candidates, changes, strict=True)
+    ]
+    incident = _incident(evidence, clean)
+    fence = cleaner.nonce()
+    system = render_template("prompts/rerank_system.md.j2", fence=fence, labels=labels)
+    user = render_template(
+        "prompts/rerank_user.md.j2", fence=fence, incident=incident, candidates=rows, labels=labels
+    )
+    user, late = redact_secrets(user, known_secrets)  # belt and braces: nothing escapes
+    tokens = counter.count(system) + counter.count(user) + MESSAGE_OVERHEAD
+    return RerankPrompt(system, user, tokens, labels, cleaner.redactions + late, allowance)
+
+
+def _incident(evidence: Evidence, clean: Clean) -> dict[str, Any]:
+    incident = evidence.incident
+    updates = sorted(evidence.updates, key=lambda u: u.at)
+    return {
+        "record": incident,
+        "title": clean(incident.title, "title"),
+        "impact": clean(incident.impact, "impact"),
+        "updates": [{"at": u.at, "text": clean(u.text, "update")} for u in updates[:MAX_UPDATES]],
+        "more_updates": max(0, len(updates) - MAX_UPDATES),
+        "alerts": [
+            {
+                "at": a.at,
+                "service": a.service,
+                "text": clean(a.name + (f": {a.text}" if a.text else ""), "text"),
+            }
+            for a in sorted(evidence.alerts, key=lambda a: a.at)[:MAX_ALERTS]
+        ],
+    }
+
+
+def _candidate(
+    label: str,
+    suspect: Suspect,
+    change: Change | None,
+    diff: str,
+    allowance: int,
+    evidence: Evidence,
+    clean: Clean,
+) -> dict[str, Any]:
+    files = change.files if change else ()
+    return {
+        "label": label,
+        "when": _when(change.committed_at, evidence.incident.started_at) if change else "",
+        "additions": sum(f.additions for f in files),
+        "deletions": sum(f.deletions for f in files),
+        "file_count": len(files),
+        "subject": clean(suspect.subject or (change.subject if change else ""), "subject"),
+        "body": clean(change.body, "body") if change else "",
+        "reasons": [clean(r, "text") for r in suspect.reasons],
+        "files": [f"{f.path} (+{f.additions}/-{f.deletions})" for f in files[:MAX_FILES]],
+        "more_files": max(0, len(files) - MAX_FILES),
+        "diff": clean(trim_patch(diff, allowance), "diff") if allowance else "",
+    }
+
+
+def _when(committed: datetime, start: datetime) -> str:
+    minutes = round((start - committed).total_seconds() / 60)
+    span = f"{abs(minutes)} min" if abs(minutes) < 90 else f"{abs(minutes) / 60:.1f} h"
+    return f"committed {span} {'before' if minutes >= 0 else 'after'} the start"
+
+
+def _people(changes: Iterable[Change], texts: Iterable[str]) -> tuple[str, ...]:
+    """Names to mask, longest first: the candidates' authors as git records them, and the
+    user part of every e-mail address in `texts` (pmops's own reasons may quote it as a word),
+    each of 4 characters or more."""
+    names = {c.author.strip() for c in changes}
+    for text in texts:
+        for match in _EMAIL.finditer(text):
+            user = match.group(0).split("@")[0]
+            names |= {user, user.rsplit("+", 1)[-1]}  # 123+alice@users.noreply.github.com
+    names = {n for n in names if len(n) >= 4 and n.lower() not in _ROLE_ADDRESSES}
+    return tuple(sorted(names, key=lambda n: (-len(n), n)))
+
+
+_ROLE_ADDRESSES = frozenset({"noreply", "no-reply", "admin", "root", "info", "support", "team"})
+"""E-mail users that name a role, not a person: masking them would only hide words."""
+
+
+def blameless(text: str, names: Sequence[str] = ()) -> str:
+    """`text` without sign-off trailers, e-mail addresses or the given names (any case)."""
+    text = _TRAILER.sub("", text)
+    text = _EMAIL.sub("[e-mail]", text)
+    for name in names:
+        text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", "[author]", text, flags=re.IGNORECASE)
+    return text
+
+
+# ---------------------------------------------------------------- diffs
+
+
+def trim_patch(patch: str, limit: int) -> str:
+    """`patch` within about `limit` characters, in whole lines: code files before docs, tests
+    and CI, and each file a fair share (a small file whole, a big one cut with a count)."""
+    if limit <= 0 or not patch:
+        return ""
+    blocks = _file_blocks(patch)
+    blocks.sort(key=_is_noise)  # stable: the order of git within each group
+    if len(patch) <= limit:
+        return "\n".join(line for block in blocks for line in block)
+    sizes = [sum(len(line) + 1 for line in block) for block in blocks]
+    shares = _fair_shares(sizes, limit)
+    kept: list[str] = []
+    dropped = 0
+    for block, share in zip(blocks, shares, strict=True):
+        lines = _prefix(block, share)
+        if lines:
+            kept += lines
+        else:
+            dropped += 1
+    if dropped:
+        kept.append(f"… ({dropped} more file{'s' if dropped != 1 else ''} not shown)")
+    return "\n".join(kept)
+
+
+def _file_blocks(patch: str) -> list[list[str]]:
+    blocks: list[list[str]] = []
+    for line in patch.split("\n"):
+        if line.startswith("diff --git ") or not blocks:
+            blocks.append([])
+        blocks[-1].append(line)
+    return blocks
+
+
+def _is_noise(block: list[str]) -> bool:
+    match = _FILE_HEADER.match(block[0])
+    return bool(match and path_kinds(match.group(1)) & NOISE_KINDS)
+
+
+def _fair_shares(sizes: Sequence[int], limit: int) -> list[int]:
+    """Water-filling: the smallest files first get all they need, the rest split what is left."""
+    shares = [0] * len(sizes)
+    remaining = limit
+    order = sorted(range(len(sizes)), key=lambda i: sizes[i])
+    for done, i in enumerate(order):
+        shares[i] = min(sizes[i], remaining // (len(order) - done))
+        remaining -= shares[i]
+    return shares
+
+
+def _prefix(lines: Sequence[str], share: int) -> list[str]:
+    """The first whole lines within `share` characters, and a count of the rest."""
+    kept: list[str] = []
+    size = 0
+    for line in lines:
+        if size + len(line) + 1 > share:
+            break
+        kept.append(line)
+        size += len(line) + 1
+    if len(kept) < len(lines) and len(kept) <= 1:  # a header alone says nothing
+        return []
+    rest = len(lines) - len(kept)
+    return kept + ([f"… ({rest} more lines)"] if rest else [])
