@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pmops.analyze.paths import path_kinds
+from pmops.analyze.paths import NOISE_KINDS, path_kinds
 from pmops.config import Config
 from pmops.draft.prompts import MESSAGE_OVERHEAD, Cleaner, TokenCounter
 from pmops.model import Change, Evidence, Suspect
@@ -38,8 +38,6 @@ SHRINK = 0.6
 MAX_UPDATES = 8
 MAX_ALERTS = 5
 MAX_FILES = 12
-NOISE_KINDS = frozenset({"docs", "test", "ci"})
-"""Files of these kinds go last in a diff: they rarely explain an outage."""
 
 _TRAILER = re.compile(
     r"^[ \t]*(?:signed-off-by|co-authored-by|reviewed-by|acked-by|tested-by|reported-by|"
@@ -242,8 +240,9 @@ def _file_blocks(patch: str) -> list[list[str]]:
 
 
 def _is_noise(block: list[str]) -> bool:
+    """A file of docs, tests or CI: it goes last in a diff (it rarely explains an outage)."""
     match = _FILE_HEADER.match(block[0])
-    return bool(match and path_kinds(match.group(1)) & NOISE_KINDS)
+    return bool(match and path_kinds(match.group(1)) & set(NOISE_KINDS))
 
 
 def _fair_shares(sizes: Sequence[int], limit: int) -> list[int]:
