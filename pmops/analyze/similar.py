@@ -27,6 +27,7 @@ from pmops.model import Severity
 from pmops.search import Record, SearchIndex, open_index
 from pmops.search_fields import fts_query
 from pmops.times import parse_time
+from pmops.wording import ordinal
 
 WEIGHTS: Mapping[str, float] = {
     "services": 0.25,  # same service: necessary context, weak evidence on its own
@@ -59,18 +60,6 @@ STOPWORDS = frozenset(
 
 _WORD = re.compile(r"[^\W_]+")
 _VARIABLE = re.compile(r"\b(?:0x)?[0-9a-f]*\d[0-9a-f]*\b|\b[0-9a-f-]{32,36}\b", re.IGNORECASE)
-_ORDINALS = (
-    "first",
-    "second",
-    "third",
-    "fourth",
-    "fifth",
-    "sixth",
-    "seventh",
-    "eighth",
-    "ninth",
-    "tenth",
-)
 
 
 @dataclass(frozen=True)
@@ -316,7 +305,7 @@ def _recurrence(
     label = " ".join(_display(text, phrase))
     counts = Counter(s.lower() for _, shared in past for s in shared)
     service = max(services, key=lambda s: counts[s.lower()]) if services else None
-    ordinal = _ordinal(len(past) + 1)
+    nth = ordinal(len(past) + 1)
     topic = f"touching {service} {label}" if service else f"involving {label}"
     incidents = tuple(
         SimilarIncident(
@@ -331,7 +320,7 @@ def _recurrence(
         for i, _ in past
     )
     return Recurrence(
-        f"{ordinal} incident {topic} in {RECURRENCE_DAYS} days",
+        f"{nth} incident {topic} in {RECURRENCE_DAYS} days",
         label,
         service,
         RECURRENCE_DAYS,
@@ -379,13 +368,6 @@ def _display(text: str, phrase: tuple[str, str]) -> tuple[str, str]:
         if (_stem(a), _stem(b)) == phrase:
             return a, b
     return phrase
-
-
-def _ordinal(n: int) -> str:
-    if n <= len(_ORDINALS):
-        return _ORDINALS[n - 1]
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
 
 
 def format_similar(

@@ -26,6 +26,7 @@ from pmops.analyze.paths import (
 )
 from pmops.model import Evidence, Suspect
 from pmops.times import format_clock
+from pmops.wording import ordinal
 
 WEIGHTS: Mapping[str, float] = {
     "mention": 3.0,  # named by SHA or PR number in a human update or alert: people saw it
@@ -231,12 +232,8 @@ def _score_recency(scored: list[Scored]) -> None:
     incident text says little: the change just before a breakage is most often at fault)."""
     order = sorted(range(len(scored)), key=lambda i: -scored[i].candidate.landed_at.timestamp())
     for rank, i in enumerate(order):
-        place = "the newest change" if rank == 0 else f"the {_ordinal(rank + 1)} newest change"
+        place = "the newest change" if rank == 0 else f"the {ordinal(rank + 1)} newest change"
         scored[i].add("recent", 1 / (1 + rank), f"{place} before the incident started")
-
-
-def _ordinal(n: int) -> str:
-    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
 def _applied_out_of_band(s: Scored) -> bool:

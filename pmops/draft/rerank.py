@@ -28,6 +28,7 @@ from pmops.model import Evidence, Suspect
 from pmops.redact import redact_secrets
 from pmops.sanitize import sanitize_inline
 from pmops.schemas import load_schema
+from pmops.wording import ordinal
 
 RERANK_TOP = 5
 """Candidates shown to the model: enough to hold the culprit most of the time (pmops's top 5
@@ -49,7 +50,6 @@ SCHEMA_NAME = "suspect_rerank"
 _LABEL = re.compile(r"^\W*(?:candidate\s+)?([A-Za-z])\W*$", re.IGNORECASE)
 _CANDIDATE_REF = re.compile(r"\b[Cc]andidate\s+([A-Z])\b")
 _HEX_WORD = re.compile(r"\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{7,40}\b")
-_ORDINALS = ("first", "second", "third", "fourth", "fifth")
 
 
 @dataclass(frozen=True)
@@ -224,7 +224,7 @@ def _with_reason(suspect: Suspect, rank: int | None, count: int, why: str | None
     if rank is None:
         reason = f"the model did not rank it among the top {count}"
     else:
-        place = _ORDINALS[rank - 1] if rank <= len(_ORDINALS) else f"{rank}th"
+        place = ordinal(rank)
         reason = f"the model placed it {place} of {count}"
     reason += f": {why}" if why else ""
     return replace(suspect, reasons=(*suspect.reasons, reason))
