@@ -15,6 +15,7 @@ import contextlib
 import importlib.util
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -99,6 +100,14 @@ class Request:
     def text(self) -> str:
         """All message contents joined, for assertions on what the model was shown."""
         return "\n".join(str(m.get("content", "")) for m in self.body.get("messages", []))
+
+
+def fenced_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of text between matching <data-NONCE> fences."""
+    nonce = re.search(r"<data-([a-z]{10})>", text)
+    assert nonce, "no fence in the prompt"
+    tag = re.escape(nonce.group(1))
+    return [m.span() for m in re.finditer(rf"<data-{tag}>.*?</data-{tag}>", text, re.DOTALL)]
 
 
 def request_mode(body: Mapping[str, Any]) -> str:
