@@ -209,7 +209,6 @@ def draft_from_evidence(
     now: datetime | None = None,
     feedback: Sequence[str] = (),
     env: Mapping[str, str] | None = None,
-    history: Path | None = None,
     repo: Path | None = None,
     progress: Progress = _quiet,
 ) -> Result:
@@ -217,8 +216,8 @@ def draft_from_evidence(
     compose.
 
     `feedback` is what reviewers asked for (/regenerate); the deterministic drafter has no
-    use for it. `history` is a repository whose postmortems are searched for similar past
-    incidents; `repo` the checkout whose diffs the model's rerank reads (`model.rerank`).
+    use for it. `repo` is the checkout: its postmortems are searched for similar past
+    incidents, and the model's rerank (`model.rerank`) reads its diffs.
     The model steps never raise: on any failure the rerank keeps pmops's order and the
     drafter returns the deterministic draft, each with a note saying why.
     """
@@ -233,7 +232,7 @@ def draft_from_evidence(
             suspects=reranked.suspects,
             timeline=build_timeline(evidence, reranked.suspects),
         )
-    similar = find_history(history, analysis, config) if history is not None else None
+    similar = find_history(repo, analysis, config) if repo is not None else None
     lines: tuple[str, ...] = ()
     if similar is not None:
         from pmops.analyze.similar import format_similar
@@ -276,9 +275,7 @@ def draft_local(
     config = config or load_config(repo)
     source = load_incident_file(incident_file)
     evidence = gather_local(repo, source, config, progress=progress)
-    return draft_from_evidence(
-        evidence, config, now=now, history=repo, repo=repo, progress=progress
-    )
+    return draft_from_evidence(evidence, config, now=now, repo=repo, progress=progress)
 
 
 def result_json(result: Result) -> dict[str, object]:

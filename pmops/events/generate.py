@@ -154,7 +154,6 @@ def _generate_once(ctx: Context, number: int) -> Outcome:
         ctx.config,
         now=ctx.now(),
         env=ctx.env,
-        history=ws.path,
         repo=ws.path,
         progress=ctx.progress,
     )

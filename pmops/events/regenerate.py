@@ -113,7 +113,6 @@ def regenerate(
         now=ctx.now(),
         feedback=notes,
         env=ctx.env,
-        history=ctx.workspace.path,
         repo=ctx.workspace.path,
         progress=ctx.progress,
     )
