@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from pmops.analyze.candidates import Candidate
-from pmops.analyze.text import BM25, path_words, stem, words
+from pmops.analyze.text import BM25, path_words, words
 from pmops.model import Evidence
 
 _SHA = re.compile(r"\b[0-9a-f]{7,40}\b")
@@ -143,12 +143,12 @@ _PLATFORMS = {
     "mac": ("macos", "darwin", "osx"),
     "windows": ("win", "win32", "win64", "msvc", "mingw"),
     "arm64": ("aarch64",),
-    "x86_64": ("amd64", "x64"),
+    "x86_64": ("amd64",),
     "ios": ("iphone", "iphoneos"),
     "wasm": ("wasm32", "wasm64", "webassembly"),
 }
 _PLATFORM_OF = {
-    stem(re.sub(r"[^a-z0-9]", "", spelling)): name
+    words(spelling)[0]: name  # the word the tokenizer makes of the whole spelling
     for name, others in _PLATFORMS.items()
     for spelling in (name, *others)
 }
