@@ -23,6 +23,7 @@ from bench.regressions.baselines import rank_lexical, rank_recent
 from bench.regressions.cases import Case
 from bench.regressions.history import GitFailed, git, is_ancestor
 from bench.regressions.sanitize import incident_title
+from bench.regressions.scores import rank_figures
 from pmops.draft.rerank import RERANK_TOP, fuse_orders
 from pmops.errors import SourceError
 
@@ -277,16 +278,7 @@ def evaluate(
 
 def figures(outcomes: Sequence[Outcome], ranker: str) -> dict[str, float | int]:
     """cases, top1, top3 (shares 0..1) and MRR of one ranker."""
-    ranks = [o.ranks[ranker] for o in outcomes]
-    n = len(ranks)
-    if not n:
-        return {"cases": 0, "top1": 0.0, "top3": 0.0, "mrr": 0.0}
-    return {
-        "cases": n,
-        "top1": round(sum(r == 1 for r in ranks) / n, 4),
-        "top3": round(sum(r is not None and r <= 3 for r in ranks) / n, 4),
-        "mrr": round(sum(1 / r for r in ranks if r) / n, 4),
-    }
+    return rank_figures([o.ranks[ranker] for o in outcomes])
 
 
 # ---------------------------------------------------------------- simulated rerank
@@ -301,7 +293,9 @@ SIMULATION_SEEDS = 20
 RRF_K = 60
 
 
-def simulate_rerank(outcomes: Sequence[Outcome]) -> dict[str, dict[str, dict[str, float]]]:
+def simulate_rerank(
+    outcomes: Sequence[Outcome],
+) -> dict[str, dict[str, dict[str, float | int]]]:
     """top1/top3/MRR per simulated model and fusion, without any model: why pmops fuses as
     it does. Random orders are averaged over SIMULATION_SEEDS seeded runs."""
     ranks: dict[tuple[str, str], list[int | None]] = {}
@@ -352,10 +346,5 @@ def _culprit_rank(outcome: Outcome, fused: list[str]) -> int | None:
     return fused.index(culprit) + 1 if culprit else outcome.ranks["pmops"]
 
 
-def _shares(ranks: Sequence[int | None]) -> dict[str, float]:
-    n = len(ranks) or 1
-    return {
-        "top1": round(sum(r == 1 for r in ranks) / n, 4),
-        "top3": round(sum(r is not None and r <= 3 for r in ranks) / n, 4),
-        "mrr": round(sum(1 / r for r in ranks if r) / n, 4),
-    }
+def _shares(ranks: Sequence[int | None]) -> dict[str, float | int]:
+    return {k: v for k, v in rank_figures(ranks).items() if k != "cases"}

@@ -25,6 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from bench.regressions.scores import rank_figures
+
 FEATURES_FILE = Path(tempfile.gettempdir()) / "pmops-regression-features.jsonl"
 L2 = 0.01
 SCENARIO_WEIGHT = 0.0
@@ -189,17 +191,6 @@ def ranks(cases: Sequence[dict[str, Any]], names: Sequence[str], w: np.ndarray) 
     return result
 
 
-def summary(found: Sequence[int | None]) -> dict[str, float]:
-    """top1, top3 and MRR of culprit ranks."""
-    n = len(found) or 1
-    return {
-        "cases": len(found),
-        "top1": round(sum(r == 1 for r in found) / n, 4),
-        "top3": round(sum(r is not None and r <= 3 for r in found) / n, 4),
-        "mrr": round(sum(1 / r for r in found if r) / n, 4),
-    }
-
-
 def main(argv: list[str] | None = None) -> int:
     """Extract (or load) features, evaluate leave-one-repository-out, print the weights."""
     from pmops.analyze.suspects import WEIGHTS, WEIGHTS_WITHOUT_DEPLOYS
@@ -227,13 +218,13 @@ def main(argv: list[str] | None = None) -> int:
         w = fit([c for c in cases if c["repo"] != repo], names, frozen)
         found = ranks(held, names, w)
         mine = ranks(held, names, current)
-        _log(f"{repo:36} learned {summary(found)}  current {summary(mine)}")
+        _log(f"{repo:36} learned {rank_figures(found)}  current {rank_figures(mine)}")
         if repo != "scenarios":
             loro += found
             hand += mine
     everything = fit(cases, names, frozen)
-    _log(f"{'real cases, leave-one-repo-out':36} {summary(loro)}")
-    _log(f"{'real cases, current weights':36} {summary(hand)}")
+    _log(f"{'real cases, leave-one-repo-out':36} {rank_figures(loro)}")
+    _log(f"{'real cases, current weights':36} {rank_figures(hand)}")
     for name, value, now in zip(names, everything, current, strict=True):
         _log(
             f"  {name:14} {'learned' if name in LEARNED else 'kept   '} {value:6.2f}   "
@@ -242,8 +233,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         json.dumps(
             {
-                "loro": summary(loro),
-                "current": summary(hand),
+                "loro": rank_figures(loro),
+                "current": rank_figures(hand),
                 "weights": {n: round(float(v), 2) for n, v in zip(names, everything, strict=True)},
             }
         )
