@@ -21,6 +21,7 @@ from functools import cache
 from typing import Any
 
 from pmops.config import Config
+from pmops.draft.blameless import blameless, people
 from pmops.model import Analysis, Change, Evidence
 from pmops.redact import redact_secrets
 from pmops.schemas import load_schema
@@ -152,8 +153,11 @@ def build_prompt(
     llama.cpp's json_object with a schema): that leaves room for more evidence.
     """
     counter = TokenCounter(config.model.name or "")
-    cleaner = Cleaner(known_secrets)
     evidence = analysis.evidence
+    by_sha = {c.sha: c for c in evidence.changes}
+    changes = [by_sha[s.sha] for s in analysis.suspects[:MAX_SUSPECTS] if s.sha in by_sha]
+    names = people(changes, [*(u.text for u in evidence.updates), *(c.body for c in changes)])
+    cleaner = Cleaner(known_secrets, names)
     items = rank_items(analysis, similar, cleaner)
     header = _header(evidence, cleaner)
     requests = [cleaner.untrusted(text, "feedback") for text in feedback if text.strip()]
@@ -246,10 +250,12 @@ _NAMES = {
 
 
 class Cleaner:
-    """Redacts, caps and de-fences untrusted text, counting what it redacted."""
+    """Redacts, caps and de-fences untrusted text, counting what it redacted; keeps people
+    out of it (`blameless`: sign-offs, e-mail addresses, the names in `people`)."""
 
-    def __init__(self, known_secrets: Sequence[str]) -> None:
+    def __init__(self, known_secrets: Sequence[str], people: Sequence[str] = ()) -> None:
         self.known = tuple(known_secrets)
+        self.people = tuple(people)
         self.redactions = 0
         self._digest = hashlib.sha256()
 
@@ -258,6 +264,8 @@ class Cleaner:
         close a fence; it counts towards the nonce."""
         text = _CONTROL.sub("", text.replace("\r\n", "\n")).strip()
         text, count = redact_secrets(text, self.known)
+        # people after secrets: a URL's credentials (user:pass@host) look like an e-mail
+        text = blameless(text, self.people).strip()
         self.redactions += count
         limit = LIMITS[kind]
         if len(text) > limit:

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from pmops.analyze.paths import NOISE_KINDS, path_kinds
 from pmops.config import Config
+from pmops.draft.blameless import people
 from pmops.draft.prompts import MESSAGE_OVERHEAD, Cleaner, TokenCounter
 from pmops.model import Change, Evidence, Suspect
 from pmops.redact import redact_secrets
@@ -39,12 +40,6 @@ MAX_UPDATES = 8
 MAX_ALERTS = 5
 MAX_FILES = 12
 
-_TRAILER = re.compile(
-    r"^[ \t]*(?:signed-off-by|co-authored-by|reviewed-by|acked-by|tested-by|reported-by|"
-    r"suggested-by|helped-by|approved-by|reviewed-on|cc)[ \t]*:.*$\n?",
-    re.IGNORECASE | re.MULTILINE,
-)
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _FILE_HEADER = re.compile(r"^diff --git a/(.+?) b/")
 
 Clean = Callable[[str, str], str]
@@ -99,17 +94,15 @@ def _render(
     known_secrets: Sequence[str],
     counter: TokenCounter,
 ) -> RerankPrompt:
-    cleaner = Cleaner(known_secrets)
     by_sha = {c.sha: c for c in evidence.changes}
     changes = [by_sha.get(s.sha) for s in candidates]
-    names = _people(
+    names = people(
         [c for c in changes if c is not None],
         [*(u.text for u in evidence.updates), *(s.body for s in changes if s), *diffs.values()],
     )
+    cleaner = Cleaner(known_secrets, names)
+    clean = cleaner.untrusted
     labels = tuple(LABELS[: len(candidates)])
-
-    def clean(text: str, kind: str) -> str:
-        return cleaner.untrusted(blameless(text, names), kind)
 
     rows = [
         _candidate(label, suspect, change, diffs.get(suspect.sha, ""), allowance, evidence, clean)
@@ -175,32 +168,6 @@ def _when(committed: datetime, start: datetime) -> str:
     minutes = round((start - committed).total_seconds() / 60)
     span = f"{abs(minutes)} min" if abs(minutes) < 90 else f"{abs(minutes) / 60:.1f} h"
     return f"committed {span} {'before' if minutes >= 0 else 'after'} the start"
-
-
-def _people(changes: Iterable[Change], texts: Iterable[str]) -> tuple[str, ...]:
-    """Names to mask, longest first: the candidates' authors as git records them, and the
-    user part of every e-mail address in `texts` (pmops's own reasons may quote it as a word),
-    each of 4 characters or more."""
-    names = {c.author.strip() for c in changes}
-    for text in texts:
-        for match in _EMAIL.finditer(text):
-            user = match.group(0).split("@")[0]
-            names |= {user, user.rsplit("+", 1)[-1]}  # 123+alice@users.noreply.github.com
-    names = {n for n in names if len(n) >= 4 and n.lower() not in _ROLE_ADDRESSES}
-    return tuple(sorted(names, key=lambda n: (-len(n), n)))
-
-
-_ROLE_ADDRESSES = frozenset({"noreply", "no-reply", "admin", "root", "info", "support", "team"})
-"""E-mail users that name a role, not a person: masking them would only hide words."""
-
-
-def blameless(text: str, names: Sequence[str] = ()) -> str:
-    """`text` without sign-off trailers, e-mail addresses or the given names (any case)."""
-    text = _TRAILER.sub("", text)
-    text = _EMAIL.sub("[e-mail]", text)
-    for name in names:
-        text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", "[author]", text, flags=re.IGNORECASE)
-    return text
 
 
 # ---------------------------------------------------------------- diffs
