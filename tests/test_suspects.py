@@ -186,6 +186,50 @@ def test_platform_names_match_in_any_spelling() -> None:
     assert top(evidence([mac, win, *others], title="Windows clients hang")) == win.sha
 
 
+def test_platform_with_digits_tells_arm64_from_arm() -> None:
+    """A "linux-arm64 builder" is arm64, not 32-bit arm; "Win10 Tests" is Windows."""
+    arm = change(1, 300, ("runtime/asm_arm.s",), subject="runtime: faster memmove")
+    arm64 = change(2, 400, ("runtime/asm_arm64.s",), subject="runtime: faster memclr")
+    win = change(3, 500, ("net/fd_windows.go",), subject="net: poll descriptor")
+    others = [change(n, 100 - n, ("net/http/server.go",)) for n in range(4, 7)]
+    changes = [arm, arm64, win, *others]
+    assert top(evidence(changes, title="breaks the linux-arm64-longtest builder")) == arm64.sha
+    assert top(evidence(changes, title="breaks the linux-arm builder")) == arm.sha
+    assert top(evidence(changes, title="Fails on Win10 Tests x64")) == win.sha
+
+
+def test_links_count_by_their_path_not_their_host() -> None:
+    """A CI link names the builder in its path, percent-encoded; the host (`crbug.com`) and
+    the query string would match every change that mentions the same site."""
+    mac = change(1, 300, ("ui/views/cocoa/bridge_mac.mm",), subject="Views: new bridge")
+    todo = replace(
+        change(2, 30, ("ui/views/widget.cc",), subject="Widget: tidy"),
+        diff_words=frozenset({"crbug", "com", "component"}),
+    )
+    others = [change(n, 100 - n, ("net/dns/host_resolver.cc",)) for n in range(3, 6)]
+    text = (
+        "Suspected to cause failures on "
+        "https://ci.chromium.org/ui/p/chromium/builders/ci/Mac%20Builder/12345 "
+        "(see crbug.com/1234567, https://issues.example.com/createIssue?component=99)"
+    )
+    ranked = rank_suspects(evidence([mac, todo, *others], title=text))
+    assert ranked[0].sha == mac.sha
+    assert not any("matches the incident text" in r for r in ranked[1].reasons)
+
+
+def test_culprit_finder_boilerplate_does_not_match() -> None:
+    """An automated revert's wording ("potential culprit ... verifying before submission")
+    names no part of the code: a change about culprit submission must not win by it."""
+    words_only = change(
+        1, 30, ("tools/culprit/submission.py",), subject="Potential culprits: tidy the list"
+    )
+    older = change(2, 300, ("libc/bionic/malloc.cpp",), subject="malloc: new arena")
+    others = [change(n, 100 - n, ("docs/readme.md",)) for n in range(3, 6)]
+    text = "Potential culprit for Bug 315240955, identified by the bisection; before submission."
+    ranked = rank_suspects(evidence([words_only, older, *others], title=text))
+    assert not any(r.startswith("matches the incident text") for s in ranked for r in s.reasons)
+
+
 def test_fix_touching_the_same_files() -> None:
     a, b = change(1, 300, ("src/cache.py",)), change(2, 10, ("src/other.py",))
     fix = change(3, -20, ("src/cache.py",), subject="Fix cache eviction")

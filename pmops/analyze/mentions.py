@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
 
 from pmops.analyze.candidates import Candidate
 from pmops.analyze.text import BM25, path_words, words
@@ -81,14 +82,17 @@ SYMPTOM_WORDS = frozenset(
         cause causes caused causing due need needs follow following affect affected make made
         turn might already new add let ll doesn don didn actually later try reason ready back
         case since another several instead work run code file use using check found trigger
-        include included"""
+        include included builder builders bisect bisection culprit culprits suspect suspected
+        suspicious potential potentially identify identified submission flake flakes
+        flakiness waterfall sheriff gardener tryjob trybot"""
     )
 )
 """Words that say something broke, or how it was handled, but not what broke: "reverting,
 this broke the build on main" matches every commit that fixes a test or touches `build/`.
-They are left out of the query, so the words that name the broken thing (a platform, a
-test, a component, an error string) decide the match. Compound identifiers keep them
-(`TestFoo` still yields `testfoo`)."""
+So do the words of automated culprit finders and CI reports ("potential culprit",
+"identified by bisection", "breaks the linux builder"). They are left out of the query, so
+the words that name the broken thing (a platform, a test, a component, an error string)
+decide the match. Compound identifiers keep them (`TestFoo` still yields `testfoo`)."""
 
 
 def match_text(candidates: Sequence[Candidate], evidence: Evidence) -> list[TextMatch | None]:
@@ -98,7 +102,7 @@ def match_text(candidates: Sequence[Candidate], evidence: Evidence) -> list[Text
     service_words = set(words(" ".join(evidence.incident.services)))
     query = [
         same_platform(w)
-        for w in words(incident_text(evidence))
+        for w in words(link_paths(incident_text(evidence)))
         if w not in service_words and w not in SYMPTOM_WORDS
     ]
     if not query or not candidates:
@@ -114,6 +118,36 @@ def match_text(candidates: Sequence[Candidate], evidence: Evidence) -> list[Text
         fields = {f: by_field[f][i][0] for f in FIELDS}
         result.append(TextMatch(value, terms, fields))
     return result
+
+
+_LINK = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s<>\"'`)\]]+", re.IGNORECASE)
+_BARE_LINK = re.compile(
+    r"\b(?:[a-z0-9-]+\.)+(?:com|org|net|dev|io|app|sh|co|cloud|page|site)(?=/)[^\s<>\"'`)\]]*",
+    re.IGNORECASE,
+)
+
+_ID = re.compile(r"[0-9a-f]{7,}|[0-9]+|[0-9a-f-]{36}", re.IGNORECASE)
+"""A link's path segment that is an id (a build number, a log hash, a UUID), not a name."""
+
+
+def link_paths(text: str) -> str:
+    """Each link replaced by its decoded path: the builder or test a CI link names
+    (`.../builders/ci/Mac%20Builder`, `ninja:%2F%2Fchrome%2Ftest:browser_tests%2FFoo.Bar`)
+    counts; scheme, host, query string (`crbug.com`, `?component=123`), ids and the short
+    routing segments (`/ui/p/`) do not, as they would match every change that mentions the
+    same site (or lives in `ui/`)."""
+
+    def path(match: re.Match[str]) -> str:
+        link = match.group(0)
+        if "://" not in link:
+            link = "//" + link
+        try:
+            segments = unquote(urlsplit(link).path).split("/")
+        except ValueError:  # a malformed link (bad IPv6 host) says nothing either
+            return " "
+        return " " + " ".join(s for s in segments if len(s) > 2 and not _ID.fullmatch(s)) + " "
+
+    return _BARE_LINK.sub(path, _LINK.sub(path, text))
 
 
 def _relative(bm25: BM25, query: Sequence[str]) -> list[tuple[float, tuple[str, ...]]]:
@@ -143,9 +177,10 @@ _PLATFORMS = {
     "mac": ("macos", "darwin", "osx"),
     "windows": ("win", "win32", "win64", "msvc", "mingw"),
     "arm64": ("aarch64",),
-    "x86_64": ("amd64",),
+    "x86_64": ("amd64", "x64"),
     "ios": ("iphone", "iphoneos"),
     "wasm": ("wasm32", "wasm64", "webassembly"),
+    "chromeos": ("cros",),
 }
 _PLATFORM_OF = {
     words(spelling)[0]: name  # the word the tokenizer makes of the whole spelling
@@ -156,5 +191,9 @@ _PLATFORM_OF = {
 
 def same_platform(word: str) -> str:
     """One spelling per platform (`darwin`, `osx`, `macOS` -> `mac`; `win32`, `msvc` ->
-    `windows`): a report says "breaks the Mac build", the change touches `*_darwin.go`."""
-    return _PLATFORM_OF.get(word, word)
+    `windows`; versions too: `win10`, `mac14`, `ios17`): a report says "breaks the Mac
+    build", the change touches `*_darwin.go`."""
+    found = _PLATFORM_OF.get(word)
+    if found is None and word[-1:].isdigit():
+        found = _PLATFORM_OF.get(word.rstrip("0123456789"))
+    return found or word

@@ -10,7 +10,12 @@ from functools import lru_cache
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*|[0-9]+[A-Za-z][A-Za-z0-9]*")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{2,}")
-_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+[a-z]*")
+_CAMEL = re.compile(
+    r"[a-z][0-9]{1,2}[a-z]{1,2}(?![a-z])"  # numeronyms: k8s, i18n, a11y, e2e
+    r"|[A-Z]+[0-9]*(?=[A-Z][a-z])|[A-Z]?[a-z]+[0-9]*|[A-Z]+[0-9]*|[0-9]+[a-z]*"
+)
+"""Parts of an identifier: camelCase words with their digits (`arm64`, `win32`, `HTTP2`
+stay whole: the digits tell arm64 from arm, HTTP2 from HTTP)."""
 
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been
