@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 _MENTION = re.compile(r"(?<![\w`])@([A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9_.-]+)?)")
-_HTML = re.compile(r"<(/?[A-Za-z!?][^>]*)>")
+_HTML = re.compile(r"<(/?[A-Za-z!?][^<>]*)>")
 
 
 def neutralize_mentions(text: str) -> str:
@@ -31,14 +31,16 @@ def one_line(text: str, limit: int = 200) -> str:
 # ---------------------------------------------------------------- model output
 
 _FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
-_RULE = re.compile(r"^[ \t]{0,3}(?:(?:-[ \t]*){3,}|(?:=[ \t]*){3,}|(?:\+[ \t]*){3,})$")
+_RULE = re.compile(  # three marks, then marks and blanks: no nested repeat to backtrack in
+    r"^[ \t]{0,3}(?:-[ \t]*-[ \t]*-[- \t]*|=[ \t]*=[ \t]*=[= \t]*|\+[ \t]*\+[ \t]*\+[+ \t]*)$"
+)
 """`---` (frontmatter, rule, setext heading), `===` (setext heading) and `+++` lines."""
 _TOP_HEADING = re.compile(r"^([ \t]{0,3})#{1,2}(?=[ \t]|$)")
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
-_CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)")
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)")
 _TARGET = r"\(\s*<?((?:[^()\s<>]|\([^()\s<>]*\))*)>?(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)"
-_IMAGE = re.compile(r"!\[([^\]\n]*)\]" + _TARGET)
-_LINK = re.compile(r"(?<!!)\[([^\]\n]*)\]" + _TARGET)
+_IMAGE = re.compile(r"!\[([^\[\]\n]*)\]" + _TARGET)
+_LINK = re.compile(r"(?<!!)\[([^\[\]\n]*)\]" + _TARGET)
 _AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.-]{1,20}:[^>\s]*)>")
 _REF_DEFINITION = re.compile(r"^[ \t]{0,3}\[[^\]\n]+\]:\s*<?(\S+?)>?(?:\s.*)?$")
 _BARE_URL = re.compile(r"(?i)(?<![\w/])(?:(?:https?|ftp)://|www\.)[^\s<>()\[\]`\"']+")

@@ -46,13 +46,13 @@ _NOT_AN_ERROR = re.compile(rf"^(?:{_TIME.pattern}|[0-9a-f]{{7,40}}|[\d.,:%\s]+)$
 _PATH = re.compile(r"(?<![\w/.:@-])(?:[\w.-]{2,}/)+[\w.-]{2,}(?![\w/]|://)")
 _EXTENSION = re.compile(r"/[^/]+\.[A-Za-z0-9]{1,8}$")
 _RISKY_NUMBER = re.compile(
-    r"^[\s-]*(?:id|duration_minutes|users_affected|pr|issue|regenerations|\w+_tokens|score"
+    r"^[ \t-]*(?:id|duration_minutes|users_affected|pr|issue|regenerations|\w+_tokens|score"
     r"|duration_s):\s*[-+]?(?:0\d|\d+[_:]\d)",
     re.MULTILINE,
 )
-_OPENING = re.compile(r"-{3,}[ \t]*\n")  # as pmops.document: the file starts with a --- line
+_OPENING = re.compile(r"(?<!-)-{3,}[ \t]*\n")  # as pmops.document: the file starts with a --- line
 _WORD = re.compile(r"\w+")
-_DONE = re.compile(r"^\s*[-*+]\s+\[[xX]\]\s+(.*)$", re.MULTILINE)
+_DONE = re.compile(r"^[ \t]*[-*+][ \t]+\[[xX]\][ \t]+(.*)$", re.MULTILINE)
 
 
 def scan_postmortems(repo: Path, folder: str) -> dict[str, str]:

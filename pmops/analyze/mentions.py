@@ -120,9 +120,11 @@ def match_text(candidates: Sequence[Candidate], evidence: Evidence) -> list[Text
     return result
 
 
-_LINK = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s<>\"'`)\]]+", re.IGNORECASE)
+# Bounded, anchored at the start of a run: hostile text ("a.a.a.a...") stays linear.
+_LINK = re.compile(r"(?<![\w+.-])[a-z][a-z0-9+.-]{0,15}://[^\s<>\"'`)\]]+", re.IGNORECASE)
 _BARE_LINK = re.compile(
-    r"\b(?:[a-z0-9-]+\.)+(?:com|org|net|dev|io|app|sh|co|cloud|page|site)(?=/)[^\s<>\"'`)\]]*",
+    r"(?<![\w.-])(?:[a-z0-9-]{1,63}\.){1,8}(?:com|org|net|dev|io|app|sh|co|cloud|page|site)"
+    r"(?=/)[^\s<>\"'`)\]]*",
     re.IGNORECASE,
 )
 

@@ -14,7 +14,7 @@ _TRAILER = re.compile(
     r"suggested-by|helped-by|approved-by|reviewed-on|cc)[ \t]*:.*$\n?",
     re.IGNORECASE | re.MULTILINE,
 )
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _ROLE_ADDRESSES = frozenset({"noreply", "no-reply", "admin", "root", "info", "support", "team"})
 """E-mail users that name a role, not a person: masking them would only hide words."""
 

@@ -43,10 +43,10 @@ COMMANDS = ("/postmortem", "/regenerate")
 """Comments starting with these are commands to pmops, not updates about the incident."""
 
 _HEADING = re.compile(r"^###[ \t]+(.+?)[ \t]*#*[ \t]*$", re.MULTILINE)
-_PARENS = re.compile(r"\([^)]*\)")
+_PARENS = re.compile(r"\([^()]*\)")
 _SEVERITY = re.compile(r"\bsev(?:erity)?[\s_-]*([1-4])\b|^\s*([1-4])\s*(?:$|[-:(])", re.I)
 _SEVERITY_WORDS = {"critical": Severity.SEV1, "major": Severity.SEV2, "minor": Severity.SEV4}
-_UTC_SUFFIX = re.compile(r"\s*(?:utc|gmt)\s*$", re.I)
+_UTC_SUFFIX = re.compile(r"(?<!\s)\s*(?:utc|gmt)\s*$", re.I)
 _CHECKBOX = re.compile(r"^[-*]\s*\[([ xX])\]\s*(.*)$")
 _NUMBER = re.compile(r"\d[\d,_]*")
 

@@ -211,7 +211,7 @@ _PLACEHOLDERS: tuple[tuple[re.Pattern[str], str], ...] = (
         ),
         "<hex>",
     ),
-    (re.compile(r'"(?:[^"\\\n]|\\.)*"'), '"<str>"'),
+    (re.compile(r'(?<!\\)"(?:[^"\\\n]|\\.)*"'), '"<str>"'),
     (re.compile(r"(?<!\w)'[^'\n]*'"), "'<str>'"),
     (re.compile(r"\d+(?:\.\d+)?"), "<num>"),
 )

@@ -1,0 +1,91 @@
+"""Hostile text: how every regular expression in pmops scales on repetitive input.
+
+Issue bodies, comments, commit messages and postmortem files are untrusted, and a pattern that
+backtracks turns a 100 KB comment ("a.a.a.a...", a line of backticks) into minutes of CPU.
+This benchmark finds every module-level compiled pattern in `pmops`, runs it over strings
+made of one or two repeated characters from a set of markdown, URL and code punctuation,
+keeps each pattern's slowest string, and times that string again at four times the length.
+A linear pattern takes about 4x as long; a quadratic one 16x. The figures: the worst ratio
+and the worst time for a 100,000-character input (extrapolated linearly from the long run).
+"""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+import pkgutil
+import re
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from bench.table import print_table
+
+PIECES = tuple("a.-@<`1x /:#\n_+\"'\\A=[(%*~|\t,${") + ("0x",)
+SHORT, GROWTH = 5_000, 4
+
+
+def patterns() -> Iterator[tuple[str, re.Pattern[Any]]]:
+    """(module.name, pattern) for every compiled pattern at module level (also inside tuples,
+    lists and dicts), each pattern once."""
+    import pmops
+
+    seen: set[tuple[Any, int]] = set()
+    for info in pkgutil.walk_packages(pmops.__path__, "pmops."):
+        module = importlib.import_module(info.name)
+        for name, value in vars(module).items():
+            for pattern in _compiled(value):
+                key = (pattern.pattern, pattern.flags)
+                if key not in seen:
+                    seen.add(key)
+                    yield f"{info.name}.{name}", pattern
+
+
+def _compiled(value: Any, depth: int = 0) -> Iterator[re.Pattern[Any]]:
+    if isinstance(value, re.Pattern):
+        yield value
+    elif depth < 2 and isinstance(value, tuple | list):
+        for item in value:
+            yield from _compiled(item, depth + 1)
+    elif depth < 2 and isinstance(value, dict):
+        for item in value.values():
+            yield from _compiled(item, depth + 1)
+
+
+def _seconds(pattern: re.Pattern[Any], unit: str, length: int) -> float:
+    text: Any = unit * (length // len(unit))
+    if isinstance(pattern.pattern, bytes):
+        text = text.encode()
+    started = time.perf_counter()
+    for _ in pattern.finditer(text):
+        pass
+    return time.perf_counter() - started
+
+
+def run(quick: bool, argv: list[str]) -> dict[str, Any]:
+    """Time each pattern on its slowest repeated string, short and four times as long."""
+    units = list(PIECES)
+    if not quick:
+        units += [a + b for a, b in itertools.product(PIECES, repeat=2)]
+    rows: list[dict[str, Any]] = []
+    for name, pattern in patterns():
+        worst = max(units, key=lambda unit: _seconds(pattern, unit, SHORT))
+        short = max(_seconds(pattern, worst, SHORT), 1e-6)
+        long = _seconds(pattern, worst, SHORT * GROWTH)
+        rows.append(
+            {
+                "pattern": name,
+                "input": repr(worst),
+                "ratio": round(long / short, 1),
+                "s_per_100k": round(long * 100_000 / (SHORT * GROWTH), 4),
+            }
+        )
+    rows.sort(key=lambda r: -r["s_per_100k"])
+    print_table(f"{len(rows)} patterns, {len(units)} inputs each; slowest first", rows[:15])
+    return {
+        "patterns": len(rows),
+        "inputs": len(units),
+        "worst_s_per_100k": rows[0]["s_per_100k"] if rows else 0.0,
+        "worst_ratio": max((r["ratio"] for r in rows), default=0.0),
+        "slowest": rows[0]["pattern"] if rows else None,
+    }
