@@ -22,6 +22,7 @@ from pmops.config import Config, load_config
 from pmops.document import plain
 from pmops.draft.compose import compose_postmortem, postmortem_path
 from pmops.draft.deterministic import draft_deterministic
+from pmops.draft.links import allowed_links, restrict_links
 from pmops.errors import PmopsError, SourceError
 from pmops.model import Analysis, Deploy, Draft, Evidence, Postmortem, Suspect, Verification
 from pmops.render import render_postmortem, to_frontmatter
@@ -239,7 +240,9 @@ def draft_from_evidence(
 
         path = postmortem_path(evidence.incident, config.postmortems_dir)
         lines = format_similar(similar, from_path=path)
-    draft = draft_deterministic(analysis, similar=lines)
+    draft = restrict_links(
+        draft_deterministic(analysis, similar=lines), allowed_links(config, evidence)
+    )
     if config.model.name:
         from pmops.draft.llm import draft_with_llm
 

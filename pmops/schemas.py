@@ -48,13 +48,35 @@ def iter_errors(name: str, document: Any) -> Iterator[ValidationError]:
     yield from sorted(errors, key=lambda e: ([str(p) for p in e.absolute_path], e.message))
 
 
+SHOWN_CHARS = 80
+"""A value longer than this is shortened in a message (a 50 KB title is not echoed back)."""
+
+
 def describe(error: ValidationError) -> str:
     """A one-line message: the dotted key path and what is wrong with it."""
     path = ".".join(str(p) for p in error.absolute_path)
     if error.validator == "additionalProperties":
         return f"{path + ': ' if path else ''}{error.message}"
+    shown = shown_value(error.instance)
     if error.validator in ("oneOf", "anyOf") and error.instance is not None:
-        return f"{path or 'document'}: {error.instance!r} is not a valid value"
+        return f"{path or 'document'}: {shown} is not a valid value"
+    if error.validator in ("maxLength", "maxItems"):
+        unit = "characters" if error.validator == "maxLength" else "items"
+        return f"{path or 'document'}: {shown} is too long (at most {error.validator_value} {unit})"
     if error.validator == "pattern" and "description" in error.schema:
-        return f"{path}: {error.instance!r} is invalid: {error.schema['description']}"
-    return f"{path or 'document'}: {error.message}"
+        return f"{path}: {shown} is invalid: {error.schema['description']}"
+    return f"{path or 'document'}: {error.message.replace(repr(error.instance), shown)}"
+
+
+def shown_value(value: Any) -> str:
+    """`repr(value)`, or its start and size when that is longer than SHOWN_CHARS."""
+    text = repr(value)
+    if len(text) <= SHOWN_CHARS:
+        return text
+    if isinstance(value, str):
+        return f"{value[: SHOWN_CHARS // 2]!r}... ({len(value):,} characters)"
+    if isinstance(value, list | tuple):
+        return f"a list of {len(value):,} items"
+    if isinstance(value, dict):
+        return f"an object of {len(value):,} keys"
+    return text[:SHOWN_CHARS] + "..."

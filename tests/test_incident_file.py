@@ -119,3 +119,16 @@ def test_an_all_digit_sha_must_be_quoted(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r'deploys.0.sha 3315440 reads as a number: quote it'):
         load_incident_file(write(tmp_path, text))
     assert load_incident_file(write(tmp_path, VALID.replace("ABCDEF1", '"3315440"'))).deploys
+
+
+def test_a_long_value_is_shortened_in_the_error(tmp_path: Path) -> None:
+    """A 5,000-character title is reported by its start and size, not echoed back whole."""
+    title = "Checkout down " + "x" * 5000
+    text = f"id: 1\ntitle: {title}\n" + "started_at: 2026-03-20T14:23:00Z\n"
+    text += "resolved_at: 2026-03-20T15:00:00Z\n"
+    with pytest.raises(InputError) as caught:
+        load_incident_file(write(tmp_path, text))
+    message = str(caught.value)
+    assert "title: 'Checkout down xxxxxxxxx" in message
+    assert "(5,014 characters) is too long (at most 200 characters)" in message
+    assert len(message) < 300

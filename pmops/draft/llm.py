@@ -15,6 +15,7 @@ from dataclasses import replace
 from pmops import __version__
 from pmops.config import Config
 from pmops.draft.client import ENFORCED, ChatClient, Completion, ModelError
+from pmops.draft.links import allowed_links
 from pmops.draft.parse import Problem, read_answer, to_draft
 from pmops.draft.prompts import Prompt, build_prompt, left_out_note, render_repair, response_schema
 from pmops.model import Analysis, Draft, Generator
@@ -78,15 +79,12 @@ def draft_with_llm(
         reading = read_answer(completion.text, completion.finish_reason)
         if reading.problem is None and reading.data is not None:
             prompt = prompt_for(completion.mode)
-            allowed = [*config.allowed_link_hosts]
-            if analysis.evidence.repo_url:
-                allowed.append(analysis.evidence.repo_url)
             return to_draft(
                 reading.data,
                 analysis,
                 fallback=fallback,
                 generator=_generator(config, fallback, prompt, completion, started),
-                allowed_links=allowed,
+                allowed_links=allowed_links(config, analysis.evidence),
                 notes=_notes(prompt, config, completion, problems),
             )
         problem = reading.problem or Problem("empty", "the answer was empty")

@@ -22,6 +22,7 @@ from typing import Any
 
 from pmops.config import Config
 from pmops.draft.client import ChatClient, ModelError
+from pmops.draft.links import allowed_links
 from pmops.draft.parse import extract_json
 from pmops.draft.rerank_prompt import build_rerank_prompt
 from pmops.model import Evidence, Suspect
@@ -114,7 +115,7 @@ def rerank_suspects(
     answer, problem = read_rerank_answer(completion.text, completion.finish_reason, prompt.labels)
     if answer is None:
         return _fall_back(suspects, problem, secrets)
-    allowed = [*config.allowed_link_hosts, *([evidence.repo_url] if evidence.repo_url else [])]
+    allowed = allowed_links(config, evidence)
     by_label = dict(zip(prompt.labels, head, strict=True))
     known = {c.sha for c in evidence.changes} | {d.sha for d in evidence.deploys}
     whys = {
