@@ -43,6 +43,10 @@ class Reply:
     headers: Mapping[str, str] = field(default_factory=dict)
     delay_s: float = 0.0
     error: str = ""
+    trickle_s: float = 0.0
+    """Send the body 16 bytes at a time, this long apart (a server that never stops)."""
+    declare_length: bool = True
+    """False: no content-length; the body ends when the connection closes."""
 
 
 def answer_json(data: Any) -> Reply:
@@ -201,20 +205,31 @@ class LLMServer:
                     error = {"message": reply.error, "type": "error", "code": reply.status}
                     self._send(reply.status, {"error": error}, reply.headers)
                     return
-                self._send(200, _completion(body, reply), reply.headers)
+                self._send(200, _completion(body, reply), reply.headers, reply)
 
             def _send(
-                self, status: int, payload: Any, headers: Mapping[str, str] | None = None
+                self,
+                status: int,
+                payload: Any,
+                headers: Mapping[str, str] | None = None,
+                reply: Reply | None = None,
             ) -> None:
                 data = json.dumps(payload).encode()
+                reply = reply or Reply()
                 try:
                     self.send_response(status)
                     self.send_header("content-type", "application/json")
-                    self.send_header("content-length", str(len(data)))
+                    if reply.declare_length:
+                        self.send_header("content-length", str(len(data)))
                     for key, value in (headers or {}).items():
                         self.send_header(key, value)
                     self.end_headers()
-                    self.wfile.write(data)
+                    if not reply.trickle_s:
+                        self.wfile.write(data)
+                    for start in range(0, len(data) if reply.trickle_s else 0, 16):
+                        self.wfile.write(data[start : start + 16])
+                        self.wfile.flush()
+                        time.sleep(reply.trickle_s)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (timeout tests)
 

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from pmops.config import Config, ModelConfig, default_config
+from pmops.draft.bounded_http import MAX_RESPONSE_BYTES
 from pmops.draft.deterministic import draft_deterministic
 from pmops.draft.llm import draft_with_llm
 from pmops.draft.parse import extract_json, is_repetitive, read_answer
@@ -361,6 +362,23 @@ def test_timeout_falls_back_within_the_budget(server: LLMServer) -> None:
     draft, fallback, _ = run(server, timeout_s=0.5)
     assert time.monotonic() - started < 2.5
     assert_fell_back(draft, fallback, "did not answer within 0.5 s")
+
+
+def test_a_server_that_trickles_its_answer_is_cut_off_at_the_budget(server: LLMServer) -> None:
+    """Each read gets bytes in time, so a per-read timeout never fires; the whole answer
+    would take over a minute. The request's total budget still holds."""
+    good = answer_json(good_answer())
+    server.queue(replace(good, trickle_s=0.5))
+    draft, fallback, _ = run(server, timeout_s=1)
+    assert_fell_back(draft, fallback, "did not answer within 1 s")
+
+
+@pytest.mark.parametrize("declared", [True, False])
+def test_an_endless_answer_is_refused_at_the_size_cap(server: LLMServer, declared: bool) -> None:
+    """Declared by content-length or not (the body runs until the connection closes)."""
+    server.queue(Reply(content="x" * (MAX_RESPONSE_BYTES + 1), declare_length=declared))
+    draft, fallback, _ = run(server)
+    assert_fell_back(draft, fallback, "answer was refused: the answer is larger than 4 MiB")
 
 
 def test_429_waits_for_retry_after_then_succeeds(server: LLMServer) -> None:

@@ -4,11 +4,13 @@ and the failure isolation every backend promises: no exception, one sentence, no
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import math
 import re
 import socket
 import sys
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -462,6 +464,35 @@ def silent_server() -> Iterator[str]:
         yield f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
+@pytest.fixture(params=["headers", "body"])
+def trickling_server(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Answers one byte every 0.1 s, in the headers or in a 100 KB body: every socket read
+    gets data in time, so only a deadline on the whole exchange ends it."""
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n"
+    head += b"X-Padding: " + b"x" * 60000 + b"\r\n\r\n"
+    stop = threading.Event()
+
+    def serve(sock: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            conn, _ = sock.accept()
+            with conn:
+                conn.recv(65536)
+                if request.param == "body":
+                    conn.sendall(head + b"[")
+                for byte in head if request.param == "headers" else b" " * 100000:
+                    if stop.wait(0.1):
+                        return
+                    conn.sendall(bytes([byte]))
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(8)
+        thread = threading.Thread(target=serve, args=(sock,), daemon=True)
+        thread.start()
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+        stop.set()
+
+
 Q = QueryConfig("error_rate", "rate(errors[1m])")
 MODULES = {"prometheus": prometheus, "loki": loki, "datadog": datadog}
 
@@ -489,6 +520,11 @@ def test_connection_refused(kind: str) -> None:
 def test_timeout(kind: str, silent_server: str) -> None:
     result = MODULES[kind].collect(WINDOW, _failing(kind, silent_server, 0.5), DD_ENV)
     _assert_one_failure(result, kind, "timed out after 0.5 s")
+
+
+def test_a_trickling_server_times_out_at_the_deadline(trickling_server: str) -> None:
+    result = prometheus.collect(WINDOW, _failing("prometheus", trickling_server, 0.5), DD_ENV)
+    _assert_one_failure(result, "prometheus", "timed out after 0.5 s")
 
 
 def _echo_secret(request: Request) -> Response:

@@ -15,14 +15,15 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from functools import cache
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import openai
 
 from pmops.config import ModelConfig
+from pmops.draft.bounded_http import ResponseTooLarge, bounded_http_client
 from pmops.errors import PmopsError
+from pmops.watchdog import Overdue, call_within
 
 MODES = ("json_schema", "json_object_schema", "json_object", "text")
 """Response formats, strongest first."""
@@ -80,7 +81,7 @@ class ChatClient:
             max_retries=0,
             default_query=query or None,
             default_headers=headers,
-            http_client=_http_client(),
+            http_client=bounded_http_client(),
         )
 
     @property
@@ -150,18 +151,24 @@ class ChatClient:
         response_format = _response_format(mode, schema, name)
         if response_format is not None:
             extra["response_format"] = response_format
+        budget = min(self.config.timeout_s, remaining)
         try:
-            response = self.client.chat.completions.create(
-                model=self.config.name or "",
-                messages=messages,  # type: ignore[arg-type]
-                timeout=min(self.config.timeout_s, remaining),
-                **extra,
+            response = call_within(
+                budget,
+                lambda: self.client.chat.completions.create(
+                    model=self.config.name or "",
+                    messages=messages,  # type: ignore[arg-type]
+                    timeout=budget,
+                    **extra,
+                ),
             )
-        except openai.APITimeoutError:
-            raise ModelError(
-                f"the model did not answer within {min(self.config.timeout_s, remaining):.3g} s"
-            ) from None
+        except (openai.APITimeoutError, Overdue):
+            raise ModelError(f"the model did not answer within {budget:.3g} s") from None
+        except ResponseTooLarge as error:
+            raise ModelError(f"the model server's answer was refused: {error}") from None
         except openai.APIConnectionError as error:
+            if isinstance(_root(error), ResponseTooLarge):
+                raise ModelError(f"the model server's answer was refused: {_root(error)}") from None
             raise ModelError(f"the model server could not be reached: {_cause(error)}") from None
         except openai.APIResponseValidationError:
             raise ModelError("the model server's answer is not an OpenAI chat completion") from None
@@ -172,12 +179,6 @@ class ChatClient:
                 f"the model server's answer could not be read: {_cause(error)}"
             ) from None
         return _completion(response, mode)
-
-
-@cache
-def _http_client() -> Any:
-    """One connection pool per process: building one loads the CA bundle (~0.4 s)."""
-    return openai.DefaultHttpxClient()
 
 
 def _completion(response: Any, mode: str) -> Completion:
@@ -254,10 +255,15 @@ def _error_text(error: openai.APIStatusError) -> str:
     return str(body or "")
 
 
-def _cause(error: BaseException) -> str:
+def _root(error: BaseException) -> BaseException:
     while error.__cause__ is not None:
         error = error.__cause__
-    return " ".join(str(error).split())[:200] or type(error).__name__
+    return error
+
+
+def _cause(error: BaseException) -> str:
+    root = _root(error)
+    return " ".join(str(root).split())[:200] or type(root).__name__
 
 
 def _split_query(base_url: str | None) -> tuple[str | None, dict[str, str]]:

@@ -18,7 +18,11 @@ from typing import Any
 from pmops.config import BackendConfig
 from pmops.errors import SourceError
 from pmops.sanitize import clean_text
+from pmops.watchdog import call_within
 
+WATCHDOG_GRACE_S = 0.5
+"""The watchdog fires this long after the deadline, so the exchange's own checks (with
+their more precise messages) normally come first."""
 MAX_BODY_BYTES = 20 * 1024 * 1024
 """A response larger than this is refused: no incident query needs more, and a runaway
 query must not exhaust the runner's memory."""
@@ -93,9 +97,15 @@ def request_json(
     headers.setdefault("Accept", "application/json")
     request = urllib.request.Request(url, data=data, headers=headers, method=method)
     deadline = time.monotonic() + timeout_s
-    try:
+
+    def exchange() -> bytes:
         with _OPENER.open(request, timeout=timeout_s) as response:
-            raw = _read_capped(response, max_bytes, deadline, timeout_s)
+            return _read_capped(response, max_bytes, deadline, timeout_s)
+
+    try:
+        # the watchdog bounds the whole exchange: socket timeouts bound only each read, and
+        # a server sending a byte at a time (headers included) would never trip them
+        raw = call_within(timeout_s + WATCHDOG_GRACE_S, exchange)
     except urllib.error.HTTPError as exc:
         detail = _error_detail(exc, deadline, timeout_s)
         raise SourceError(redact(f"HTTP {exc.code}{detail}", secrets)) from None
@@ -112,12 +122,13 @@ def request_json(
 
 
 def _read_capped(response: Any, max_bytes: int, deadline: float, timeout_s: float) -> bytes:
+    read = getattr(response, "read1", response.read)  # what has arrived; read() waits for all
     chunks: list[bytes] = []
     size = 0
     while True:
         if time.monotonic() > deadline:
             raise SourceError(f"timed out after {_seconds(timeout_s)}")
-        chunk = response.read(64 * 1024)
+        chunk = read(64 * 1024)
         if not chunk:
             return b"".join(chunks)
         size += len(chunk)
