@@ -18,11 +18,15 @@ import frontmatter
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent
 
 from pmops.errors import InputError
 from pmops.times import format_time
 
 MAX_BYTES = 1_000_000
+MAX_DEPTH = 32
+"""Lists and mappings nested deeper than this are refused: pmops's files need four levels,
+and readers, validators and renderers recurse once per level."""
 """Largest postmortem file read: a real one is a few KB; past this it is a mistake or an attack."""
 
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$")
@@ -118,10 +122,32 @@ def read_text(path: Path, name: str | None = None) -> str:
         raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from None
 
 
+_ALIAS_HINT = re.compile(r"(?:^|[\s\[{,:-])\*[^\s,\[\]{}]", re.MULTILINE)
+"""Text that may hold a YAML alias (`*name`); only then are the parser's events checked."""
+
+
+def may_have_aliases(text: str) -> bool:
+    """False when `text` certainly holds no YAML alias (a cheap test before parsing)."""
+    return bool(_ALIAS_HINT.search(text))
+
+
 def load_yaml(text: str, name: str, first_line: int = 1) -> Any:
-    """Parse YAML in round-trip mode; errors name the file and line."""
+    """Parse YAML in round-trip mode; errors name the file and line.
+
+    Aliases (`*name`) are refused: pmops's files never need them, and nested ones make a
+    1 KB file expand to a billion values when read ("billion laughs").
+    """
     try:
-        return _yaml().load(text)
+        if may_have_aliases(text):
+            for event in _yaml().parse(text):
+                if isinstance(event, AliasEvent):
+                    line = event.start_mark.line + first_line
+                    raise InputError(
+                        f"{name}:{line}: YAML aliases (*{event.anchor}) are not allowed"
+                    )
+        data = _yaml().load(text)
+    except RecursionError:
+        raise InputError(f"{name}:{first_line}: YAML nested too deeply") from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = (mark.line + first_line) if mark else first_line
@@ -129,6 +155,22 @@ def load_yaml(text: str, name: str, first_line: int = 1) -> Any:
         raise InputError(f"{name}:{line}: invalid YAML: {problem}") from None
     except YAMLError as exc:
         raise InputError(f"{name}:{first_line}: invalid YAML: {exc}") from None
+    if _depth(data) > MAX_DEPTH:
+        raise InputError(f"{name}:{first_line}: YAML nested more than {MAX_DEPTH} levels deep")
+    return data
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and mappings nest in `value` (without recursion)."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, Mapping | list):
+            deepest = max(deepest, depth)
+            children = node.values() if isinstance(node, Mapping) else node
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def dump_yaml(data: Any, like: str = "") -> str:

@@ -22,7 +22,7 @@ from typing import Any
 import frontmatter
 import yaml
 
-from pmops.document import decode, plain, split_sections
+from pmops.document import decode, may_have_aliases, plain, split_sections
 from pmops.errors import InputError
 from pmops.model import Postmortem
 from pmops.render import from_frontmatter, parse_postmortem, validate_frontmatter
@@ -95,11 +95,12 @@ def load_postmortem(data: bytes, name: str) -> Postmortem:
     text = decode(data, name)
     try:
         raw, sections = split_file(text, name)
-        meta = None if _RISKY_NUMBER.search(raw) else yaml.load(raw, Loader=yaml.CSafeLoader)
+        risky = _RISKY_NUMBER.search(raw) or may_have_aliases(raw)
+        meta = None if risky else yaml.load(raw, Loader=yaml.CSafeLoader)
         if isinstance(meta, dict) and not validate_frontmatter(meta := plain(meta)):
             return from_frontmatter(meta, sections)
-    except (yaml.YAMLError, InputError):
-        pass
+    except (yaml.YAMLError, InputError, RecursionError):
+        pass  # the reference parser decides, and explains
     return parse_postmortem(text, name)
 
 

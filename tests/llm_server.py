@@ -47,6 +47,10 @@ class Reply:
     """Send the body 16 bytes at a time, this long apart (a server that never stops)."""
     declare_length: bool = True
     """False: no content-length; the body ends when the connection closes."""
+    raw: bytes | None = None
+    """Send these bytes as the body, whatever they are (a broken server)."""
+    parts: bool = False
+    """Send the content as a list of text parts instead of a string."""
 
 
 def answer_json(data: Any) -> Reply:
@@ -205,6 +209,9 @@ class LLMServer:
                     error = {"message": reply.error, "type": "error", "code": reply.status}
                     self._send(reply.status, {"error": error}, reply.headers)
                     return
+                if reply.raw is not None:
+                    self._send(200, None, reply.headers, reply)
+                    return
                 self._send(200, _completion(body, reply), reply.headers, reply)
 
             def _send(
@@ -214,8 +221,8 @@ class LLMServer:
                 headers: Mapping[str, str] | None = None,
                 reply: Reply | None = None,
             ) -> None:
-                data = json.dumps(payload).encode()
                 reply = reply or Reply()
+                data = json.dumps(payload).encode() if reply.raw is None else reply.raw
                 try:
                     self.send_response(status)
                     self.send_header("content-type", "application/json")
@@ -249,7 +256,9 @@ def _completion(body: Mapping[str, Any], reply: Reply) -> dict[str, Any]:
                 "index": 0,
                 "message": {
                     "role": "assistant",
-                    "content": reply.content,
+                    "content": [{"type": "text", "text": reply.content}]
+                    if reply.parts
+                    else reply.content,
                     "refusal": reply.refusal,
                 },
                 "logprobs": None,

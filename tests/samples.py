@@ -59,3 +59,11 @@ def sample_postmortem(**changes: Any) -> Postmortem:
 def sample_text(**changes: Any) -> str:
     """The sample rendered as markdown."""
     return render_postmortem(sample_postmortem(**changes))
+
+
+BILLION_LAUGHS = (
+    "---\na0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+    + "".join(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 10))
+    + "id: 1\n---\n## Summary\n"
+).encode()
+"""1 KB of YAML whose nested aliases read as a billion strings."""

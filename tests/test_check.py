@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from pmops.check import check_files, check_text
 from pmops.cli import cli
 from pmops.document import rewrite_frontmatter
-from tests.samples import NAME, sample_text
+from tests.samples import BILLION_LAUGHS, NAME, sample_text
 
 
 def problems_of(text: str, name: str = NAME) -> list[str]:
@@ -219,8 +219,21 @@ def test_cli_reports_path_line_message(tmp_path: Path) -> None:
         (b"---\ntitle: caf\xe9\n---\n", "not UTF-8"),
         (b"---\n" + b"x" * (10 * 1024 * 1024) + b"\n---\n", "the limit is"),
         (b"---\nid: [\n---\n", "invalid YAML"),
+        (BILLION_LAUGHS, ":3: YAML aliases (*a0) are not allowed"),
+        (b"---\nid: " + b"[" * 3000 + b"]" * 3000 + b"\n---\n", ":1: YAML nested too deeply"),
+        (b"---\nid: " + b"[" * 200 + b"]" * 200 + b"\n---\n", "nested more than 32 levels"),
     ],
-    ids=["binary", "empty", "list-frontmatter", "latin-1", "10MB", "bad-yaml"],
+    ids=[
+        "binary",
+        "empty",
+        "list-frontmatter",
+        "latin-1",
+        "10MB",
+        "bad-yaml",
+        "aliases",
+        "deeper-than-the-parser",
+        "deep",
+    ],
 )
 def test_cli_bad_input_is_a_message_not_a_traceback(
     tmp_path: Path, content: bytes, message: str
@@ -231,6 +244,11 @@ def test_cli_bad_input_is_a_message_not_a_traceback(
     code, out, _ = run_check(tmp_path)
     assert code == 1
     assert out.startswith("postmortems/2026/2026-03-20-42-x.md:") and message in out
+
+
+def test_a_title_with_emphasis_is_not_taken_for_an_alias() -> None:
+    text = rewrite_frontmatter(sample_text(), {"title": "Fix *very* slow *checkout*"})
+    assert problems_of(text) == []
 
 
 def test_cli_missing_path_is_a_usage_error(tmp_path: Path) -> None:

@@ -381,6 +381,31 @@ def test_an_endless_answer_is_refused_at_the_size_cap(server: LLMServer, declare
     assert_fell_back(draft, fallback, "answer was refused: the answer is larger than 4 MiB")
 
 
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b'{"choices": [{"message": {"content": "\xff\xfe"}}]}', "could not be read: 'utf-8'"),
+        (b"", "could not be read: Expecting value"),
+        (b"<html>502 Bad Gateway</html>", "could not be read: Expecting value"),
+        (b'{"error": "busy"}', "returned no choices"),
+    ],
+    ids=["not-utf-8", "empty", "html", "not-a-completion"],
+)
+def test_a_broken_answer_body_falls_back_with_the_reason(
+    server: LLMServer, body: bytes, reason: str
+) -> None:
+    server.queue(Reply(raw=body))
+    server.default = Reply(raw=body)
+    draft, fallback, _ = run(server)
+    assert_fell_back(draft, fallback, reason)
+
+
+def test_an_answer_in_content_parts_is_read(server: LLMServer) -> None:
+    server.queue(replace(answer_json(good_answer()), parts=True))
+    draft, _, _ = run(server)
+    assert draft.generator.model == "test-model" and not draft.notes
+
+
 def test_429_waits_for_retry_after_then_succeeds(server: LLMServer) -> None:
     server.queue(rate_limited("1"), answer_json(good_answer()))
     started = time.monotonic()

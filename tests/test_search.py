@@ -20,6 +20,7 @@ from pmops.analyze.similar import find_similar, format_similar, similar_in
 from pmops.check import find_postmortems
 from pmops.cli import PmopsGroup
 from pmops.cli_history import parse_since, search_command
+from pmops.errors import InputError
 from pmops.model import Severity
 from pmops.render import parse_postmortem, render_postmortem
 from pmops.search import SCHEMA_VERSION, SearchIndex, cache_path, open_index
@@ -32,6 +33,7 @@ from pmops.search_fields import (
     scan_postmortems,
 )
 from tests.corpus import THEMES, Corpus, make_postmortem, write_corpus, write_postmortem
+from tests.samples import BILLION_LAUGHS
 
 CORPUS_SIZE = 300
 
@@ -89,6 +91,15 @@ def test_fast_loader_defers_to_the_reference_on_yaml_11_values(
     doc = next(d for d in corpus.docs if d.postmortem.published_by == "bob")
     text = (corpus.root / doc.path).read_text().replace(old, new, 1)
     assert load_postmortem(text.encode(), "x.md") == parse_postmortem(text, "x.md")
+
+
+def test_fast_loader_refuses_yaml_aliases_and_deep_nesting() -> None:
+    """libyaml would read the billion strings; the reference parser refuses the file."""
+    with pytest.raises(InputError, match=r"x.md:3: YAML aliases \(\*a0\) are not allowed"):
+        load_postmortem(BILLION_LAUGHS, "x.md")
+    deep = b"---\nid: " + b"[" * 3000 + b"]" * 3000 + b"\ntitle: x\n---\n## Summary\n"
+    with pytest.raises(InputError, match="x.md:1: YAML nested too deeply"):
+        load_postmortem(deep, "x.md")
 
 
 def test_error_messages_come_from_log_and_alert_lines_and_backticks() -> None:

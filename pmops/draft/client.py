@@ -174,7 +174,7 @@ class ChatClient:
             raise ModelError("the model server's answer is not an OpenAI chat completion") from None
         except openai.APIStatusError:
             raise  # the caller decides: next response format, retry after 429, or give up
-        except openai.APIError as error:
+        except Exception as error:  # openai.APIError, or a body that is not UTF-8 or JSON
             raise ModelError(
                 f"the model server's answer could not be read: {_cause(error)}"
             ) from None
@@ -194,7 +194,7 @@ def _completion(response: Any, mode: str) -> Completion:
         raise ModelError("the model's answer was withheld by a content filter")
     usage = getattr(response, "usage", None)
     return Completion(
-        text=message.content or "",
+        text=_text(message.content),
         finish_reason=choice.finish_reason,
         mode=mode,
         prompt_tokens=getattr(usage, "prompt_tokens", None),
@@ -253,6 +253,17 @@ def _error_text(error: openai.APIStatusError) -> str:
             message = message.get("message", "")
         return str(message)
     return str(body or "")
+
+
+def _text(content: Any) -> str:
+    """The answer's text: a string, or the text parts of a list of content parts (some
+    servers answer in the request's multi-part form); anything else is no text."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        texts = (p.get("text") if isinstance(p, dict) else getattr(p, "text", 0) for p in content)
+        return "".join(t for t in texts if isinstance(t, str))
+    return ""
 
 
 def _root(error: BaseException) -> BaseException:
