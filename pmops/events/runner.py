@@ -100,16 +100,19 @@ def run_action(env: Mapping[str, str], *, gather: Gather | None = None,
     """The whole Action run; returns the process exit code."""
     out = out or sys.stdout
 
-    def say(line: str) -> None:
+    def command(line: str) -> None:
         print(line, file=out, flush=True)
+
+    def say(text: str) -> None:
+        print(inert(text), file=out, flush=True)
 
     try:
         inputs = ActionInputs.from_env(env)
     except PmopsError as exc:
-        say(f"::error title=pmops::{_escape(str(exc))}")
+        command(f"::error title=pmops::{_escape(str(exc))}")
         return exc.exit_code
     for secret in inputs.secrets:
-        say(f"::add-mask::{secret}")
+        command(f"::add-mask::{secret}")
     handler = handler_for(inputs.event_name, inputs.event)
     action = inputs.event.get("action")
     if handler is None:
@@ -129,13 +132,13 @@ def run_action(env: Mapping[str, str], *, gather: Gather | None = None,
             message = _mask(_describe(exc), inputs)
             outcome, code = Outcome("failed", message), 1
             _report_failure(inputs, ctx, message, connect_github)
-            say(f"::error title=pmops::{_escape(message)}")
+            command(f"::error title=pmops::{_escape(message)}")
         except Exception as exc:  # a bug: report it where the user looks, then fail loudly
             message = _mask(f"internal error: {type(exc).__name__}: {exc}", inputs)
             outcome, code = Outcome("failed", message), 1
             say(_mask(traceback.format_exc(), inputs))
             _report_failure(inputs, ctx, message, connect_github)
-            say(f"::error title=pmops::{_escape(message)}")
+            command(f"::error title=pmops::{_escape(message)}")
     if inputs.run_doctor and ctx is not None:
         outcome.notes += _doctor_notes(ctx)
     _write_results(inputs, outcome)
@@ -153,6 +156,14 @@ def _mask(text: str, inputs: ActionInputs) -> str:
     for secret in inputs.secrets:
         text = text.replace(secret, "***")
     return text
+
+
+def inert(text: str) -> str:
+    """`text` for the job log with no line the runner would take as a workflow command: a
+    commit subject or issue title reading `::error::...` or `::stop-commands::x` on a line of
+    its own is printed after a `| `."""
+    lines = text.splitlines() or [""]  # every break the runner's reader knows, \r included
+    return "\n".join(f"| {line}" if line.lstrip().startswith("::") else line for line in lines)
 
 
 def _escape(text: str) -> str:
