@@ -19,6 +19,7 @@ from urllib.parse import quote
 from pmops.document import read_text
 from pmops.errors import InputError
 from pmops.model import Postmortem, Severity
+from pmops.sanitize import neutralize_mentions
 from pmops.search import Record, open_index
 from pmops.search_fields import count_done, extract_errors, extract_paths
 from pmops.stats import Stats, summarize
@@ -85,7 +86,10 @@ def _duration(minutes: int) -> str:
 
 
 def _cell(text: str) -> str:
-    return " ".join(text.replace("\\", "\\\\").replace("|", "\\|").split())
+    """A table cell from file text (a title, service names): one line, no HTML, no notifying
+    @mention, and no `|` or `\\` that would break the table."""
+    text = " ".join(text.split()).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return neutralize_mentions(text.replace("\\", "\\\\").replace("|", "\\|"))
 
 
 def _link(record: Record, folder: str) -> str:

@@ -6,6 +6,11 @@ from datetime import UTC, date, datetime
 
 from pmops.errors import InputError
 
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
+"""Times pmops accepts: git's clock starts in 1970, and windows and durations computed from
+a year-1 or year-9999 time would overflow."""
+
 
 def parse_time(value: object, what: str = "time") -> datetime:
     """Return an aware UTC datetime; a naive time is an error, never a guess."""
@@ -28,7 +33,15 @@ def parse_time(value: object, what: str = "time") -> datetime:
             f"{what}: {value!s} has no time zone; write it in UTC with a trailing Z "
             "(e.g. 2026-03-20T14:23:00Z) or with an offset (+02:00)"
         )
-    return parsed.astimezone(UTC)
+    try:
+        moment = parsed.astimezone(UTC)
+    except OverflowError:
+        moment = None
+    if moment is None or not EARLIEST <= moment < LATEST:
+        raise InputError(
+            f"{what}: {value!s} is out of range (from {EARLIEST.year} to {LATEST.year - 1})"
+        )
+    return moment
 
 
 def format_time(moment: datetime) -> str:

@@ -34,6 +34,7 @@ def test_valid_postmortem_passes() -> None:
         ({"suspects": [{"sha": "xyz", "score": 0.5, "reasons": []}]}, "suspects.0.sha"),
         ({"title": None}, "'title' is a required property"),
         ({"started_at": "2026-03-20 14:23"}, "started_at"),
+        ({"started_at": "0001-01-01T00:00:00Z"}, "from 1970 to 2999"),
     ],
 )
 def test_schema_rules(change: dict, expected: str) -> None:

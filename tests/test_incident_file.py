@@ -132,3 +132,23 @@ def test_a_long_value_is_shortened_in_the_error(tmp_path: Path) -> None:
     assert "title: 'Checkout down xxxxxxxxx" in message
     assert "(5,014 characters) is too long (at most 200 characters)" in message
     assert len(message) < 300
+
+
+@pytest.mark.parametrize(
+    ("when", "message"),
+    [
+        ("0001-01-01T00:00:00Z", r"incident.yml:3: started_at: .* from 1970 to 2999"),
+        ("1969-12-31T23:59:59Z", r"incident.yml:3: started_at: .* from 1970 to 2999"),
+        ("3000-01-01T00:00:00Z", r"incident.yml:3: started_at: .* from 1970 to 2999"),
+        ("1970-01-01T00:30:00+01:00", r"incident.yml: started_at: .* is out of range"),
+    ],
+)
+def test_a_time_out_of_range_is_an_error_not_a_traceback(
+    tmp_path: Path, when: str, message: str
+) -> None:
+    """Year 1 once overflowed the lookback window arithmetic."""
+    text = VALID.replace("started_at: 2026-03-20T14:23:00Z", f'started_at: "{when}"')
+    text = text.replace("resolved_at: 2026-03-20T15:10:00Z", "resolved_at: 2999-12-31T00:00:00Z")
+    text = text.replace("detected_at: 2026-03-20T16:25:00+02:00\n", "")
+    with pytest.raises(InputError, match=message):
+        load_incident_file(write(tmp_path, text))

@@ -122,6 +122,25 @@ def test_labels_cannot_break_out_of_mermaid_strings(tmp_path: Path) -> None:
     assert 'svc"] %%{init}%%, a\\|b' in text
 
 
+def test_titles_and_services_are_quoted_not_rendered(tmp_path: Path) -> None:
+    """The page shows file text as text: no HTML, no notifying @mention."""
+    theme = THEMES[0]
+    pm = make_postmortem(
+        random.Random(2),
+        8,
+        theme,
+        theme.variants[0],
+        ("<b>api</b>",),
+        Severity.SEV2,
+        datetime(2026, 1, 6, tzinfo=UTC),
+    )
+    write_postmortem(tmp_path, replace(pm, title="Pool <img src=x onerror=alert(1)> cc @oncall"))
+    text = build_index_page(tmp_path).text
+    assert "<img" not in text and "<b>" not in text
+    assert "Pool &lt;img src=x onerror=alert(1)&gt; cc `@oncall`" in text
+    assert "&lt;b&gt;api&lt;/b&gt;" in text
+
+
 def test_empty_repository(tmp_path: Path) -> None:
     page, stale = write_index_page(tmp_path)
     assert stale and "No postmortems yet." in page.text and "```mermaid" not in page.text

@@ -16,7 +16,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pmops import search_fields
-from pmops.analyze.similar import find_similar, format_similar, similar_in
+from pmops.analyze.similar import (
+    SimilarIncident,
+    SimilarResult,
+    find_similar,
+    format_similar,
+    similar_in,
+)
 from pmops.check import find_postmortems
 from pmops.cli import PmopsGroup
 from pmops.cli_history import parse_since, search_command
@@ -510,3 +516,21 @@ def test_corrupt_index_never_raises_from_find_similar(tmp_path: Path) -> None:
     db.write_bytes(b"\0garbage" * 512)
     result = find_similar(tmp_path, services=["payments"], paths=[], text="pool", errors=[])
     assert [i.id for i in result.incidents][:1] == [4]
+
+
+def test_past_titles_are_quoted_safely_in_a_draft_or_pr_body() -> None:
+    """A past postmortem's title is file text a writer chose; it is shown, not obeyed."""
+    past = SimilarIncident(
+        id=3,
+        title="Pool <img src=x onerror=alert(1)> [x](https://evil.example) cc @oncall\nnext",
+        path="postmortems/2025/2025-01-02-3-pool.md",
+        started_at=datetime(2025, 1, 2, tzinfo=UTC),
+        severity=Severity.SEV2,
+        score=0.5,
+        reasons=("same error <b>timeout</b>",),
+    )
+    (line,) = format_similar(SimilarResult((past,)), link_base="https://github.com/o/r/blob/main")
+    assert "<img" not in line and "<b>" not in line and "&lt;img" in line
+    assert "`@oncall`" in line and "\n" not in line
+    assert "[Pool &lt;img src=x onerror=alert(1)&gt; (x)(https://evil.example)" in line
+    assert line.count("](") == 1  # the title cannot open a second link

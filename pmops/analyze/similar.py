@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePosixPath
 
 from pmops.model import Severity
+from pmops.sanitize import one_line
 from pmops.search import Record, SearchIndex, open_index
 from pmops.search_fields import fts_query
 from pmops.times import parse_time
@@ -387,7 +388,7 @@ def format_similar(
             target = target.replace(os.sep, "/")
         else:
             target = incident.path
-        title = incident.title.replace("[", "(").replace("]", ")")
+        title = one_line(incident.title).replace("[", "(").replace("]", ")")
         return f"[{title}]({target})"
 
     lines = []
@@ -396,7 +397,7 @@ def format_similar(
         listed = ", ".join(f"{link(i)} ({i.started_at:%Y-%m-%d})" for i in rec.incidents)
         lines.append(f"- **Recurrence:** {rec.sentence}: {listed}.")
     for incident in result.incidents:
-        why = "; ".join(incident.reasons)
+        why = one_line("; ".join(incident.reasons), 300)
         lines.append(
             f"- Similar past incident: {link(incident)} ({incident.started_at:%Y-%m-%d}, "
             f"{incident.severity.value}){': ' + why if why else ''}."

@@ -37,6 +37,16 @@ def load_incident_file(path: Path) -> IncidentFile:
 
 def parse_incident(raw: Any, name: str = "<incident>") -> IncidentFile:
     """Validate parsed YAML/JSON data and build the incident and its evidence."""
+    try:
+        return _parse_incident(raw, name)
+    except InputError as exc:
+        message = str(exc)
+        if message.startswith((f"{name}:", "invalid incident file")):
+            raise
+        raise InputError(f"{name}: {message}") from None  # a time out of range, say
+
+
+def _parse_incident(raw: Any, name: str) -> IncidentFile:
     if not isinstance(raw, Mapping):
         raise InputError(f"{name}:1: an incident file must be a mapping of keys to values")
     data = plain(raw)
