@@ -7,6 +7,9 @@ made of one or two repeated characters from a set of markdown, URL and code punc
 keeps each pattern's slowest string, and times that string again at four times the length.
 A linear pattern takes about 4x as long; a quadratic one 16x. The figures: the worst ratio
 and the worst time for a 100,000-character input (extrapolated linearly from the long run).
+The functions that read untrusted text whole (sanitizers, tokenizer, secret redaction, form
+and section parsers) are timed the same way on every repeated string, since a loop can be
+quadratic where no pattern is.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import itertools
 import pkgutil
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from bench.table import print_table
@@ -52,6 +55,38 @@ def _compiled(value: Any, depth: int = 0) -> Iterator[re.Pattern[Any]]:
             yield from _compiled(item, depth + 1)
 
 
+def functions() -> dict[str, Callable[[str], object]]:
+    """The entry points for untrusted text, by name."""
+    from pmops.analyze.mentions import link_paths
+    from pmops.analyze.text import words
+    from pmops.document import split_sections
+    from pmops.draft.blameless import blameless
+    from pmops.redact import redact_secrets
+    from pmops.sanitize import one_line, sanitize_markdown
+    from pmops.search_fields import extract_errors, fts_query
+    from pmops.sources.github_issue import parse_form
+
+    return {
+        "sanitize_markdown": sanitize_markdown,
+        "one_line": lambda text: one_line(text, len(text)),
+        "words": words,
+        "link_paths": link_paths,
+        "blameless": blameless,
+        "redact_secrets": redact_secrets,
+        "parse_form": parse_form,
+        "split_sections": split_sections,
+        "extract_errors": lambda text: extract_errors({"Timeline": text, "Root cause": text}),
+        "fts_query": fts_query,
+    }
+
+
+def _call_seconds(function: Callable[[str], object], unit: str, length: int) -> float:
+    text = unit * (length // len(unit))
+    started = time.perf_counter()
+    function(text)
+    return time.perf_counter() - started
+
+
 def _seconds(pattern: re.Pattern[Any], unit: str, length: int) -> float:
     text: Any = unit * (length // len(unit))
     if isinstance(pattern.pattern, bytes):
@@ -82,10 +117,31 @@ def run(quick: bool, argv: list[str]) -> dict[str, Any]:
         )
     rows.sort(key=lambda r: -r["s_per_100k"])
     print_table(f"{len(rows)} patterns, {len(units)} inputs each; slowest first", rows[:15])
+    calls: list[dict[str, Any]] = []
+    for name, function in functions().items():
+        # the first call's time: a second one could be served by a cache (`words`)
+        first = {unit: _call_seconds(function, unit, SHORT) for unit in units}
+        worst = max(units, key=first.__getitem__)
+        short = max(first[worst], 1e-6)
+        long = _call_seconds(function, worst, SHORT * GROWTH)
+        calls.append(
+            {
+                "function": name,
+                "input": repr(worst),
+                "ratio": round(long / short, 1),
+                "s_per_100k": round(long * 100_000 / (SHORT * GROWTH), 4),
+            }
+        )
+    calls.sort(key=lambda r: -r["s_per_100k"])
+    print_table("functions reading untrusted text; slowest first", calls)
     return {
         "patterns": len(rows),
         "inputs": len(units),
         "worst_s_per_100k": rows[0]["s_per_100k"] if rows else 0.0,
         "worst_ratio": max((r["ratio"] for r in rows), default=0.0),
         "slowest": rows[0]["pattern"] if rows else None,
+        "functions": len(calls),
+        "functions_worst_s_per_100k": calls[0]["s_per_100k"] if calls else 0.0,
+        "functions_worst_ratio": max((r["ratio"] for r in calls), default=0.0),
+        "slowest_function": calls[0]["function"] if calls else None,
     }
