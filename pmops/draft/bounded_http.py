@@ -1,10 +1,6 @@
-"""Model-server answers that cannot fill pmops's memory.
-
-httpx's timeout bounds each read, not the request: a server that sends one byte every few
-seconds keeps a 60 s request going for hours (in the Action, until the job's 6-hour limit).
-The model client bounds the whole call with `pmops.watchdog.call_within`; this HTTP client
-caps the size of an answer, so a server that streams gigabytes is cut off at
-`MAX_RESPONSE_BYTES`.
+"""Model-server answers that cannot fill pmops's memory: the HTTP client cuts an answer off
+at `MAX_RESPONSE_BYTES`, declared or streamed. (The whole call's deadline is
+`pmops.watchdog.call_within`, as httpx's timeout bounds each read, not the request.)
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
-"""One link policy for every draft (DESIGN §5): links and images only to the repository and
+"""One link policy for every draft (DESIGN §7): links and images only to the repository and
 the configured hosts.
 
 The model's answer is sanitized as it is read (`parse.to_draft`). The deterministic draft
-quotes untrusted text too: human updates, alert text, commit subjects, log lines. Those went
-through `sanitize.one_line` (no HTML, no notifying mentions) but kept their links, so a
-commenter's `[dashboard](https://phish.example)` or tracking image would land in the
-postmortem. `restrict_links` applies the same policy to a finished draft.
+quotes untrusted text too: human updates, alert text, commit subjects, log lines. Those pass
+through `sanitize.one_line`, which removes HTML and notifying mentions but keeps links, so on
+its own a commenter's `[dashboard](https://phish.example)` or tracking image would reach the
+postmortem. `restrict_links` applies the model output's policy to a finished draft.
 """
 
 from __future__ import annotations
