@@ -20,6 +20,7 @@ import pkgutil
 import re
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 from bench.table import print_table
@@ -97,42 +98,43 @@ def _seconds(pattern: re.Pattern[Any], unit: str, length: int) -> float:
     return time.perf_counter() - started
 
 
+def _scaling(
+    kind: str, name: str, seconds: Callable[[str, int], float], units: list[str]
+) -> dict[str, Any]:
+    """One row: the slowest unit (by its first, uncached run) and how its time grows."""
+    first = {unit: seconds(unit, SHORT) for unit in units}
+    worst = max(units, key=first.__getitem__)
+    long = min(seconds(worst, SHORT * GROWTH) for _ in range(3))  # a pause is not a trend
+    return {
+        kind: name,
+        "input": repr(worst),
+        "ratio": round(long / max(first[worst], 1e-6), 1),
+        "s_per_100k": round(long * 100_000 / (SHORT * GROWTH), 4),
+    }
+
+
+def _slowest_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(rows, key=lambda r: -r["s_per_100k"])
+
+
 def run(quick: bool, argv: list[str]) -> dict[str, Any]:
-    """Time each pattern on its slowest repeated string, short and four times as long."""
+    """Time each pattern and function on its slowest repeated string, short and 4x as long."""
     units = list(PIECES)
     if not quick:
         units += [a + b for a, b in itertools.product(PIECES, repeat=2)]
-    rows: list[dict[str, Any]] = []
-    for name, pattern in patterns():
-        worst = max(units, key=lambda unit: _seconds(pattern, unit, SHORT))
-        short = max(_seconds(pattern, worst, SHORT), 1e-6)
-        long = _seconds(pattern, worst, SHORT * GROWTH)
-        rows.append(
-            {
-                "pattern": name,
-                "input": repr(worst),
-                "ratio": round(long / short, 1),
-                "s_per_100k": round(long * 100_000 / (SHORT * GROWTH), 4),
-            }
-        )
-    rows.sort(key=lambda r: -r["s_per_100k"])
+    rows = _slowest_first(
+        [
+            _scaling("pattern", name, partial(_seconds, pattern), units)
+            for name, pattern in patterns()
+        ]
+    )
     print_table(f"{len(rows)} patterns, {len(units)} inputs each; slowest first", rows[:15])
-    calls: list[dict[str, Any]] = []
-    for name, function in functions().items():
-        # the first call's time: a second one could be served by a cache (`words`)
-        first = {unit: _call_seconds(function, unit, SHORT) for unit in units}
-        worst = max(units, key=first.__getitem__)
-        short = max(first[worst], 1e-6)
-        long = _call_seconds(function, worst, SHORT * GROWTH)
-        calls.append(
-            {
-                "function": name,
-                "input": repr(worst),
-                "ratio": round(long / short, 1),
-                "s_per_100k": round(long * 100_000 / (SHORT * GROWTH), 4),
-            }
-        )
-    calls.sort(key=lambda r: -r["s_per_100k"])
+    calls = _slowest_first(
+        [
+            _scaling("function", name, partial(_call_seconds, function), units)
+            for name, function in functions().items()
+        ]
+    )
     print_table("functions reading untrusted text; slowest first", calls)
     return {
         "patterns": len(rows),
