@@ -24,10 +24,12 @@ from pmops.errors import InputError
 from pmops.times import format_time
 
 MAX_BYTES = 1_000_000
+"""Largest postmortem file read: a real one is a few KB; past this it is a mistake or an attack."""
 MAX_DEPTH = 32
 """Lists and mappings nested deeper than this are refused: pmops's files need four levels,
 and readers, validators and renderers recurse once per level."""
-"""Largest postmortem file read: a real one is a few KB; past this it is a mistake or an attack."""
+OPENING = re.compile(r"(?<!-)-{3,}[ \t]*\n")
+"""The line a postmortem file starts with: `---` (or longer) and nothing else."""
 
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$")
 _FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
@@ -188,7 +190,7 @@ def _split(text: str, name: str) -> tuple[int, int, int]:
     """
     if not text.strip():
         raise InputError(f"{name}:1: empty file")
-    if not re.match(r"-{3,}[ \t]*\n", text):
+    if not OPENING.match(text):
         raise InputError(f"{name}:1: no YAML frontmatter: the file must start with a '---' line")
     delimiters = frontmatter.YAMLHandler.FM_BOUNDARY.finditer(text)
     opening = next(delimiters)

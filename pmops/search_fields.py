@@ -22,7 +22,7 @@ from typing import Any
 import frontmatter
 import yaml
 
-from pmops.document import decode, may_have_aliases, plain, split_sections
+from pmops.document import OPENING, decode, may_have_aliases, plain, split_sections
 from pmops.errors import InputError
 from pmops.model import Postmortem
 from pmops.render import from_frontmatter, parse_postmortem, validate_frontmatter
@@ -50,7 +50,6 @@ _RISKY_NUMBER = re.compile(
     r"|duration_s):\s*[-+]?(?:0\d|\d+[_:]\d)",
     re.MULTILINE,
 )
-_OPENING = re.compile(r"(?<!-)-{3,}[ \t]*\n")  # as pmops.document: the file starts with a --- line
 _WORD = re.compile(r"\w+")
 _DONE = re.compile(r"^[ \t]*[-*+][ \t]+\[[xX]\][ \t]+(.*)$", re.MULTILINE)
 
@@ -77,7 +76,7 @@ def split_file(text: str, name: str) -> tuple[str, dict[str, str]]:
     Splits exactly as `pmops.document.parse_document` does; InputError when it would fail.
     """
     boundaries = list(frontmatter.YAMLHandler.FM_BOUNDARY.finditer(text))
-    if not _OPENING.match(text) or len(boundaries) < 2:
+    if not OPENING.match(text) or len(boundaries) < 2:
         raise InputError(f"{name}:1: no YAML frontmatter between '---' lines")
     sections: dict[str, str] = {}
     for section in split_sections(text[boundaries[1].end() :])[1]:

@@ -164,9 +164,8 @@ class ChatClient:
             )
         except (openai.APITimeoutError, Overdue):
             raise ModelError(f"the model did not answer within {budget:.3g} s") from None
-        except ResponseTooLarge as error:
-            raise ModelError(f"the model server's answer was refused: {error}") from None
-        except openai.APIConnectionError as error:
+        except (ResponseTooLarge, openai.APIConnectionError) as error:
+            # some openai releases wrap what the HTTP client raises, others let it through
             if isinstance(_root(error), ResponseTooLarge):
                 raise ModelError(f"the model server's answer was refused: {_root(error)}") from None
             raise ModelError(f"the model server could not be reached: {_cause(error)}") from None
