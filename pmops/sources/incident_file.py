@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,16 +38,6 @@ def load_incident_file(path: Path) -> IncidentFile:
 
 def parse_incident(raw: Any, name: str = "<incident>") -> IncidentFile:
     """Validate parsed YAML/JSON data and build the incident and its evidence."""
-    try:
-        return _parse_incident(raw, name)
-    except InputError as exc:
-        message = str(exc)
-        if message.startswith((f"{name}:", "invalid incident file")):
-            raise
-        raise InputError(f"{name}: {message}") from None  # a time out of range, say
-
-
-def _parse_incident(raw: Any, name: str) -> IncidentFile:
     if not isinstance(raw, Mapping):
         raise InputError(f"{name}:1: an incident file must be a mapping of keys to values")
     data = plain(raw)
@@ -61,9 +52,13 @@ def _parse_incident(raw: Any, name: str) -> IncidentFile:
     ]
     if problems:
         raise InputError("invalid incident file:\n  " + "\n  ".join(problems))
-    started = parse_time(data["started_at"], "started_at")
-    resolved = parse_time(data["resolved_at"], "resolved_at")
-    detected = parse_time(data["detected_at"], "detected_at") if "detected_at" in data else None
+
+    def time_of(value: Any, what: str) -> datetime:
+        return parse_time(value, f"{name}: {what}")  # the schema passed it: only its range fails
+
+    started = time_of(data["started_at"], "started_at")
+    resolved = time_of(data["resolved_at"], "resolved_at")
+    detected = time_of(data["detected_at"], "detected_at") if "detected_at" in data else None
     if resolved < started:
         line = line_of(raw, ["resolved_at"])
         raise InputError(
@@ -92,8 +87,8 @@ def _parse_incident(raw: Any, name: str) -> IncidentFile:
         updates=tuple(
             sorted(
                 (
-                    Update(parse_time(u["at"]), u["text"], u.get("author", ""))
-                    for u in data.get("updates", ())
+                    Update(time_of(u["at"], f"updates.{i}.at"), u["text"], u.get("author", ""))
+                    for i, u in enumerate(data.get("updates", ()))
                 ),
                 key=lambda u: u.at,
             )
@@ -102,13 +97,13 @@ def _parse_incident(raw: Any, name: str) -> IncidentFile:
             sorted(
                 (
                     Deploy(
-                        at=parse_time(d["at"]),
+                        at=time_of(d["at"], f"deploys.{i}.at"),
                         sha=d["sha"].lower(),
                         service=d.get("service", ""),
                         environment=d.get("environment", "production"),
                         status=d.get("status", "success"),
                     )
-                    for d in data.get("deploys", ())
+                    for i, d in enumerate(data.get("deploys", ()))
                 ),
                 key=lambda d: d.at,
             )
@@ -116,8 +111,13 @@ def _parse_incident(raw: Any, name: str) -> IncidentFile:
         alerts=tuple(
             sorted(
                 (
-                    Alert(parse_time(a["at"]), a["name"], a.get("text", ""), a.get("service", ""))
-                    for a in data.get("alerts", ())
+                    Alert(
+                        time_of(a["at"], f"alerts.{i}.at"),
+                        a["name"],
+                        a.get("text", ""),
+                        a.get("service", ""),
+                    )
+                    for i, a in enumerate(data.get("alerts", ()))
                 ),
                 key=lambda a: a.at,
             )
