@@ -458,6 +458,18 @@ def test_read_patches_runs_no_repository_code(git_repo: GitRepo, tmp_path: Path)
     assert "mallory" not in patches[sha].lower() and "index " not in patches[sha]
 
 
+def test_read_patches_keeps_a_prefix_of_each_file(git_repo: GitRepo) -> None:
+    """After a line that does not fit, no later shorter line slips in: the model must not
+    read a hunk with a line silently missing from its middle."""
+    git_repo.commit({"README.md": "x\n"}, "base", at(-90))
+    body = "".join(f"short {i}\n" for i in range(8)) + "y" * 120 + "\nz\n"
+    sha = git_repo.commit({"app.py": body}, "Add app", at(-10))
+    whole = read_patches(git_repo.path, [sha])[sha].split("\n")
+    cut = read_patches(git_repo.path, [sha], file_chars=200)[sha].split("\n")
+    assert cut[-1].startswith("… (") and cut[:-1] == whole[: len(cut) - 1]
+    assert "+z" not in cut
+
+
 # ---------------------------------------------------------------- wired into the pipeline
 
 

@@ -41,7 +41,7 @@ class _FilePatch:
     in_hunks: bool = False
 
     def add(self, line: str, limit: int) -> None:
-        if self.size + len(line) + 1 > limit and self.lines:
+        if self.more or (self.size + len(line) + 1 > limit and self.lines):
             self.more += 1
             return
         self.lines.append(line)
