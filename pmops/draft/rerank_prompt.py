@@ -24,6 +24,7 @@ from pmops.draft.blameless import people
 from pmops.draft.prompts import MESSAGE_OVERHEAD, Cleaner, TokenCounter
 from pmops.model import Change, Evidence, Suspect
 from pmops.redact import redact_secrets
+from pmops.sources.diffs import LinePrefix, more_files
 from pmops.templating import render_template
 
 LABELS = string.ascii_uppercase
@@ -193,7 +194,7 @@ def trim_patch(patch: str, limit: int) -> str:
         else:
             dropped += 1
     if dropped:
-        kept.append(f"… ({dropped} more file{'s' if dropped != 1 else ''} not shown)")
+        kept.append(more_files(dropped))
     return "\n".join(kept)
 
 
@@ -224,15 +225,11 @@ def _fair_shares(sizes: Sequence[int], limit: int) -> list[int]:
 
 
 def _prefix(lines: Sequence[str], share: int) -> list[str]:
-    """The first whole lines within `share` characters, and a count of the rest."""
-    kept: list[str] = []
-    size = 0
+    """The first whole lines within `share` characters, and a count of the rest; nothing
+    when the file's header does not fit, or fits alone (a header says nothing)."""
+    prefix = LinePrefix(share)
     for line in lines:
-        if size + len(line) + 1 > share:
-            break
-        kept.append(line)
-        size += len(line) + 1
-    if len(kept) < len(lines) and len(kept) <= 1:  # a header alone says nothing
+        prefix.add(line)
+    if prefix.size > share or (prefix.more and len(prefix.lines) <= 1):
         return []
-    rest = len(lines) - len(kept)
-    return kept + ([f"… ({rest} more lines)"] if rest else [])
+    return prefix.shown()

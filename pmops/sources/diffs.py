@@ -32,24 +32,38 @@ _DROPPED_HEADERS = (b"index ", b"--- ", b"+++ ", b"similarity index ")
 
 
 @dataclass
-class _FilePatch:
-    """One file's part of a patch while it is read."""
+class LinePrefix:
+    """The first whole lines of a text within `limit` characters, and how many followed.
+    The first line is always kept: a file's `diff --git` line names the file."""
 
+    limit: int
     lines: list[str] = field(default_factory=list)
     size: int = 0
     more: int = 0
-    in_hunks: bool = False
 
-    def add(self, line: str, limit: int) -> None:
-        if self.more or (self.size + len(line) + 1 > limit and self.lines):
+    def add(self, line: str) -> None:
+        """Keep `line` if it and every line before it fit; else count it."""
+        if self.more or (self.lines and self.size + len(line) + 1 > self.limit):
             self.more += 1
             return
         self.lines.append(line)
         self.size += len(line) + 1
 
-    def text(self) -> str:
-        more = f"\n… ({self.more} more lines)" if self.more else ""
-        return "\n".join(self.lines) + more
+    def shown(self) -> list[str]:
+        """The kept lines, then `… (N more lines)` if any were left out."""
+        return self.lines + ([f"… ({self.more} more lines)"] if self.more else [])
+
+
+def more_files(count: int) -> str:
+    """The line that stands for files left out of a patch."""
+    return f"… ({count} more file{'s' if count != 1 else ''} not shown)"
+
+
+@dataclass
+class _FilePatch(LinePrefix):
+    """One file's part of a patch while it is read."""
+
+    in_hunks: bool = False
 
 
 def read_patches(
@@ -92,19 +106,19 @@ def read_patches(
         if line.startswith(start):
             current = files.setdefault(line[len(start) :].decode(), [])
         elif line.startswith(b"diff --git "):
-            current.append(_FilePatch())
-            current[-1].add(_text(line), file_chars)
+            current.append(_FilePatch(file_chars))
+            current[-1].add(_text(line))
         elif current:
-            _add_line(current[-1], line, file_chars)
+            _add_line(current[-1], line)
     return {sha: _join(patches, commit_chars) for sha, patches in files.items()}
 
 
-def _add_line(patch: _FilePatch, line: bytes, limit: int) -> None:
+def _add_line(patch: _FilePatch, line: bytes) -> None:
     if line.startswith(b"@@"):
         patch.in_hunks = True
     elif not patch.in_hunks and line.startswith(_DROPPED_HEADERS):
         return
-    patch.add(_text(line), limit)
+    patch.add(_text(line))
 
 
 def _text(line: bytes) -> str:
@@ -120,12 +134,12 @@ def _join(patches: Iterable[_FilePatch], limit: int) -> str:
     size = 0
     skipped = 0
     for patch in patches:
-        text = patch.text()
+        text = "\n".join(patch.shown())
         if kept and size + len(text) + 1 > limit:
             skipped += 1
             continue
         kept.append(text)
         size += len(text) + 1
     if skipped:
-        kept.append(f"… ({skipped} more file{'s' if skipped != 1 else ''} not shown)")
+        kept.append(more_files(skipped))
     return "\n".join(kept)
