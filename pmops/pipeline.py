@@ -133,13 +133,30 @@ def rank_local(
 ) -> tuple[Suspect, ...]:
     """`pmops suspects`: the ranked suspects for a local repository and incident file,
     reranked by the model when `model.rerank` is on (its note goes to `progress`)."""
+    _, reranked = rank_and_rerank_local(
+        repo, incident_file, limit=limit, config=config, env=env, progress=progress
+    )
+    return reranked.suspects
+
+
+def rank_and_rerank_local(
+    repo: Path,
+    incident_file: Path,
+    *,
+    limit: int | None = MAX_SUSPECTS,
+    config: Config | None = None,
+    env: Mapping[str, str] | None = None,
+    progress: Progress = _quiet,
+) -> tuple[tuple[Suspect, ...], RerankResult]:
+    """pmops's own ranking, and the model's rerank of it (`rerank_top`; its note goes to
+    `progress`): `rank_local` shows the second, a benchmark compares the two."""
     config = config or load_config(repo)
     evidence = gather_local(repo, load_incident_file(incident_file), config)
     suspects = rank_suspects(evidence, config.services, limit=limit)
     reranked = rerank_top(suspects, evidence, config, repo=repo, env=env, progress=progress)
     if reranked.note:
         progress(reranked.note)
-    return reranked.suspects
+    return suspects, reranked
 
 
 def rerank_top(

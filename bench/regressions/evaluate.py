@@ -211,16 +211,12 @@ def evaluate_case(
 def _rank_and_rerank(
     repo: Path, incident: Path, reranker: Reranker
 ) -> tuple[Sequence[Any], dict[str, list[str]], str | None]:
-    """pmops's ranking (as `rank_local` makes it) and the two rerank orders, from one gather."""
-    from pmops.analyze.suspects import rank_suspects
+    """pmops's ranking and the two rerank orders, from one gather."""
     from pmops.config import load_config
-    from pmops.pipeline import gather_local, rerank_top
-    from pmops.sources.incident_file import load_incident_file
+    from pmops.pipeline import rank_and_rerank_local
 
-    config = load_config(repo)
-    evidence = gather_local(repo, load_incident_file(incident), config)
-    suspects = rank_suspects(evidence, config.services, limit=None)
-    result = rerank_top(suspects, evidence, reranker.config(config), repo=repo, env={})
+    config = reranker.config(load_config(repo))
+    suspects, result = rank_and_rerank_local(repo, incident, limit=None, config=config, env={})
     shas = [s.sha for s in suspects]
     model = [*result.model_order, *shas[len(result.model_order) :]]
     orders = {"pmops+rerank": [s.sha for s in result.suspects], "model-order": model}
