@@ -37,7 +37,8 @@ def test_quota_at_limit(fake_github: FakeGitHub, tmp_path: Path) -> None:
     assert run.code == 0 and run.status == "over-quota"
     assert len(story.pulls()) == 1
     comment = story.comments(second)[-1]
-    assert "`starter` plan allows 1 new postmortem" in comment
+    assert "(`monthly_limit: 1`) allows 1 new postmortem" in comment
+    assert "starter" not in comment.split("To draft")[0]  # the limit came from monthly_limit
     assert f"#{first}" in comment and "2026-04-01" in comment
     assert "pmops/incident-" + str(second) not in story.git("branch", "--list")
     # Redrafting the incident already counted is still allowed.
