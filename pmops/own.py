@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from pmops.github.rest import SOURCE_ERRORS, Api
+
 MARKER = "<!-- pmops:"
 """The start of every hidden marker pmops writes (`events.api.marker`)."""
 
@@ -54,3 +56,11 @@ class OwnAccount:
         if own is None:
             return is_bot(login, kind)
         return own.lower() == login.lower()
+
+
+def whoami(api: Api) -> str | None:
+    """The token's login (`GET /user`), or None when the token may not read it."""
+    try:
+        return str(api.get("/user").get("login") or "") or None
+    except SOURCE_ERRORS:  # 403 for an App's or Actions' token: pmops then knows bots only
+        return None
