@@ -182,6 +182,7 @@ def _generate_once(ctx: Context, number: int) -> Outcome:
                 raise GitHubActionError(_abandoned(exc, number, branch)) from exc
         raise
     notes = _label_and_review(ctx, pull, path, created)
+    ctx.progress(f"linking PR #{pull.number} on incident #{number}")
     ctx.api.comment(
         number,
         comment("pr_link", pr_number=pull.number, path=path, branch=branch),
