@@ -9,6 +9,9 @@ by incident:
 - postmortem files added to the default branch (their frontmatter `generated_at`), which
   survive squash merges that drop trailers.
 
+In the Action (`now` given), a `pmops/*` branch with no PR older than `IN_FLIGHT` is debris of
+a failed run and is not read; a younger one is a concurrent run and counts.
+
 Both come from one `git log --since=<month start>` each: git stops walking at commits older
 than the month, so the cost is O(commits since the month began), not O(history). The
 decision itself (`decide`) is a pure function.

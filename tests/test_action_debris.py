@@ -27,8 +27,13 @@ def story_with(fake: FakeGitHub, tmp: Path, config: str) -> Story:
 
 
 def labeled(story: Story, n: int) -> dict:
-    return story.payload("issues.labeled", number=n, labels=["incident", "resolved"],
-                         label="resolved", sender="alice")
+    return story.payload(
+        "issues.labeled",
+        number=n,
+        labels=["incident", "resolved"],
+        label="resolved",
+        sender="alice",
+    )
 
 
 def branches(story: Story) -> list[str]:
@@ -57,6 +62,7 @@ def wait(barrier: threading.Barrier) -> Callable[[], None]:
             barrier.wait(timeout=60)
         except threading.BrokenBarrierError:
             pass
+
     return hook
 
 
@@ -93,8 +99,7 @@ def test_a_502_on_pr_creation_leaves_no_branch(fake_github: FakeGitHub, tmp_path
     assert again.status == "opened", again.log
 
 
-def test_a_pr_github_made_despite_a_502_is_kept(fake_github: FakeGitHub,
-                                                tmp_path: Path) -> None:
+def test_a_pr_github_made_despite_a_502_is_kept(fake_github: FakeGitHub, tmp_path: Path) -> None:
     story = story_with(fake_github, tmp_path, "plan: pro\n")
     n = story.open_incident()
     original = fake_github.handle
@@ -115,15 +120,25 @@ def test_a_pr_github_made_despite_a_502_is_kept(fake_github: FakeGitHub,
 
 
 def test_debris_of_old_versions_does_not_count_but_a_run_in_flight_does(
-        fake_github: FakeGitHub, tmp_path: Path) -> None:
+    fake_github: FakeGitHub, tmp_path: Path
+) -> None:
     story = story_with(fake_github, tmp_path, "plan: starter\nmonthly_limit: 1\n")
 
     def dangling(incident: int, at: datetime) -> None:
-        message = format_message(f"Draft postmortem for #{incident}", "",
-                                 pmops_trailers(incident, "generate", "deterministic", at))
+        message = format_message(
+            f"Draft postmortem for #{incident}",
+            "",
+            pmops_trailers(incident, "generate", "deterministic", at),
+        )
         with fake_github.at(at):
-            fake_github.push_commit(OWNER, REPO, f"pmops/incident-{incident}",
-                                    {f"postmortems/{incident}.md": "x\n"}, message, date=at)
+            fake_github.push_commit(
+                OWNER,
+                REPO,
+                f"pmops/incident-{incident}",
+                {f"postmortems/{incident}.md": "x\n"},
+                message,
+                date=at,
+            )
 
     delivered = T0 + timedelta(hours=3)
     dangling(90, delivered - timedelta(hours=2))  # left by a failed run of an old version
@@ -138,25 +153,27 @@ def test_debris_of_old_versions_does_not_count_but_a_run_in_flight_does(
     assert "#91" in story.comments(other)[-1] and "#90" not in story.comments(other)[-1]
 
 
-def test_two_deliveries_at_once_one_pr_one_comment(fake_github: FakeGitHub,
-                                                   tmp_path: Path) -> None:
+def test_two_deliveries_at_once_one_pr_one_comment(fake_github: FakeGitHub, tmp_path: Path) -> None:
     story = story_with(fake_github, tmp_path, "plan: pro\n")
     n = story.open_incident()
     payload = labeled(story, n)
     at = T0 + timedelta(hours=1)
     both_linking = threading.Barrier(2)  # both runs post their link comment at the same time
-    results = in_threads(*[
-        lambda: story.deliver("issues", payload, at=at,
-                              out=Pausing("linking PR #", wait(both_linking)))
-        for _ in range(2)])
+    results = in_threads(
+        *[
+            lambda: story.deliver(
+                "issues", payload, at=at, out=Pausing("linking PR #", wait(both_linking))
+            )
+            for _ in range(2)
+        ]
+    )
     assert all(r.code == 0 for r in results), [r.log for r in results]
     assert "opened" in {r.status for r in results}
     assert len(story.pulls()) == 1
     assert sum(f"pmops:pr:{n}" in c for c in story.comments(n)) == 1
 
 
-def test_two_incidents_racing_for_the_last_slot(fake_github: FakeGitHub,
-                                                tmp_path: Path) -> None:
+def test_two_incidents_racing_for_the_last_slot(fake_github: FakeGitHub, tmp_path: Path) -> None:
     story = story_with(fake_github, tmp_path, "plan: starter\nmonthly_limit: 1\n")
     first, second = story.open_incident("Checkout down"), story.open_incident("Search down")
     at = T0 + timedelta(hours=1)
@@ -167,8 +184,12 @@ def test_two_incidents_racing_for_the_last_slot(fake_github: FakeGitHub,
 
     def run_first() -> Run:
         try:
-            return story.deliver("issues", labeled(story, first), at=at,
-                                 out=Pausing("gathering evidence", wait(both_counted)))
+            return story.deliver(
+                "issues",
+                labeled(story, first),
+                at=at,
+                out=Pausing("gathering evidence", wait(both_counted)),
+            )
         finally:
             first_done.set()
 
@@ -176,8 +197,10 @@ def test_two_incidents_racing_for_the_last_slot(fake_github: FakeGitHub,
         def hold() -> None:
             wait(both_counted)()
             first_done.wait(timeout=120)
-        return story.deliver("issues", labeled(story, second), at=at,
-                             out=Pausing("gathering evidence", hold))
+
+        return story.deliver(
+            "issues", labeled(story, second), at=at, out=Pausing("gathering evidence", hold)
+        )
 
     one, two = in_threads(run_first, run_second)
     assert one.status == "opened", one.log
@@ -187,26 +210,38 @@ def test_two_incidents_racing_for_the_last_slot(fake_github: FakeGitHub,
     assert "at the same moment" in story.comments(second)[-1]
 
 
-def test_two_incidents_pushing_at_once_never_both_get_a_pr(fake_github: FakeGitHub,
-                                                          tmp_path: Path) -> None:
+def test_two_incidents_pushing_at_once_never_both_get_a_pr(
+    fake_github: FakeGitHub, tmp_path: Path
+) -> None:
     story = story_with(fake_github, tmp_path, "plan: starter\nmonthly_limit: 1\n")
     first, second = story.open_incident("Checkout down"), story.open_incident("Search down")
     at = T0 + timedelta(hours=1)
     both_pushed = threading.Barrier(2)  # neither re-reads the quota before both pushed
-    results = in_threads(*[
-        (lambda n=n: story.deliver("issues", labeled(story, n), at=at,
-                                   out=Pausing("pushed pmops/incident-", wait(both_pushed))))
-        for n in (first, second)])
+    results = in_threads(
+        *[
+            (
+                lambda n=n: story.deliver(
+                    "issues",
+                    labeled(story, n),
+                    at=at,
+                    out=Pausing("pushed pmops/incident-", wait(both_pushed)),
+                )
+            )
+            for n in (first, second)
+        ]
+    )
     assert all(r.code == 0 and r.status in ("opened", "over-quota") for r in results)
     pulls = story.pulls()
     assert len(pulls) <= 1
     assert sorted(branches(story)) == sorted(p.pull.head for p in pulls)  # no branch w/o PR
 
 
-@pytest.mark.parametrize("title", ["[Incident] Checkout API 5xx errors",
-                                   "[incident]: Checkout API 5xx errors"])
+@pytest.mark.parametrize(
+    "title", ["[Incident] Checkout API 5xx errors", "[incident]: Checkout API 5xx errors"]
+)
 def test_the_form_prefix_stays_out_and_links_have_one_slash(
-        fake_github: FakeGitHub, tmp_path: Path, title: str) -> None:
+    fake_github: FakeGitHub, tmp_path: Path, title: str
+) -> None:
     story = story_with(fake_github, tmp_path, "plan: pro\n")
     n = story.open_incident(title)
     run = story.deliver("issues", labeled(story, n), at=T0 + timedelta(hours=1))
@@ -218,3 +253,16 @@ def test_the_form_prefix_stays_out_and_links_have_one_slash(
     assert f"{story.fake.url}/{OWNER}/{REPO}/commit/" in pr.body
     assert f"{REPO}//" not in pr.body
     assert "title: Checkout API 5xx errors" in story.show(f"pmops/incident-{n}", path)
+
+
+def test_a_persons_marker_comment_is_not_taken_for_pmops(
+    fake_github: FakeGitHub, tmp_path: Path
+) -> None:
+    story = story_with(fake_github, tmp_path, "plan: pro\n")
+    n = story.open_incident()
+    fake_github.add_comment(OWNER, REPO, n, f"ready? <!-- pmops:pr:{n} -->", user="alice")
+    run = story.deliver("issues", labeled(story, n), at=T0 + timedelta(hours=1))
+    assert run.status == "opened", run.log
+    comments = story.repo().issues[n].comments
+    assert [c.body for c in comments if c.user == "alice"] == [f"ready? <!-- pmops:pr:{n} -->"]
+    assert any(c.user == "pmops-bot" and f"pmops:pr:{n}" in c.body for c in comments)

@@ -100,6 +100,7 @@ def test_actions_may_not_create_prs(fake_github: FakeGitHub, tmp_path: Path) -> 
     run = story.deliver("issues", payload, at=T0 + timedelta(hours=1), token="gha-token")
     assert run.code == 1 and run.status == "failed"
     assert "Allow GitHub Actions to create and approve pull requests" in story.comments(n)[-1]
+    assert "Comment `/postmortem`" in story.comments(n)[-1]  # the next step
     assert "::add-mask::gha-token" in run.log
     assert "pmops/incident" not in story.git("branch", "--list")  # no half-made branch
 

@@ -35,17 +35,30 @@ def opened(story: Story) -> tuple[int, int, str]:
 
 
 def labeled(story: Story, n: int) -> dict:
-    return story.payload("issues.labeled", number=n, labels=["incident", "resolved"],
-                         label="resolved", sender="alice")
+    return story.payload(
+        "issues.labeled",
+        number=n,
+        labels=["incident", "resolved"],
+        label="resolved",
+        sender="alice",
+    )
 
 
-def command(story: Story, pr: int, body: str, made: datetime, *, user: str = "alice",
-            runs_at: datetime | None = None) -> Run:
+def command(
+    story: Story,
+    pr: int,
+    body: str,
+    made: datetime,
+    *,
+    user: str = "alice",
+    runs_at: datetime | None = None,
+) -> Run:
     """A comment made on the PR at `made`, delivered to a run that starts at `runs_at`."""
     with story.fake.at(made):
         item = story.fake.add_comment(OWNER, REPO, pr, body, user=user)
-    payload = story.payload("issue_comment.created", number=pr, on_pull_request=True,
-                            body=body, user=user, sender=user)
+    payload = story.payload(
+        "issue_comment.created", number=pr, on_pull_request=True, body=body, user=user, sender=user
+    )
     payload["comment"]["id"] = item.id
     payload["comment"]["created_at"] = made.strftime("%Y-%m-%dT%H:%M:%SZ")
     return story.deliver("issue_comment", payload, at=runs_at or made)
@@ -70,10 +83,17 @@ def test_own_pr_is_not_evidence_but_a_persons_marker_is(story: Story) -> None:
     # A person typing pmops's marker does not hide their evidence.
     update(story, n, f"Pool exhausted, restarting <!-- pmops:pr:{n} -->", 20)
     with story.fake.at(T0 + timedelta(minutes=25)):
-        story.fake.push_commit(OWNER, REPO, "fix", {"api/pool.py": "POOL = 10\n"},
-                               "Raise the pool size", author="dave")
-        fix = story.fake.create_pull(OWNER, REPO, "Raise the pool size", "fix",
-                                     body=f"Fixes #{n} <!-- pmops:pr:{n} -->", user="dave")
+        story.fake.push_commit(
+            OWNER, REPO, "fix", {"api/pool.py": "POOL = 10\n"}, "Raise the pool size", author="dave"
+        )
+        fix = story.fake.create_pull(
+            OWNER,
+            REPO,
+            "Raise the pool size",
+            "fix",
+            body=f"Fixes #{n} <!-- pmops:pr:{n} -->",
+            user="dave",
+        )
     redraft = story.deliver("issues", labeled(story, n), at=T0 + timedelta(hours=3))
     assert redraft.status == "updated", redraft.log
     text = story.show(branch, path)
@@ -110,23 +130,38 @@ def test_once_a_minute_counts_between_comments(story: Story) -> None:
     # Two comments 10 s apart whose runs start late and 70 s apart.
     first = command(story, pr, "/regenerate", made, runs_at=made + timedelta(seconds=50))
     assert first.status == "regenerated", first.log
-    second = command(story, pr, "/regenerate", made + timedelta(seconds=10),
-                     runs_at=made + timedelta(seconds=120))
+    second = command(
+        story,
+        pr,
+        "/regenerate",
+        made + timedelta(seconds=10),
+        runs_at=made + timedelta(seconds=120),
+    )
     assert second.status == "refused", second.log
     assert "less than a minute before this comment; try again in 50 s" in story.comments(pr)[-1]
     # A comment a minute after the accepted one runs, however late its run started.
-    third = command(story, pr, "/regenerate", made + timedelta(seconds=61),
-                    runs_at=made + timedelta(seconds=125))
+    third = command(
+        story,
+        pr,
+        "/regenerate",
+        made + timedelta(seconds=61),
+        runs_at=made + timedelta(seconds=125),
+    )
     assert third.status in ("regenerated", "unchanged"), third.log
     # The same comment delivered twice is answered once.
     replies = len(story.comments(pr))
-    payload = story.payload("issue_comment.created", number=pr, on_pull_request=True,
-                            body="/regenerate", user="alice", sender="alice")
+    payload = story.payload(
+        "issue_comment.created",
+        number=pr,
+        on_pull_request=True,
+        body="/regenerate",
+        user="alice",
+        sender="alice",
+    )
     last = story.repo().issues[pr].comments[-2]
     assert last.body == "/regenerate"
     payload["comment"]["id"] = last.id
-    payload["comment"]["created_at"] = (made + timedelta(seconds=61)).strftime(
-        "%Y-%m-%dT%H:%M:%SZ")
+    payload["comment"]["created_at"] = (made + timedelta(seconds=61)).strftime("%Y-%m-%dT%H:%M:%SZ")
     again = story.deliver("issue_comment", payload, at=made + timedelta(seconds=200))
     assert again.status == "ignored" and len(story.comments(pr)) == replies
 
@@ -139,11 +174,18 @@ def test_a_deleted_drafts_copy_never_loses_human_edits(story: Story) -> None:
     human = story.show(branch, path).replace("## Summary\n\n", "## Summary\n\nHUMAN WROTE. ", 1)
     t = T0 + timedelta(hours=2)
     with story.fake.at(t):
-        sha = story.fake.push_commit(OWNER, REPO, branch, {path: human, drafts: None},
-                                     "Rewrite the summary, drop the AI copy", author="dave",
-                                     date=t)
-    sync = story.payload("pull_request.synchronize", number=pr, head_ref=branch, head_sha=sha,
-                         sender="dave")
+        sha = story.fake.push_commit(
+            OWNER,
+            REPO,
+            branch,
+            {path: human, drafts: None},
+            "Rewrite the summary, drop the AI copy",
+            author="dave",
+            date=t,
+        )
+    sync = story.payload(
+        "pull_request.synchronize", number=pr, head_ref=branch, head_sha=sha, sender="dave"
+    )
     assert story.deliver("pull_request", sync, at=t + timedelta(seconds=10)).status == "edited"
     update(story, n, "Rolled the pool size back to 10", 30)
     run = command(story, pr, "/regenerate", t + timedelta(minutes=5))
@@ -155,7 +197,8 @@ def test_a_deleted_drafts_copy_never_loses_human_edits(story: Story) -> None:
     assert "was deleted or changed; pmops compared with the AI draft of commit" in reply
     assert "Kept as humans wrote them: Summary" in reply
     assert story.show(branch, drafts) != ai_text and "HUMAN WROTE." not in story.show(
-        branch, drafts)
+        branch, drafts
+    )
 
 
 def test_without_any_ai_draft_every_section_is_kept() -> None:
