@@ -96,9 +96,7 @@ def regenerate(
     except TransitionError as exc:
         return refuse(str(exc))
     requested_at = requested_at or ctx.now()
-    branch_commits = ctx.workspace.commits(f"{ctx.default_ref}..{state.head}")
-    previous = [*accepted_times(ctx.api, comments), *generated_times(branch_commits)]
-    wait = wait_seconds(requested_at, previous)
+    wait = _too_soon(ctx, comments, state, requested_at)
     if wait is not None:
         return refuse(
             "the draft was (re)generated less than a minute before this comment; "
@@ -113,6 +111,15 @@ def regenerate(
     if sha is None:
         return Outcome("unchanged", "regenerated: nothing changed", number, state.path)
     return Outcome("regenerated", f"regenerated in {sha[:7]}", number, state.path)
+
+
+def _too_soon(
+    ctx: Context, comments: list[Any], state: BranchState, requested_at: datetime
+) -> int | None:
+    """Seconds to wait from the last accepted comment or generate commit (`pacing`)."""
+    branch_commits = ctx.workspace.commits(f"{ctx.default_ref}..{state.head}")
+    previous = [*accepted_times(ctx.api, comments), *generated_times(branch_commits)]
+    return wait_seconds(requested_at, previous)
 
 
 @dataclass(frozen=True)
