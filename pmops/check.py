@@ -11,6 +11,7 @@ from typing import Any
 
 from pmops.document import Document, decode, parse_document, plain, read_text
 from pmops.errors import InputError
+from pmops.hand_written import is_hand_written
 from pmops.lifecycle import frozen_changes
 from pmops.model import SECTIONS
 from pmops.schemas import describe, iter_errors
@@ -55,10 +56,31 @@ def check_text(text: str, name: str) -> tuple[list[Problem], Document | None]:
         doc = parse_document(text, name)
     except InputError as exc:
         return [_problem_from_error(str(exc), name)], None
+    if is_hand_written(plain(doc.meta)):
+        return _check_history(doc, name) + _check_file_name(doc, name), doc
     problems = _check_frontmatter(doc, name)
     problems += _check_sections(doc, name)
     problems += _check_file_name(doc, name)
     return problems, doc
+
+
+def _check_history(doc: Document, name: str) -> list[Problem]:
+    """A postmortem written outside pmops: its basic fields and times; sections are its own."""
+    meta = plain(doc.meta)
+    problems = [
+        Problem(name, doc.key_line(*error.absolute_path), describe(error))
+        for error in iter_errors("history", meta)
+        if error.validator != "anyOf"
+    ]
+    if "resolved_at" not in meta and "duration_minutes" not in meta:
+        problems.append(Problem(name, 1, "resolved_at or duration_minutes is required"))
+    if problems or "resolved_at" not in meta:
+        return problems
+    if "duration_minutes" not in meta:
+        meta["duration_minutes"] = minutes_between(
+            parse_time(meta["started_at"]), parse_time(meta["resolved_at"])
+        )
+    return _check_times(doc, meta, name)
 
 
 def _problem_from_error(message: str, name: str) -> Problem:

@@ -25,7 +25,8 @@ import yaml
 from pmops.document import OPENING, decode, may_have_aliases, plain, split_sections
 from pmops.errors import InputError
 from pmops.model import Postmortem
-from pmops.render import from_frontmatter, parse_postmortem, validate_frontmatter
+from pmops.hand_written import from_history, is_hand_written, read_postmortem
+from pmops.render import from_frontmatter, validate_frontmatter
 from pmops.times import format_time
 
 PARALLEL_FROM = 400
@@ -85,7 +86,7 @@ def split_file(text: str, name: str) -> tuple[str, dict[str, str]]:
 
 
 def load_postmortem(data: bytes, name: str) -> Postmortem:
-    """Parse a postmortem file, fast: libyaml first, `parse_postmortem` whenever in doubt.
+    """Parse a postmortem file, fast: libyaml first, `read_postmortem` whenever in doubt.
 
     libyaml reads YAML 1.1; every value it reads differently from the round-trip parser
     (yes/no, octal and sexagesimal numbers) either fails the schema or trips `_RISKY_NUMBER`,
@@ -96,11 +97,13 @@ def load_postmortem(data: bytes, name: str) -> Postmortem:
         raw, sections = split_file(text, name)
         risky = _RISKY_NUMBER.search(raw) or may_have_aliases(raw)
         meta = None if risky else yaml.load(raw, Loader=yaml.CSafeLoader)
-        if isinstance(meta, dict) and not validate_frontmatter(meta := plain(meta)):
+        if isinstance(meta, dict) and is_hand_written(meta := plain(meta)):
+            return from_history(meta, sections, name)
+        if isinstance(meta, dict) and not validate_frontmatter(meta):
             return from_frontmatter(meta, sections)
     except (yaml.YAMLError, InputError, RecursionError):
         pass  # the reference parser decides, and explains
-    return parse_postmortem(text, name)
+    return read_postmortem(text, name)
 
 
 def extract_errors(sections: Mapping[str, str]) -> tuple[str, ...]:
