@@ -79,7 +79,6 @@ def from_history(meta: Mapping[str, Any], sections: Mapping[str, str], name: str
     )
 
 
-
 def read_postmortem(text: str, name: str = "<text>") -> Postmortem:
     """Parse any postmortem file: pmops's own (full schema) or a history one (basic fields)."""
     doc = parse_document(text, name)

@@ -24,8 +24,8 @@ import yaml
 
 from pmops.document import OPENING, decode, may_have_aliases, plain, split_sections
 from pmops.errors import InputError
-from pmops.model import Postmortem
 from pmops.hand_written import from_history, is_hand_written, read_postmortem
+from pmops.model import Postmortem
 from pmops.render import from_frontmatter, validate_frontmatter
 from pmops.times import format_time
 
