@@ -17,7 +17,7 @@ from pmops.analyze.suspects import suspects_json
 from pmops.check import check_files, default_branch, find_postmortems
 from pmops.cli_action import COMMANDS as ACTION_COMMANDS
 from pmops.cli_history import index_command, search_command, stats_command
-from pmops.cli_reach import import_command
+from pmops.cli_reach import import_command, site_command
 from pmops.config import load_config
 from pmops.demo import build_demo
 from pmops.draft.compose import drafts_path, postmortem_path
@@ -275,7 +275,8 @@ def demo(folder: Path | None, quiet: bool) -> None:
     click.echo(f"Next: cat {path}   |   cd {repo} && pmops check")
 
 
-for _command in (*ACTION_COMMANDS, search_command, index_command, stats_command, import_command):
+_HISTORY = (search_command, index_command, stats_command, import_command, site_command)
+for _command in (*ACTION_COMMANDS, *_HISTORY):
     cli.add_command(_command)
 
 

@@ -13,6 +13,8 @@ import click
 from pmops.cli_history import find_repo, parse_severity, repo_option
 from pmops.config import load_config
 from pmops.history_import import import_files, plan_import
+from pmops.search import note_skipped
+from pmops.site.build import DEFAULT_TITLE, build_site
 
 
 @click.command("import")
@@ -55,3 +57,19 @@ def import_command(
     )
     if counts["failed"]:
         sys.exit(1)
+
+
+@click.command("site")
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--title", default=DEFAULT_TITLE, show_default=True, help="The site's title.")
+@repo_option
+def site_command(out: Path, title: str, repo: Path | None) -> None:
+    """Build a static HTML site of the published postmortems in OUT (incremental)."""
+    report = build_site(find_repo(repo), out, title)
+    note_skipped(report.skipped)
+    click.echo(
+        f"{report.pages} postmortems: {report.rendered} pages rendered, {report.unchanged} "
+        f"files unchanged, {report.removed} pages removed",
+        err=True,
+    )
+    click.echo(str(report.index))

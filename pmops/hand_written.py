@@ -9,6 +9,7 @@ validated when present. Such a file counts for no quota (quota reads `generated_
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
@@ -22,6 +23,11 @@ from pmops.times import minutes_between, parse_time
 
 HAND_WRITTEN_MODEL = "hand-written"
 """`generator.model` of a history postmortem once read (never written to a file)."""
+
+OVERVIEW = "Overview"
+"""Heading given to a history file's text before its first `##` section."""
+
+_H1 = re.compile(r"^[ \t]{0,3}#[ \t]+.*$", re.MULTILINE)
 
 PMOPS_ONLY = ("generator", "generated_at")
 """Keys only pmops writes: a file with either is held to the full postmortem schema."""
@@ -42,8 +48,14 @@ def history_problems(meta: Mapping[str, Any]) -> list[str]:
     ]
 
 
-def from_history(meta: Mapping[str, Any], sections: Mapping[str, str], name: str) -> Postmortem:
-    """A Postmortem from a history frontmatter (plain values); InputError lists its problems."""
+def from_history(
+    meta: Mapping[str, Any], sections: Mapping[str, str], name: str, preamble: str = ""
+) -> Postmortem:
+    """A Postmortem from a history frontmatter (plain values); InputError lists its problems.
+
+    Text before the first `##` heading (less a `# Title` line) becomes an `Overview` section:
+    layouts like the SRE book's keep their summary and impact there.
+    """
     problems = history_problems(meta)
     if problems:
         raise InputError(f"{name}: invalid frontmatter: " + "; ".join(problems))
@@ -74,9 +86,16 @@ def from_history(meta: Mapping[str, Any], sections: Mapping[str, str], name: str
         edited_by=tuple(meta.get("edited_by") or ()),
         published_at=parse_time(published) if published else None,
         published_by=meta.get("published_by"),
-        sections=dict(sections),
+        sections=_with_overview(preamble, sections),
         extra={k: v for k, v in meta.items() if k in ("services", "imported_from")},
     )
+
+
+def _with_overview(preamble: str, sections: Mapping[str, str]) -> dict[str, str]:
+    overview = _H1.sub("", preamble, count=1).strip()
+    if not overview or OVERVIEW in sections:
+        return dict(sections)
+    return {OVERVIEW: overview, **sections}
 
 
 def read_postmortem(text: str, name: str = "<text>") -> Postmortem:
@@ -84,5 +103,5 @@ def read_postmortem(text: str, name: str = "<text>") -> Postmortem:
     doc = parse_document(text, name)
     meta = plain(doc.meta)
     if is_hand_written(meta):
-        return from_history(meta, doc.section_map(), name)
+        return from_history(meta, doc.section_map(), name, doc.preamble)
     return from_document(doc, name)

@@ -24,7 +24,7 @@ import yaml
 
 from pmops.document import OPENING, decode, may_have_aliases, plain, split_sections
 from pmops.errors import InputError
-from pmops.hand_written import from_history, is_hand_written, read_postmortem
+from pmops.hand_written import is_hand_written, read_postmortem
 from pmops.model import Postmortem
 from pmops.render import from_frontmatter, validate_frontmatter
 from pmops.times import format_time
@@ -90,16 +90,16 @@ def load_postmortem(data: bytes, name: str) -> Postmortem:
 
     libyaml reads YAML 1.1; every value it reads differently from the round-trip parser
     (yes/no, octal and sexagesimal numbers) either fails the schema or trips `_RISKY_NUMBER`,
-    and then the reference parser decides (and gives the error message).
+    and then the reference parser decides (and gives the error message). Hand-written files
+    (a minority) always take the reference path, which keeps their preamble.
     """
     text = decode(data, name)
     try:
         raw, sections = split_file(text, name)
         risky = _RISKY_NUMBER.search(raw) or may_have_aliases(raw)
         meta = None if risky else yaml.load(raw, Loader=yaml.CSafeLoader)
-        if isinstance(meta, dict) and is_hand_written(meta := plain(meta)):
-            return from_history(meta, sections, name)
-        if isinstance(meta, dict) and not validate_frontmatter(meta):
+        meta = plain(meta) if isinstance(meta, dict) else None
+        if meta and not is_hand_written(meta) and not validate_frontmatter(meta):
             return from_frontmatter(meta, sections)
     except (yaml.YAMLError, InputError, RecursionError):
         pass  # the reference parser decides, and explains
@@ -129,14 +129,19 @@ def extract_paths(pm: Postmortem) -> tuple[str, ...]:
 
 def count_done(pm: Postmortem) -> int:
     """Action items ticked `- [x]` in the Action items section (by title or `#issue`)."""
+    return sum(done_items(pm))
+
+
+def done_items(pm: Postmortem) -> list[bool]:
+    """For each action item, whether it is ticked `- [x]` in Action items (title or `#issue`)."""
     ticked = [line.lower() for line in _DONE.findall(pm.sections.get("Action items", ""))]
-    return sum(
+    return [
         any(
-            item.title.lower() in line or (item.issue and f"#{item.issue}" in line)
+            item.title.lower() in line or bool(item.issue and f"#{item.issue}" in line)
             for line in ticked
         )
         for item in pm.action_items
-    )
+    ]
 
 
 def index_columns(pm: Postmortem, paths: Sequence[str], errors: Sequence[str]) -> tuple[str, ...]:

@@ -77,7 +77,7 @@ def test_history_file_reads_with_defaults() -> None:
     assert (pm.id, pm.duration_minutes, pm.status) == ("INC-7", 150, Status.PUBLISHED)
     assert pm.impact.affected_services == ("search",)
     assert pm.generator.model == HAND_WRITTEN_MODEL
-    assert list(pm.sections) == ["What happened", "Lessons"]
+    assert list(pm.sections) == ["What happened", "Lessons"]  # the H1 is no overview
     pm = read_postmortem(DURATION_ONLY, "y.md")
     assert (pm.status, pm.resolved_at.isoformat()) == (Status.EDITED, "2020-11-10T21:35:00+00:00")
 
