@@ -39,7 +39,8 @@ DEFAULT_TITLE = "Postmortems"
 
 @dataclass(frozen=True)
 class SiteReport:
-    """What a build did; `skipped` has one message per file that could not be read."""
+    """What a build did: pages listed and rendered, pages removed, files not read again
+    (`unchanged`), and one message per file that could not be read (`skipped`)."""
 
     index: Path
     pages: int
@@ -159,9 +160,10 @@ def build_site(repo: Path, out: Path, title: str = DEFAULT_TITLE) -> SiteReport:
     files = scan_postmortems(repo, folder)
     jobs, records = _stale(files, known, fresh)
     out.mkdir(parents=True, exist_ok=True)
-    skipped = []
+    skipped, rendered = [], 0
     for name, entry, error in _render_all([(n, d, folder, str(out)) for n, d in jobs]):
         records[name]["entry"] = entry
+        rendered += entry is not None
         if error:
             skipped.append(error)
     entries = [Entry.from_json(r["entry"]) for r in records.values() if r.get("entry")]
@@ -176,7 +178,7 @@ def build_site(repo: Path, out: Path, title: str = DEFAULT_TITLE) -> SiteReport:
     return SiteReport(
         index=out / "index.html",
         pages=len(entries),
-        rendered=len(jobs) - len(skipped),
+        rendered=rendered,
         removed=len(old_pages - {e.page for e in entries}),
         unchanged=len(files) - len(jobs),
         skipped=tuple(skipped),

@@ -21,8 +21,10 @@ Enough to find an incident by what it was about, small enough that 10,000 load a
 SUMMARY_CHARS = 240
 
 _TIMELINE = re.compile(
-    r"^[-*+]\s+`?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?Z)`?\s+(?:\[([\w -]{1,20})\]\s*)?(.+)$"
+    r"^[-*+]\s+`?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?Z)`?\s+"
+    r"(?:(?:\[|\(|\*\*|__)([\w -]{1,20})(?:\]|\)|\*\*|__):?\s+)?(.+)$"
 )
+"""`- TIME [source] text` (also `**source**` or `(source)`, the time possibly backticked)."""
 
 
 @dataclass(frozen=True)

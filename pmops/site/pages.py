@@ -79,8 +79,10 @@ def render_page(source: str, page: str, pm: Postmortem) -> str:
         ]
         sections.append((heading, Markup(to_html(text)), timeline))
     root = "../" * page.count("/")
-    return environment().get_template("site/postmortem.html.j2").render(
-        pm=pm, source=source, sections=sections, actions=action_statuses(pm), root=root
+    return (
+        environment()
+        .get_template("site/postmortem.html.j2")
+        .render(pm=pm, source=source, sections=sections, actions=action_statuses(pm), root=root)
     )
 
 
@@ -88,17 +90,21 @@ def render_index(entries: Sequence[Entry], title: str) -> str:
     """The index page: search, filters, charts and every postmortem, newest first."""
     durations = [e.duration_minutes for e in entries]
     mttr = duration(round(statistics.fmean(durations))) if durations else "no incidents yet"
-    return environment().get_template("site/index.html.j2").render(
-        site_title=title,
-        entries=entries,
-        mttr=mttr,
-        severities=[s.value for s in Severity],
-        services=sorted({s for e in entries for s in e.services}, key=str.lower),
-        years=sorted({e.year for e in entries}, reverse=True),
-        colors=SEVERITY_COLORS,
-        count_chart=Markup(count_chart(entries)),
-        mttr_chart=Markup(mttr_chart(entries)),
-        root="",
+    return (
+        environment()
+        .get_template("site/index.html.j2")
+        .render(
+            site_title=title,
+            entries=entries,
+            mttr=mttr,
+            severities=[s.value for s in Severity],
+            services=sorted({s for e in entries for s in e.services}, key=str.lower),
+            years=sorted({e.year for e in entries}, reverse=True),
+            colors=SEVERITY_COLORS,
+            count_chart=Markup(count_chart(entries)),
+            mttr_chart=Markup(mttr_chart(entries)),
+            root="",
+        )
     )
 
 
