@@ -15,8 +15,9 @@ from pmops.site.markdown import to_text
 from pmops.times import format_time, parse_time
 
 SEARCH_CHARS = 1200
-"""Words of each postmortem in the client-side index: title, services, summary, root cause.
-Enough to find an incident by what it was about, small enough that 10,000 load at once."""
+"""Characters of each postmortem in the client-side index: title, services, then the Summary,
+the Root cause and the other sections. Enough to find an incident by what it was about, small
+enough that 10,000 load at once."""
 
 SUMMARY_CHARS = 240
 
@@ -113,8 +114,11 @@ def entry_of(source: str, folder: str, pm: Postmortem) -> Entry:
     summary = to_text(pm.sections.get("Summary", "") or pm.impact.description, SUMMARY_CHARS)
     if not summary:
         summary = to_text(next(iter(pm.sections.values()), ""), SUMMARY_CHARS)
-    cause = to_text(pm.sections.get("Root cause", ""), SEARCH_CHARS)
-    words = " ".join([pm.title, str(pm.id), *pm.impact.affected_services, summary, cause])
+    first = ("Summary", "Root cause")
+    body = [pm.sections.get(h, "") for h in first]
+    body += [t for h, t in pm.sections.items() if h not in first]
+    words = " ".join([pm.title, str(pm.id), *pm.impact.affected_services])
+    words += " " + to_text("\n\n".join(body), SEARCH_CHARS)
     statuses = action_statuses(pm)
     return Entry(
         source=source,
