@@ -14,7 +14,7 @@ from pmops.search_fields import done_items
 from pmops.site.markdown import to_text
 from pmops.times import format_time, parse_time
 
-SEARCH_CHARS = 1200
+SEARCH_CHARS = 800
 """Characters of each postmortem in the client-side index: title, services, then the Summary,
 the Root cause and the other sections. Enough to find an incident by what it was about, small
 enough that 10,000 load at once."""

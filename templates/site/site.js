@@ -15,7 +15,8 @@
   }
 
   function words(text) {
-    return text.toLowerCase().split(/\s+/).filter(function (w) { return w.length > 0; });
+    // Split as the index was written (pmops.site.markdown.to_text strips these marks).
+    return text.toLowerCase().split(/[\s*_`~|[\]]+/).filter(function (w) { return w.length > 0; });
   }
 
   function matches(entry, terms) {
