@@ -42,10 +42,12 @@ _repo = click.option("--repo", type=click.Path(path_type=Path, file_okay=False),
 @click.option("--action", "action_ref", default=DEFAULT_ACTION, show_default=True,
               help="The action reference the workflow uses (pin a tag or SHA).")
 @click.option("--force", is_flag=True, help="Overwrite existing workflow, config and form.")
+@click.option("--site", is_flag=True,
+              help="Also a workflow publishing `pmops site` to GitHub Pages on each merge.")
 def init(repo: Path, plan: str, model: str | None, owner: str, action_ref: str,
-         force: bool) -> None:
+         force: bool, site: bool) -> None:
     """Write the workflow, .github/pmops.yml, an incident issue form and a CODEOWNERS rule."""
-    options = InitOptions(plan=plan, model=model, action=action_ref, owner=owner)
+    options = InitOptions(plan=plan, model=model, action=action_ref, owner=owner, site=site)
     try:
         written = init_repository(repo, options, force=force)
     except PmopsError as exc:
