@@ -25,6 +25,7 @@ from pmops.errors import PmopsError
 from pmops.files import write_atomic
 from pmops.pipeline import Result, draft_local, rank_local, result_json
 from pmops.render import render_postmortem
+from pmops.site.build import build_site
 
 
 def _repo_root(start: Path) -> Path | None:
@@ -261,9 +262,11 @@ def demo(folder: Path | None, quiet: bool) -> None:
     write_atomic(path, text)
     write_atomic(repo / drafts_path(postmortem_path(result.analysis.evidence.incident)), text)
     pm = result.postmortem
+    site = build_site(repo, base / "site", "Postmortems (pmops demo)", drafts=True)
     click.echo(f"Sample repository: {repo}")
     click.echo(f"Incident file:     {incident}")
     click.echo(f"Postmortem:        {path}")
+    click.echo(f"Site:              {site.index}  (drafts shown as a preview)")
     click.echo("")
     click.echo(
         f"{pm.title} ({pm.severity.value}, {pm.duration_minutes} min, "

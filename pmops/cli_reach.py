@@ -62,10 +62,11 @@ def import_command(
 @click.command("site")
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--title", default=DEFAULT_TITLE, show_default=True, help="The site's title.")
+@click.option("--drafts", is_flag=True, help="Show drafts and edited ones too, marked (a preview).")
 @repo_option
-def site_command(out: Path, title: str, repo: Path | None) -> None:
+def site_command(out: Path, title: str, drafts: bool, repo: Path | None) -> None:
     """Build a static HTML site of the published postmortems in OUT (incremental)."""
-    report = build_site(find_repo(repo), out, title)
+    report = build_site(find_repo(repo), out, title, drafts=drafts)
     note_skipped(report.skipped)
     click.echo(
         f"{report.pages} postmortems: {report.rendered} pages rendered, {report.unchanged} "

@@ -139,3 +139,27 @@ def test_a_folder_that_is_not_a_site_is_refused(repo: tuple[Path, Corpus], tmp_p
     result = CliRunner().invoke(cli, ["site", str(out), "--repo", str(root)])
     assert result.exit_code != 0 and "not a site built by pmops" in result.output
     assert (out / "notes.txt").read_text() == "mine" and len(list(out.iterdir())) == 1
+
+
+def test_drafts_preview_and_back(repo: tuple[Path, Corpus], tmp_path: Path) -> None:
+    root, corpus = repo
+    out = tmp_path / "site"
+    published = build_site(root, out).pages
+    preview = build_site(root, out, drafts=True)
+    assert preview.pages == len(corpus.docs) + 2 and preview.rendered == preview.pages
+    draft = next(d for d in corpus.docs if d.postmortem.status is Status.DRAFT)
+    assert '<span class="status status-draft">draft</span>' in (out / "index.html").read_text()
+    page = out / "pm" / draft.path.removeprefix("postmortems/").replace(".md", ".html")
+    assert "not published yet" in page.read_text()
+    again = build_site(root, out)
+    assert again.pages == published and not page.exists()
+
+
+def test_demo_builds_a_site(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["demo", "--dir", str(tmp_path / "d"), "-q"],
+                                catch_exceptions=False)  # fmt: skip
+    line = next(x for x in result.stdout.splitlines() if x.startswith("Site:"))
+    index = Path(line.split()[1])
+    assert index == tmp_path / "d" / "site" / "index.html"
+    html = index.read_text()
+    assert "Checkout" in html and "status-draft" in html

@@ -83,21 +83,25 @@ def load_manifest(out: Path) -> dict[str, Any]:
     return data
 
 
-def render_job(job: tuple[str, bytes, str, str]) -> tuple[str, dict[str, Any] | None, str]:
-    """Parse one postmortem and write its page: (name, entry or None if unpublished, error)."""
-    name, data, folder, out = job
+Job = tuple[str, bytes, str, str, bool]
+"""(repository path, bytes, postmortems folder, output folder, include drafts)."""
+
+
+def render_job(job: Job) -> tuple[str, dict[str, Any] | None, str]:
+    """Parse one postmortem and write its page: (name, entry or None if not shown, error)."""
+    name, data, folder, out, drafts = job
     try:
         pm = load_postmortem(data, name)
     except InputError as exc:
         return name, None, str(exc)
-    if pm.status is not Status.PUBLISHED:
+    if pm.status is not Status.PUBLISHED and not drafts:
         return name, None, ""
     entry = entry_of(name, folder, pm)
     write_file(Path(out) / entry.page, render_page(name, entry.page, pm))
     return name, entry.to_json(), ""
 
 
-def _render_all(jobs: Sequence[tuple[str, bytes, str, str]]) -> list[tuple[str, Any, str]]:
+def _render_all(jobs: Sequence[Job]) -> list[tuple[str, Any, str]]:
     workers = min(os.cpu_count() or 1, MAX_WORKERS)
     if workers < 2 or len(jobs) < PARALLEL_FROM:
         return [render_job(job) for job in jobs]
@@ -146,22 +150,24 @@ def _remove_pages(out: Path, pages: set[str]) -> None:
                 parent.rmdir()
 
 
-def build_site(repo: Path, out: Path, title: str = DEFAULT_TITLE) -> SiteReport:
-    """Build or bring up to date the site of `repo`'s published postmortems in `out`."""
+def build_site(
+    repo: Path, out: Path, title: str = DEFAULT_TITLE, *, drafts: bool = False
+) -> SiteReport:
+    """Build or bring up to date the site of `repo`'s published postmortems in `out`.
+
+    With `drafts`, drafts and edited postmortems are shown too, marked (a local preview)."""
     repo, out = repo.resolve(), out.resolve()
     folder = load_config(repo).postmortems_dir
     manifest = load_manifest(out)
     known: dict[str, Any] = manifest.get("files", {})
-    fresh = (manifest.get("version"), manifest.get("templates")) != (
-        SITE_VERSION,
-        templates_digest(),
-    )
+    built = (manifest.get("version"), manifest.get("templates"), manifest.get("drafts"))
+    fresh = built != (SITE_VERSION, templates_digest(), drafts)
     old_pages = {r["entry"]["page"] for r in known.values() if r.get("entry")}
     files = scan_postmortems(repo, folder)
     jobs, records = _stale(files, known, fresh)
     out.mkdir(parents=True, exist_ok=True)
     skipped, rendered = [], 0
-    for name, entry, error in _render_all([(n, d, folder, str(out)) for n, d in jobs]):
+    for name, entry, error in _render_all([(n, d, folder, str(out), drafts) for n, d in jobs]):
         records[name]["entry"] = entry
         rendered += entry is not None
         if error:
@@ -172,8 +178,13 @@ def build_site(repo: Path, out: Path, title: str = DEFAULT_TITLE) -> SiteReport:
     if fresh:
         _copy_assets(out)
     write_file(out / "search-index.js", search_index(entries))
-    write_file(out / "index.html", render_index(entries, title))
-    data = {"version": SITE_VERSION, "templates": templates_digest(), "files": records}
+    write_file(out / "index.html", render_index(entries, title, drafts))
+    data = {
+        "version": SITE_VERSION,
+        "templates": templates_digest(),
+        "drafts": drafts,
+        "files": records,
+    }
     write_file(out / MANIFEST, json.dumps(data, separators=(",", ":")))
     return SiteReport(
         index=out / "index.html",

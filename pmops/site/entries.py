@@ -36,6 +36,7 @@ class Entry:
     page: str
     id: str
     title: str
+    status: str
     severity: str
     started_at: str
     duration_minutes: int
@@ -125,6 +126,7 @@ def entry_of(source: str, folder: str, pm: Postmortem) -> Entry:
         page=page_path(source, folder),
         id=str(pm.id),
         title=pm.title,
+        status=pm.status.value,
         severity=pm.severity.value,
         started_at=format_time(pm.started_at),
         duration_minutes=pm.duration_minutes,

@@ -86,7 +86,7 @@ def render_page(source: str, page: str, pm: Postmortem) -> str:
     )
 
 
-def render_index(entries: Sequence[Entry], title: str) -> str:
+def render_index(entries: Sequence[Entry], title: str, drafts: bool = False) -> str:
     """The index page: search, filters, charts and every postmortem, newest first."""
     durations = [e.duration_minutes for e in entries]
     mttr = duration(round(statistics.fmean(durations))) if durations else "no incidents yet"
@@ -95,6 +95,7 @@ def render_index(entries: Sequence[Entry], title: str) -> str:
         .get_template("site/index.html.j2")
         .render(
             site_title=title,
+            drafts=drafts,
             entries=entries,
             mttr=mttr,
             severities=[s.value for s in Severity],
