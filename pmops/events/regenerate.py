@@ -1,5 +1,7 @@
 """/regenerate [--force] [feedback] on a pmops PR: redraft with reviewers' feedback.
 
+`/regenerate <section> [feedback]` redrafts one section (pmops.events.regenerate_section).
+
 Refused without write permission, within 60 s of the last (re)generation — read from the
 branch's commit times, not from memory —, and once the postmortem is published. Sections and
 fields humans changed (compared with the `.drafts/` copy, the last AI draft) are kept unless
@@ -19,6 +21,7 @@ from pmops.events.api import marker
 from pmops.events.branch import BranchState, push, read_state
 from pmops.events.context import Context, Outcome
 from pmops.events.messages import comment
+from pmops.events.regenerate_section import regenerate_section, section_request
 from pmops.github.budget import RequestBudget
 from pmops.lifecycle import Event, next_status
 from pmops.model import Postmortem
@@ -96,6 +99,10 @@ def regenerate(
     wait = _too_soon(ctx, state)
     if wait is not None:
         return refuse(f"the draft was (re)generated less than a minute ago; try again in {wait} s")
+    # `/regenerate <section> [feedback]`: one section only (pmops.events.regenerate_section).
+    request = section_request(args, list(state.postmortem.sections))
+    if request is not None:
+        return regenerate_section(ctx, pull, incident, actor, state, request, comment_id, refuse)
     notes = _feedback(pull, feedback)
     evidence = ctx.gather(
         ctx.gh,
