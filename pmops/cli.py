@@ -98,7 +98,7 @@ def check(paths: tuple[Path, ...], base: str | None) -> None:
             return
     if base is None and repo is not None:
         base = default_branch(repo)
-    problems = check_files(files, root, base)
+    problems = check_files(files, root, base, load_config(root).sections)
     for problem in problems:
         click.echo(str(problem))
     if problems:

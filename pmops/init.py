@@ -15,6 +15,7 @@ from pmops.config import CONFIG_PATH
 from pmops.errors import InputError
 from pmops.files import write_atomic
 from pmops.init_site import SITE_WORKFLOW_PATH, render_site_workflow
+from pmops.sections import layout_yaml
 from pmops.templating import render_template
 
 WORKFLOW_PATH = ".github/workflows/pmops.yml"
@@ -36,6 +37,7 @@ class InitOptions:
     resolved_label: str = "resolved"
     postmortems_dir: str = "postmortems"
     site: bool = False  # also the GitHub Pages workflow of `pmops site` (pmops.init_site)
+    template: str = "standard"  # the section layout written to the config (pmops.sections)
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,8 @@ def render_config(options: InitOptions) -> str:
     """`.github/pmops.yml` with a comment on every key."""
     return render_template("init/pmops.yml.j2", plan=options.plan, model=options.model,
                            incident_label=options.incident_label,
-                           resolved_label=options.resolved_label)
+                           resolved_label=options.resolved_label,
+                           template=options.template, sections=layout_yaml(options.template))
 
 
 def render_form(options: InitOptions) -> str:

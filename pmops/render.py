@@ -15,7 +15,6 @@ from typing import Any
 from pmops.document import Document, dump_yaml, parse_document, plain
 from pmops.errors import InputError
 from pmops.model import (
-    SECTIONS,
     ActionItem,
     Confidence,
     Generator,
@@ -66,10 +65,10 @@ def normalize_sections(pm: Postmortem) -> Postmortem:
 
 
 def ordered_sections(sections: Mapping[str, str]) -> dict[str, str]:
-    """The ten standard sections in order (missing ones empty), then any others."""
-    result = {heading: sections.get(heading, "") for heading in SECTIONS}
-    result.update({h: t for h, t in sections.items() if h not in result})
-    return result
+    """The sections in the document's order, none added: a repository's own layout
+    (`sections` in the config, pmops.sections) may rename, reorder or drop the standard ones,
+    and a round trip must not bring them back. `pmops check` says what is missing."""
+    return dict(sections)
 
 
 def to_frontmatter(pm: Postmortem) -> dict[str, Any]:
