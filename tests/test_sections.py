@@ -81,7 +81,7 @@ def test_draft_follows_the_layout_and_check_uses_it(
     monkeypatch.chdir(repo)
     inside = CliRunner().invoke(cli, ["check"], catch_exceptions=False)
     assert inside.exit_code == 0, inside.output
-    config = CUSTOM + "  - {heading: Follow-up, instruction: \"Who checks back, and when.\"}\n"
+    config = CUSTOM + '  - {heading: Follow-up, instruction: "Who checks back, and when."}\n'
     (repo / ".github/pmops.yml").write_text(config)
     changed = CliRunner().invoke(cli, ["check"], catch_exceptions=False)
     assert "missing section '## Follow-up'" in changed.output
