@@ -163,3 +163,22 @@ def test_demo_builds_a_site(tmp_path: Path) -> None:
     assert index == tmp_path / "d" / "site" / "index.html"
     html = index.read_text()
     assert "Checkout" in html and "status-draft" in html
+
+
+def test_a_noop_rebuild_writes_nothing_and_broken_files_are_always_reported(
+    repo: tuple[Path, Corpus], tmp_path: Path
+) -> None:
+    root, _ = repo
+    out = tmp_path / "site"
+    broken = root / "postmortems/2026/2026-01-01-9-broken.md"
+    broken.write_text("---\ntitle: [unclosed\n---\n")
+    first = build_site(root, out)
+    stamps = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    again = build_site(root, out)
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == stamps
+    assert again.pages == first.pages and len(again.skipped) == len(first.skipped) == 1
+    assert "2026-01-01-9-broken.md" in again.skipped[0]
+    retitled = build_site(root, out, "Incident reviews")
+    assert (
+        retitled.rendered == 0 and "<h1>Incident reviews</h1>" in (out / "index.html").read_text()
+    )

@@ -18,7 +18,7 @@ import os
 import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -127,7 +127,7 @@ def _stale(
         if old and old["sha256"] == digest:
             records[name] = {**old, **stamp}
             continue
-        records[name] = {**stamp, "sha256": digest, "entry": None}
+        records[name] = {**stamp, "sha256": digest, "entry": None, "error": ""}
         jobs.append((name, data))
     return jobs, records
 
@@ -155,42 +155,34 @@ def build_site(
 ) -> SiteReport:
     """Build or bring up to date the site of `repo`'s published postmortems in `out`.
 
-    With `drafts`, drafts and edited postmortems are shown too, marked (a local preview)."""
+    With `drafts`, drafts and edited postmortems are shown too, marked (a local preview).
+    When no file changed, nothing is written at all."""
     repo, out = repo.resolve(), out.resolve()
     folder = load_config(repo).postmortems_dir
     manifest = load_manifest(out)
     known: dict[str, Any] = manifest.get("files", {})
-    built = (manifest.get("version"), manifest.get("templates"), manifest.get("drafts"))
-    fresh = built != (SITE_VERSION, templates_digest(), drafts)
-    old_pages = {r["entry"]["page"] for r in known.values() if r.get("entry")}
+    settings = {"version": SITE_VERSION, "templates": templates_digest(), "drafts": drafts}
+    fresh = any(manifest.get(key) != value for key, value in settings.items())
     files = scan_postmortems(repo, folder)
     jobs, records = _stale(files, known, fresh)
     out.mkdir(parents=True, exist_ok=True)
-    skipped, rendered = [], 0
+    rendered = 0
     for name, entry, error in _render_all([(n, d, folder, str(out), drafts) for n, d in jobs]):
-        records[name]["entry"] = entry
+        records[name].update(entry=entry, error=error)
         rendered += entry is not None
-        if error:
-            skipped.append(error)
+    skipped = tuple(r["error"] for r in records.values() if r.get("error"))
+    report = SiteReport(out / "index.html", 0, rendered, 0, len(files) - len(jobs), skipped)
+    if not fresh and records == known and manifest.get("title") == title:
+        return replace(report, pages=sum(1 for r in records.values() if r.get("entry")))
+    old_pages = {r["entry"]["page"] for r in known.values() if r.get("entry")}
     entries = [Entry.from_json(r["entry"]) for r in records.values() if r.get("entry")]
     entries.sort(key=lambda e: (e.started_at, e.source), reverse=True)
-    _remove_pages(out, old_pages - {e.page for e in entries})
+    gone = old_pages - {e.page for e in entries}
+    _remove_pages(out, gone)
     if fresh:
         _copy_assets(out)
     write_file(out / "search-index.js", search_index(entries))
     write_file(out / "index.html", render_index(entries, title, drafts))
-    data = {
-        "version": SITE_VERSION,
-        "templates": templates_digest(),
-        "drafts": drafts,
-        "files": records,
-    }
+    data = {**settings, "title": title, "files": records}
     write_file(out / MANIFEST, json.dumps(data, separators=(",", ":")))
-    return SiteReport(
-        index=out / "index.html",
-        pages=len(entries),
-        rendered=rendered,
-        removed=len(old_pages - {e.page for e in entries}),
-        unchanged=len(files) - len(jobs),
-        skipped=tuple(skipped),
-    )
+    return replace(report, pages=len(entries), removed=len(gone))
