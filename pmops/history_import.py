@@ -9,9 +9,7 @@ written; a file that exists is never overwritten; each file appears whole or not
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +18,7 @@ from typing import Any
 from pmops.document import dump_yaml, parse_document, plain, read_text
 from pmops.draft.compose import slugify
 from pmops.errors import InputError
+from pmops.files import write_atomic
 from pmops.hand_written import history_problems
 from pmops.history_infer import infer
 from pmops.redact import redact_secrets
@@ -125,33 +124,15 @@ def plan_import(
     return result
 
 
-def write_new(path: Path, text: str) -> bool:
-    """Write `text` to `path` whole, unless `path` exists (then False, and nothing changes)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp, 0o644)
-        os.link(temp, path)  # fails when path exists, so a file is never replaced
-        return True
-    except FileExistsError:
-        return False
-    finally:
-        os.unlink(temp)
-
-
 def import_files(repo: Path, plans: list[Planned]) -> list[Planned]:
     """Write every planned file that does not exist yet; the plans, `exists` updated."""
     done = []
     for plan in plans:
         if plan.dest and plan.text and not plan.exists:
             try:
-                written = write_new(repo / plan.dest, plan.text)
-            except OSError as exc:
-                plan = Planned(plan.source, problem=f"cannot write {plan.dest}: {exc.strerror}")
+                written = write_atomic(repo / plan.dest, plan.text, overwrite=False)
+            except InputError as exc:
+                plan = Planned(plan.source, problem=str(exc))
             else:
                 plan = plan if written else replace(plan, exists=True)
         done.append(plan)

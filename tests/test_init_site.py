@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -12,14 +10,9 @@ from click.testing import CliRunner
 
 from pmops.cli import cli
 from pmops.init_site import SITE_WORKFLOW_PATH
+from tests.test_init_doctor import run_tool
 
 PINNED = "acme/pmops@0123456789abcdef0123456789abcdef01234567 # v1.0.0"
-
-
-def run_tool(*args: str) -> subprocess.CompletedProcess[str]:
-    if shutil.which(args[0]) is None:
-        pytest.skip(f"{args[0]} is not installed")
-    return subprocess.run(list(args), capture_output=True, text=True, check=False)
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -24,6 +23,7 @@ from typing import Any
 
 from pmops.config import load_config
 from pmops.errors import InputError
+from pmops.files import write_atomic
 from pmops.model import Status
 from pmops.resources import resource_dir
 from pmops.search_fields import MAX_WORKERS, PARALLEL_FROM, load_postmortem, scan_postmortems
@@ -52,16 +52,7 @@ class SiteReport:
 
 def write_file(path: Path, data: str) -> None:
     """Write a file whole (temporary file, then rename); no fsync: the site is rebuildable."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(data)
-        os.chmod(temp, 0o644)
-        os.replace(temp, path)
-    except BaseException:
-        os.unlink(temp)
-        raise
+    write_atomic(path, data, sync=False)
 
 
 def load_manifest(out: Path) -> dict[str, Any]:
