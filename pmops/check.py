@@ -11,9 +11,10 @@ from typing import Any
 
 from pmops.document import Document, decode, parse_document, plain, read_text
 from pmops.errors import InputError
+from pmops.hand_written import is_hand_written
 from pmops.lifecycle import frozen_changes
-from pmops.model import SECTIONS
 from pmops.schemas import describe, iter_errors
+from pmops.sections import STANDARD, Layout, headings
 from pmops.times import minutes_between, parse_time
 
 TIMELINE_LINE = re.compile(r"^[-*+]\s+`?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?Z)`?\s+\S")
@@ -49,16 +50,40 @@ def find_postmortems(root: Path, folder: str = "postmortems") -> list[Path]:
     )
 
 
-def check_text(text: str, name: str) -> tuple[list[Problem], Document | None]:
-    """Check one file's text; return its problems and the parsed document when it parsed."""
+def check_text(
+    text: str, name: str, layout: Layout = STANDARD
+) -> tuple[list[Problem], Document | None]:
+    """Check one file's text against the repository's section `layout` (pmops.sections);
+    return its problems and the parsed document when it parsed."""
     try:
         doc = parse_document(text, name)
     except InputError as exc:
         return [_problem_from_error(str(exc), name)], None
+    if is_hand_written(plain(doc.meta)):
+        return _check_history(doc, name) + _check_file_name(doc, name), doc
     problems = _check_frontmatter(doc, name)
-    problems += _check_sections(doc, name)
+    problems += _check_sections(doc, name, headings(layout))
     problems += _check_file_name(doc, name)
     return problems, doc
+
+
+def _check_history(doc: Document, name: str) -> list[Problem]:
+    """A postmortem written outside pmops: its basic fields and times; sections are its own."""
+    meta = plain(doc.meta)
+    problems = [
+        Problem(name, doc.key_line(*error.absolute_path), describe(error))
+        for error in iter_errors("history", meta)
+        if error.validator != "anyOf"
+    ]
+    if "resolved_at" not in meta and "duration_minutes" not in meta:
+        problems.append(Problem(name, 1, "resolved_at or duration_minutes is required"))
+    if problems or "resolved_at" not in meta:
+        return problems
+    if "duration_minutes" not in meta:
+        meta["duration_minutes"] = minutes_between(
+            parse_time(meta["started_at"]), parse_time(meta["resolved_at"])
+        )
+    return _check_times(doc, meta, name)
 
 
 def _problem_from_error(message: str, name: str) -> Problem:
@@ -125,7 +150,7 @@ def _check_status_fields(doc: Document, meta: Mapping[str, Any], name: str) -> l
     return []
 
 
-def _check_sections(doc: Document, name: str) -> list[Problem]:
+def _check_sections(doc: Document, name: str, order: list[str]) -> list[Problem]:
     problems: list[Problem] = []
     seen: dict[str, int] = {}
     for section in doc.sections:
@@ -140,19 +165,19 @@ def _check_sections(doc: Document, name: str) -> list[Problem]:
             )
         else:
             seen[section.heading] = section.line
-    for heading in SECTIONS:
+    for heading in order:
         if heading not in seen:
             problems.append(Problem(name, doc.body_line, f"missing section '## {heading}'"))
-    present = [s for s in doc.sections if s.heading in SECTIONS]
+    present = [s for s in doc.sections if s.heading in order]
     previous = None
     for section in present:
-        if previous and SECTIONS.index(section.heading) < SECTIONS.index(previous.heading):
+        if previous and order.index(section.heading) < order.index(previous.heading):
             problems.append(
                 Problem(
                     name,
                     section.line,
                     f"section '{section.heading}' must come before "
-                    f"'{previous.heading}' (order: {', '.join(SECTIONS)})",
+                    f"'{previous.heading}' (order: {', '.join(order)})",
                 )
             )
         previous = section
@@ -308,7 +333,9 @@ def _git_bytes(repo: Path, *args: str) -> bytes | None:
     return result.stdout if result.returncode == 0 else None
 
 
-def check_files(paths: Iterable[Path], repo: Path, base: str | None) -> list[Problem]:
+def check_files(
+    paths: Iterable[Path], repo: Path, base: str | None, layout: Layout = STANDARD
+) -> list[Problem]:
     """Check files (named relative to `repo` when inside it); frozen fields against `base`."""
     problems: list[Problem] = []
     docs: dict[str, Document] = {}
@@ -319,7 +346,7 @@ def check_files(paths: Iterable[Path], repo: Path, base: str | None) -> list[Pro
         except InputError as exc:
             problems.append(_problem_from_error(str(exc), name))
             continue
-        found, doc = check_text(text, name)
+        found, doc = check_text(text, name, layout)
         problems += found
         if doc is not None:
             docs[name] = doc

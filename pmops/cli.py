@@ -17,6 +17,7 @@ from pmops.analyze.suspects import suspects_json
 from pmops.check import check_files, default_branch, find_postmortems
 from pmops.cli_action import COMMANDS as ACTION_COMMANDS
 from pmops.cli_history import index_command, search_command, stats_command
+from pmops.cli_reach import import_command, site_command
 from pmops.config import load_config
 from pmops.demo import build_demo
 from pmops.draft.compose import drafts_path, postmortem_path
@@ -24,6 +25,7 @@ from pmops.errors import PmopsError
 from pmops.files import write_atomic
 from pmops.pipeline import Result, draft_local, rank_local, result_json
 from pmops.render import render_postmortem
+from pmops.site.build import build_site
 
 
 def _repo_root(start: Path) -> Path | None:
@@ -96,7 +98,7 @@ def check(paths: tuple[Path, ...], base: str | None) -> None:
             return
     if base is None and repo is not None:
         base = default_branch(repo)
-    problems = check_files(files, root, base)
+    problems = check_files(files, root, base, load_config(root).sections)
     for problem in problems:
         click.echo(str(problem))
     if problems:
@@ -260,9 +262,11 @@ def demo(folder: Path | None, quiet: bool) -> None:
     write_atomic(path, text)
     write_atomic(repo / drafts_path(postmortem_path(result.analysis.evidence.incident)), text)
     pm = result.postmortem
+    site = build_site(repo, base / "site", "Postmortems (pmops demo)", drafts=True)
     click.echo(f"Sample repository: {repo}")
     click.echo(f"Incident file:     {incident}")
     click.echo(f"Postmortem:        {path}")
+    click.echo(f"Site:              {site.index}  (drafts shown as a preview)")
     click.echo("")
     click.echo(
         f"{pm.title} ({pm.severity.value}, {pm.duration_minutes} min, "
@@ -274,7 +278,8 @@ def demo(folder: Path | None, quiet: bool) -> None:
     click.echo(f"Next: cat {path}   |   cd {repo} && pmops check")
 
 
-for _command in (*ACTION_COMMANDS, search_command, index_command, stats_command):
+_HISTORY = (search_command, index_command, stats_command, import_command, site_command)
+for _command in (*ACTION_COMMANDS, *_HISTORY):
     cli.add_command(_command)
 
 

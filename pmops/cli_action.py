@@ -21,6 +21,7 @@ from pmops.document import parse_document, plain, read_text
 from pmops.errors import InputError, PmopsError
 from pmops.init import DEFAULT_ACTION, DEFAULT_OWNER, InitOptions, init_repository
 from pmops.quota import count_quota, parse_month
+from pmops.sections import LAYOUTS
 
 
 def _fail(exc: PmopsError) -> None:
@@ -42,10 +43,16 @@ _repo = click.option("--repo", type=click.Path(path_type=Path, file_okay=False),
 @click.option("--action", "action_ref", default=DEFAULT_ACTION, show_default=True,
               help="The action reference the workflow uses (pin a tag or SHA).")
 @click.option("--force", is_flag=True, help="Overwrite existing workflow, config and form.")
+@click.option("--site", is_flag=True,
+              help="Also a workflow publishing `pmops site` to GitHub Pages on each merge.")
+@click.option("--template", type=click.Choice(list(LAYOUTS)), default="standard",
+              show_default=True, help="Postmortem sections: pmops's ten, the Google SRE "
+              "book's, or a short one for SEV-3/4.")
 def init(repo: Path, plan: str, model: str | None, owner: str, action_ref: str,
-         force: bool) -> None:
+         force: bool, site: bool, template: str) -> None:
     """Write the workflow, .github/pmops.yml, an incident issue form and a CODEOWNERS rule."""
-    options = InitOptions(plan=plan, model=model, action=action_ref, owner=owner)
+    options = InitOptions(plan=plan, model=model, action=action_ref, owner=owner, site=site,
+                          template=template)
     try:
         written = init_repository(repo, options, force=force)
     except PmopsError as exc:

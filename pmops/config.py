@@ -18,6 +18,7 @@ from ruamel.yaml.comments import CommentedMap
 from pmops.document import line_of, load_yaml, plain, read_text
 from pmops.errors import ConfigError, InputError
 from pmops.schemas import describe, iter_errors, load_schema
+from pmops.sections import STANDARD, Layout, parse_layout
 
 CONFIG_PATH = ".github/pmops.yml"
 
@@ -81,6 +82,8 @@ class Config:
     allowed_link_hosts: tuple[str, ...]
     request_budget: int
     observability: tuple[BackendConfig, ...]
+    sections: Layout = STANDARD
+    """The postmortem's sections (pmops.sections): the standard ten unless `sections` says."""
 
     @property
     def quota_limit(self) -> int:
@@ -218,4 +221,5 @@ def build_config(data: Mapping[str, Any]) -> Config:
         allowed_link_hosts=tuple(data["allowed_link_hosts"]),
         request_budget=data["github"]["request_budget"],
         observability=parse_backends(data.get("observability", {})),
+        sections=parse_layout(data.get("sections")),
     )

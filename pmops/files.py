@@ -9,11 +9,13 @@ from pathlib import Path
 from pmops.errors import InputError
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str, *, sync: bool = True, overwrite: bool = True) -> bool:
     """Write `text` to a temporary file beside `path`, then rename it into place.
 
     The file gets the mode it had, or a new file's usual mode (0666 less the umask), not the
-    owner-only mode of the temporary file.
+    owner-only mode of the temporary file. `sync=False` skips the fsync (for output that can
+    be rebuilt, written by the thousand); `overwrite=False` never replaces an existing file
+    (it is linked into place, which fails when the name exists) and returns False then.
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -23,11 +25,22 @@ def write_atomic(path: Path, text: str) -> None:
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(text)
                 handle.flush()
-                os.fsync(handle.fileno())
+                if sync:
+                    os.fsync(handle.fileno())
             os.chmod(temp, mode)
-            os.replace(temp, path)
+            if overwrite:
+                os.replace(temp, path)
+                return True
+            try:
+                os.link(temp, path)
+            except FileExistsError:
+                return False
+            finally:
+                os.unlink(temp)
+            return True
         except BaseException:
-            os.unlink(temp)
+            if os.path.exists(temp):
+                os.unlink(temp)
             raise
     except OSError as exc:
         raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from None

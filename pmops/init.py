@@ -14,6 +14,8 @@ from pmops.codeowners import LOCATIONS, parse_codeowners
 from pmops.config import CONFIG_PATH
 from pmops.errors import InputError
 from pmops.files import write_atomic
+from pmops.init_site import SITE_WORKFLOW_PATH, render_site_workflow
+from pmops.sections import layout_yaml
 from pmops.templating import render_template
 
 WORKFLOW_PATH = ".github/workflows/pmops.yml"
@@ -34,6 +36,8 @@ class InitOptions:
     incident_label: str = "incident"
     resolved_label: str = "resolved"
     postmortems_dir: str = "postmortems"
+    site: bool = False  # also the GitHub Pages workflow of `pmops site` (pmops.init_site)
+    template: str = "standard"  # the section layout written to the config (pmops.sections)
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,8 @@ def render_config(options: InitOptions) -> str:
     """`.github/pmops.yml` with a comment on every key."""
     return render_template("init/pmops.yml.j2", plan=options.plan, model=options.model,
                            incident_label=options.incident_label,
-                           resolved_label=options.resolved_label)
+                           resolved_label=options.resolved_label,
+                           template=options.template, sections=layout_yaml(options.template))
 
 
 def render_form(options: InitOptions) -> str:
@@ -73,9 +78,13 @@ def codeowners_line(options: InitOptions) -> str:
 def init_repository(repo: Path, options: InitOptions, *, force: bool = False) -> list[Written]:
     """Write the files into `repo`; existing files are kept unless `force`."""
     results = []
-    for path, text in ((WORKFLOW_PATH, render_workflow(options)),
-                       (CONFIG_PATH, render_config(options)),
-                       (FORM_PATH, render_form(options))):
+    files = [(WORKFLOW_PATH, render_workflow(options)),
+             (CONFIG_PATH, render_config(options)),
+             (FORM_PATH, render_form(options))]
+    if options.site:
+        files.append((SITE_WORKFLOW_PATH,
+                      render_site_workflow(options.action, options.postmortems_dir)))
+    for path, text in files:
         target = repo / path
         if target.exists() and not force:
             results.append(Written(path, "kept"))

@@ -279,7 +279,9 @@ def draft_from_evidence(
     progress("verifying claims")
     verification = verify_draft(draft, analysis, history=lines)
     draft = apply_verification(draft, verification)
-    postmortem = compose_postmortem(analysis, draft, verification, now or datetime.now(UTC))
+    postmortem = compose_postmortem(
+        analysis, draft, verification, now or datetime.now(UTC), config.sections
+    )
     return Result(analysis, draft, verification, postmortem, similar)
 
 

@@ -16,6 +16,7 @@ from pmops.check import Problem, check_duplicate_ids, check_frozen, check_text
 from pmops.codeowners import CodeOwners, read_codeowners
 from pmops.document import Document, plain
 from pmops.gitops import Workspace
+from pmops.sections import layout_at
 
 SUCCESS, PENDING, FAILURE = "success", "pending", "failure"
 
@@ -79,9 +80,10 @@ def gate(ws: Workspace, base_ref: str, head: str, folder: str) -> GateReport:
     problems: list[Problem] = []
     docs: dict[str, Document] = {}
     verdicts = []
+    layout = layout_at(lambda name: ws.read(base_ref, name))  # the base branch's sections
     for path in changed:
         text = ws.read(head, path) or ""
-        found, doc = check_text(text, path)
+        found, doc = check_text(text, path, layout)
         problems += found
         if doc is None:
             verdicts.append(FileVerdict(path, FAILURE, "does not parse"))

@@ -15,7 +15,6 @@ from typing import Any
 from pmops.document import Document, dump_yaml, parse_document, plain
 from pmops.errors import InputError
 from pmops.model import (
-    SECTIONS,
     ActionItem,
     Confidence,
     Generator,
@@ -66,10 +65,10 @@ def normalize_sections(pm: Postmortem) -> Postmortem:
 
 
 def ordered_sections(sections: Mapping[str, str]) -> dict[str, str]:
-    """The ten standard sections in order (missing ones empty), then any others."""
-    result = {heading: sections.get(heading, "") for heading in SECTIONS}
-    result.update({h: t for h, t in sections.items() if h not in result})
-    return result
+    """The sections in the document's order, none added: a repository's own layout
+    (`sections` in the config, pmops.sections) may rename, reorder or drop the standard ones,
+    and a round trip must not bring them back. `pmops check` says what is missing."""
+    return dict(sections)
 
 
 def to_frontmatter(pm: Postmortem) -> dict[str, Any]:
@@ -178,26 +177,8 @@ def from_frontmatter(meta: Mapping[str, Any], sections: Mapping[str, str]) -> Po
             users_affected=impact.get("users_affected"),
         ),
         confidence=Confidence(meta["confidence"]),
-        suspects=tuple(
-            Suspect(
-                sha=s["sha"],
-                score=s["score"],
-                reasons=tuple(s["reasons"]),
-                pr=s.get("pr"),
-                repo=s.get("repo", ""),
-                subject=s.get("subject", ""),
-            )
-            for s in meta["suspects"]
-        ),
-        action_items=tuple(
-            ActionItem(
-                title=a["title"],
-                priority=Priority(a["priority"]),
-                owner=a.get("owner"),
-                issue=a.get("issue"),
-            )
-            for a in meta["action_items"]
-        ),
+        suspects=tuple(suspect_of(s) for s in meta["suspects"]),
+        action_items=tuple(action_item_of(a) for a in meta["action_items"]),
         generated_at=parse_time(meta["generated_at"]),
         generator=Generator(
             version=gen["version"],
@@ -213,6 +194,28 @@ def from_frontmatter(meta: Mapping[str, Any], sections: Mapping[str, str]) -> Po
         published_by=meta.get("published_by"),
         sections=ordered_sections(sections),
         extra={k: v for k, v in meta.items() if k not in KNOWN_KEYS},
+    )
+
+
+def suspect_of(data: Mapping[str, Any]) -> Suspect:
+    """A Suspect from a schema-valid frontmatter entry."""
+    return Suspect(
+        sha=data["sha"],
+        score=data["score"],
+        reasons=tuple(data["reasons"]),
+        pr=data.get("pr"),
+        repo=data.get("repo", ""),
+        subject=data.get("subject", ""),
+    )
+
+
+def action_item_of(data: Mapping[str, Any]) -> ActionItem:
+    """An ActionItem from a schema-valid frontmatter entry."""
+    return ActionItem(
+        title=data["title"],
+        priority=Priority(data["priority"]),
+        owner=data.get("owner"),
+        issue=data.get("issue"),
     )
 
 

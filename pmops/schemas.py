@@ -13,7 +13,7 @@ from referencing import Registry, Resource
 
 from pmops.resources import resource_dir
 
-SCHEMA_NAMES = ("postmortem", "config", "incident", "draft", "rerank")
+SCHEMA_NAMES = ("postmortem", "history", "config", "incident", "draft", "rerank")
 
 
 @cache

@@ -33,7 +33,7 @@ from pmops.model import Severity
 from pmops.search_fields import Prepared, fts_terms, prepare_all, scan_postmortems
 from pmops.times import format_time
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Bump when the schema or the extraction rules change: a mismatch rebuilds the cache."""
 
 WEIGHTS: Mapping[str, float] = {
@@ -91,6 +91,27 @@ class UpdateReport:
 def note(message: str) -> None:
     """A line on stderr for something the user may want to know but need not act on."""
     print(f"pmops: {message}", file=sys.stderr)
+
+
+SKIPS_SHOWN = 3
+"""Skipped files named in the one warning of an update; `pmops check` lists them all."""
+
+SKIP_CHARS = 160
+"""A skip reason is cut to this (a file can have a dozen schema problems)."""
+
+
+def note_skipped(skipped: Sequence[str]) -> None:
+    """One warning for every file an update could not read, naming the first few."""
+    if not skipped:
+        return
+    shown = [m if len(m) <= SKIP_CHARS else m[: SKIP_CHARS - 1] + "…" for m in skipped]
+    more = f"; and {len(skipped) - SKIPS_SHOWN} more" if len(skipped) > SKIPS_SHOWN else ""
+    files = "1 file" if len(skipped) == 1 else f"{len(skipped)} files"
+    note(
+        f"warning: {files} skipped (a postmortem needs at least id, title, severity, "
+        f"started_at and resolved_at or duration_minutes): {'; '.join(shown[:SKIPS_SHOWN])}"
+        f"{more}. `pmops check` lists every problem"
+    )
 
 
 def cache_path(repo: Path) -> Path:
@@ -258,8 +279,7 @@ class SearchIndex:
                 else:
                     self._insert(prepared, stamps[job[0]])
                     counts["changed" if job[0] in known else "added"] += 1
-        for message in skipped:
-            note(f"warning: {message}")
+        note_skipped(skipped)
         return UpdateReport(**counts, skipped=tuple(skipped))
 
     def _name(self, path: Path) -> str:

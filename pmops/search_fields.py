@@ -24,8 +24,9 @@ import yaml
 
 from pmops.document import OPENING, decode, may_have_aliases, plain, split_sections
 from pmops.errors import InputError
+from pmops.hand_written import is_hand_written, read_postmortem
 from pmops.model import Postmortem
-from pmops.render import from_frontmatter, parse_postmortem, validate_frontmatter
+from pmops.render import from_frontmatter, validate_frontmatter
 from pmops.times import format_time
 
 PARALLEL_FROM = 400
@@ -85,22 +86,24 @@ def split_file(text: str, name: str) -> tuple[str, dict[str, str]]:
 
 
 def load_postmortem(data: bytes, name: str) -> Postmortem:
-    """Parse a postmortem file, fast: libyaml first, `parse_postmortem` whenever in doubt.
+    """Parse a postmortem file, fast: libyaml first, `read_postmortem` whenever in doubt.
 
     libyaml reads YAML 1.1; every value it reads differently from the round-trip parser
     (yes/no, octal and sexagesimal numbers) either fails the schema or trips `_RISKY_NUMBER`,
-    and then the reference parser decides (and gives the error message).
+    and then the reference parser decides (and gives the error message). Hand-written files
+    (a minority) always take the reference path, which keeps their preamble.
     """
     text = decode(data, name)
     try:
         raw, sections = split_file(text, name)
         risky = _RISKY_NUMBER.search(raw) or may_have_aliases(raw)
         meta = None if risky else yaml.load(raw, Loader=yaml.CSafeLoader)
-        if isinstance(meta, dict) and not validate_frontmatter(meta := plain(meta)):
+        meta = plain(meta) if isinstance(meta, dict) else None
+        if meta and not is_hand_written(meta) and not validate_frontmatter(meta):
             return from_frontmatter(meta, sections)
     except (yaml.YAMLError, InputError, RecursionError):
         pass  # the reference parser decides, and explains
-    return parse_postmortem(text, name)
+    return read_postmortem(text, name)
 
 
 def extract_errors(sections: Mapping[str, str]) -> tuple[str, ...]:
@@ -126,14 +129,19 @@ def extract_paths(pm: Postmortem) -> tuple[str, ...]:
 
 def count_done(pm: Postmortem) -> int:
     """Action items ticked `- [x]` in the Action items section (by title or `#issue`)."""
+    return sum(done_items(pm))
+
+
+def done_items(pm: Postmortem) -> list[bool]:
+    """For each action item, whether it is ticked `- [x]` in Action items (title or `#issue`)."""
     ticked = [line.lower() for line in _DONE.findall(pm.sections.get("Action items", ""))]
-    return sum(
+    return [
         any(
-            item.title.lower() in line or (item.issue and f"#{item.issue}" in line)
+            item.title.lower() in line or bool(item.issue and f"#{item.issue}" in line)
             for line in ticked
         )
         for item in pm.action_items
-    )
+    ]
 
 
 def index_columns(pm: Postmortem, paths: Sequence[str], errors: Sequence[str]) -> tuple[str, ...]:

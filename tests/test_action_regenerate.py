@@ -106,7 +106,7 @@ def test_feedback_without_a_model_and_nothing_changed(story: Story) -> None:
     n, pr, path = opened(story)
     branch = f"pmops/incident-{n}"
     head = story.fake.head(OWNER, REPO, branch)
-    run = command(story, pr, "/regenerate timeline make it shorter", T0 + timedelta(hours=2))
+    run = command(story, pr, "/regenerate make it shorter", T0 + timedelta(hours=2))
     assert run.code == 0 and run.status == "unchanged", run.log
     assert story.fake.head(OWNER, REPO, branch) == head
     reply = story.comments(pr)[-1]
@@ -115,7 +115,7 @@ def test_feedback_without_a_model_and_nothing_changed(story: Story) -> None:
     assert "with this feedback" not in reply
     # New evidence: the redraft changes and is committed; the feedback still was not applied.
     update(story, n, "Rolled the pool size back to 10", 30)
-    run = command(story, pr, "/regenerate make it shorter", T0 + timedelta(hours=3))
+    run = command(story, pr, "/regenerate shorter, please", T0 + timedelta(hours=3))
     assert run.status == "regenerated", run.log
     reply = story.comments(pr)[-1]
     assert "regeneration 1" in reply and "not applied" in reply

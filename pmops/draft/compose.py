@@ -17,6 +17,7 @@ from pmops.model import (
     Verification,
 )
 from pmops.sanitize import one_line
+from pmops.sections import STANDARD, Layout, apply_layout
 from pmops.times import format_time, minutes_between
 
 MAX_SLUG = 50
@@ -104,9 +105,13 @@ def draft_sections(draft: Draft, verification: Verification) -> dict[str, str]:
 
 
 def compose_postmortem(
-    analysis: Analysis, draft: Draft, verification: Verification, now: datetime
+    analysis: Analysis,
+    draft: Draft,
+    verification: Verification,
+    now: datetime,
+    layout: Layout = STANDARD,
 ) -> Postmortem:
-    """A new postmortem in status draft, generated `now`."""
+    """A new postmortem in status draft, generated `now`, in the repository's `layout`."""
     incident = analysis.evidence.incident
     return Postmortem(
         id=incident.id,
@@ -125,7 +130,7 @@ def compose_postmortem(
         confidence=draft.confidence,
         generated_at=now.replace(microsecond=0),
         generator=draft.generator,
-        sections=draft_sections(draft, verification),
+        sections=apply_layout(draft_sections(draft, verification), layout),
         suspects=tuple(analysis.suspects[:5]),
         action_items=draft.action_items,
     )

@@ -25,6 +25,7 @@ from pmops.draft.blameless import blameless, people
 from pmops.model import Analysis, Change, Evidence
 from pmops.redact import redact_secrets
 from pmops.schemas import load_schema
+from pmops.sections import prompt_guidance
 from pmops.templating import render_template
 from pmops.times import minutes_between
 
@@ -163,6 +164,9 @@ def build_prompt(
     requests = [cleaner.untrusted(text, "feedback") for text in feedback if text.strip()]
     fence = cleaner.nonce()
     system = render_template("prompts/system.md.j2", fence=fence)
+    guidance = prompt_guidance(config.sections)  # the repository's own section instructions
+    if guidance:
+        system += "\n\n" + render_template("prompts/sections.md.j2", guidance=guidance).strip()
     if schema_in_prompt:
         system += "\n\n" + render_template("prompts/schema.md.j2", schema=_schema_text())
     rendered = [

@@ -7,6 +7,8 @@ unless `--force`; with no AI draft to compare with, every section is kept and th
 so. The reply says what was done: a redraft identical to the current one commits nothing, and
 feedback the deterministic drafter cannot follow is reported as not applied. A duplicate
 delivery of an answered comment does nothing.
+
+`/regenerate <section> [feedback]` redrafts one section (pmops.events.regenerate_section).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pmops.events.branch import BranchState, push, read_state
 from pmops.events.context import Context, Outcome
 from pmops.events.messages import comment
 from pmops.events.pacing import accepted_marker, accepted_times, generated_times, wait_seconds
+from pmops.events.regenerate_section import regenerate_section, section_request
 from pmops.github.budget import RequestBudget
 from pmops.lifecycle import Event, next_status
 from pmops.model import Postmortem
@@ -102,6 +105,11 @@ def regenerate(
             "the draft was (re)generated less than a minute before this comment; "
             f"try again in {wait} s"
         )
+    # `/regenerate <section> [feedback]`: one section only (pmops.events.regenerate_section).
+    request = section_request(args, list(state.postmortem.sections))
+    if request is not None:
+        return regenerate_section(ctx, pull, incident, actor, state, request, comment_id, refuse,
+                                  requested_at)
     redraft = _redraft(ctx, pull, incident, state, _feedback(ctx, comments, pull, feedback), force)
     sha = None
     if not redraft.unchanged:

@@ -90,7 +90,7 @@ def _is_owner(ctx: Context, path: str, login: str) -> tuple[bool, str]:
 
 def _stamp(ctx: Context, number: int, incident: int, state: BranchState, login: str,
            pr: Mapping[str, Any]) -> Outcome:
-    problems, _ = check_text(state.text, state.path)
+    problems, _ = check_text(state.text, state.path, ctx.config.sections)
     if problems:
         listed = "\n".join(f"- `{p}`" for p in problems[:10])
         ctx.api.comment(number, f"The approval cannot publish `{state.path}` yet: fix these "

@@ -1,0 +1,76 @@
+"""`pmops import` and `pmops site`: parse the arguments, call the library, report.
+
+Messages go to stderr; a file-by-file report of `import` goes to stdout.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from pmops.cli_history import find_repo, parse_severity, repo_option
+from pmops.config import load_config
+from pmops.history_import import import_files, plan_import
+from pmops.search import note_skipped
+from pmops.site.build import DEFAULT_TITLE, build_site
+
+
+@click.command("import")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--severity",
+    "default_severity",
+    metavar="SEV-n",
+    help="Severity of the files that name none (otherwise they are not imported).",
+)
+@click.option("--dry-run", is_flag=True, help="Report what would be written; write nothing.")
+@repo_option
+def import_command(
+    folder: Path, default_severity: str | None, dry_run: bool, repo: Path | None
+) -> None:
+    """Turn a folder of markdown postmortems into pmops history files (never overwrites)."""
+    root = find_repo(repo)
+    severity = parse_severity(default_severity).value if default_severity else None
+    plans = plan_import(folder, root, load_config(root).postmortems_dir, severity)
+    if not dry_run:
+        plans = import_files(root, plans)
+    verb = "would write" if dry_run else "wrote"
+    counts = {"written": 0, "exists": 0, "failed": 0}
+    for plan in plans:
+        if plan.problem:
+            counts["failed"] += 1
+            click.echo(f"{plan.source}: not imported: {plan.problem}")
+        elif plan.exists:
+            counts["exists"] += 1
+            click.echo(f"{plan.source}: {plan.dest} exists, left as it is")
+        else:
+            counts["written"] += 1
+            click.echo(f"{plan.source}: {verb} {plan.dest}")
+            for note in plan.inferred:
+                click.echo(f"    {note}")
+    click.echo(
+        f"{counts['written']} {verb}, {counts['exists']} already there, "
+        f"{counts['failed']} not imported",
+        err=True,
+    )
+    if counts["failed"]:
+        sys.exit(1)
+
+
+@click.command("site")
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--title", default=DEFAULT_TITLE, show_default=True, help="The site's title.")
+@click.option("--drafts", is_flag=True, help="Show drafts and edited ones too, marked (a preview).")
+@repo_option
+def site_command(out: Path, title: str, drafts: bool, repo: Path | None) -> None:
+    """Build a static HTML site of the published postmortems in OUT (incremental)."""
+    report = build_site(find_repo(repo), out, title, drafts=drafts)
+    note_skipped(report.skipped)
+    click.echo(
+        f"{report.pages} postmortems: {report.rendered} pages rendered, {report.unchanged} "
+        f"files unchanged, {report.removed} pages removed",
+        err=True,
+    )
+    click.echo(str(report.index))

@@ -1,0 +1,179 @@
+"""Build the site incrementally: only pages whose postmortem changed are rendered again.
+
+The build manifest (`OUT/.pmops-site.json`) records each postmortem file's size, mtime and
+SHA-256 and its index entry. A file whose size and mtime are unchanged is not read; one whose
+content hash is unchanged is not parsed; a change to the site templates or to pmops's version
+renders every page again. The index, its search data and the charts are rebuilt from the
+manifest's entries every time (no file is parsed for them). Every file is written whole
+(temporary file, then rename) and the manifest last, so an interrupted build is finished by
+the next one. Pages of postmortems that were removed or are no longer published are deleted;
+nothing else in OUT is ever touched, and a non-empty OUT without a manifest is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from pmops.config import load_config
+from pmops.errors import InputError
+from pmops.files import write_atomic
+from pmops.model import Status
+from pmops.resources import resource_dir
+from pmops.search_fields import MAX_WORKERS, PARALLEL_FROM, load_postmortem, scan_postmortems
+from pmops.site.entries import Entry, entry_of
+from pmops.site.pages import ASSETS, render_index, render_page, search_index, templates_digest
+
+MANIFEST = ".pmops-site.json"
+SITE_VERSION = 1
+"""Bump when the manifest's shape changes: a mismatch renders every page again."""
+
+DEFAULT_TITLE = "Postmortems"
+
+
+@dataclass(frozen=True)
+class SiteReport:
+    """What a build did: pages listed and rendered, pages removed, files not read again
+    (`unchanged`), and one message per file that could not be read (`skipped`)."""
+
+    index: Path
+    pages: int
+    rendered: int
+    removed: int
+    unchanged: int
+    skipped: tuple[str, ...] = ()
+
+
+def write_file(path: Path, data: str) -> None:
+    """Write a file whole (temporary file, then rename); no fsync: the site is rebuildable."""
+    write_atomic(path, data, sync=False)
+
+
+def load_manifest(out: Path) -> dict[str, Any]:
+    """The manifest of a previous build in `out` ({} for a new or empty folder)."""
+    path = out / MANIFEST
+    if not path.is_file():
+        if out.exists() and (not out.is_dir() or any(out.iterdir())):
+            raise InputError(
+                f"{out}: not empty and not a site built by pmops (no {MANIFEST}); "
+                "choose a new or empty folder"
+            )
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"files": {}}  # unreadable: render everything again, delete nothing unknown
+    if not isinstance(data, dict) or not isinstance(data.get("files"), dict):
+        return {"files": {}}
+    return data
+
+
+Job = tuple[str, bytes, str, str, bool]
+"""(repository path, bytes, postmortems folder, output folder, include drafts)."""
+
+
+def render_job(job: Job) -> tuple[str, dict[str, Any] | None, str]:
+    """Parse one postmortem and write its page: (name, entry or None if not shown, error)."""
+    name, data, folder, out, drafts = job
+    try:
+        pm = load_postmortem(data, name)
+    except InputError as exc:
+        return name, None, str(exc)
+    if pm.status is not Status.PUBLISHED and not drafts:
+        return name, None, ""
+    entry = entry_of(name, folder, pm)
+    write_file(Path(out) / entry.page, render_page(name, entry.page, pm))
+    return name, entry.to_json(), ""
+
+
+def _render_all(jobs: Sequence[Job]) -> list[tuple[str, Any, str]]:
+    workers = min(os.cpu_count() or 1, MAX_WORKERS)
+    if workers < 2 or len(jobs) < PARALLEL_FROM:
+        return [render_job(job) for job in jobs]
+    with ProcessPoolExecutor(workers) as pool:
+        return list(pool.map(render_job, jobs, chunksize=32))
+
+
+def _stale(
+    files: dict[str, str], known: dict[str, Any], fresh: bool
+) -> tuple[list[tuple[str, bytes]], dict[str, Any]]:
+    """Files to render (name, bytes), and manifest records (`entry` kept for unchanged ones)."""
+    jobs: list[tuple[str, bytes]] = []
+    records: dict[str, Any] = {}
+    for name, path in files.items():
+        old = known.get(name) if not fresh else None
+        stat = os.stat(path)
+        stamp = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+        if old and (old["size"], old["mtime_ns"]) == (stat.st_size, stat.st_mtime_ns):
+            records[name] = old
+            continue
+        data = Path(path).read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        if old and old["sha256"] == digest:
+            records[name] = {**old, **stamp}
+            continue
+        records[name] = {**stamp, "sha256": digest, "entry": None, "error": ""}
+        jobs.append((name, data))
+    return jobs, records
+
+
+def _copy_assets(out: Path) -> None:
+    for name in ASSETS:
+        source = resource_dir("templates") / "site" / name
+        write_file(out / name, source.read_text(encoding="utf-8"))
+
+
+def _remove_pages(out: Path, pages: set[str]) -> None:
+    """Delete pages of an earlier build, and folders they leave empty under pm/."""
+    for page in sorted(pages):
+        path = out / page
+        path.unlink(missing_ok=True)
+        for parent in path.parents:
+            if parent == out or not parent.is_relative_to(out / "pm"):
+                break
+            if parent.is_dir() and not any(parent.iterdir()):
+                parent.rmdir()
+
+
+def build_site(
+    repo: Path, out: Path, title: str = DEFAULT_TITLE, *, drafts: bool = False
+) -> SiteReport:
+    """Build or bring up to date the site of `repo`'s published postmortems in `out`.
+
+    With `drafts`, drafts and edited postmortems are shown too, marked (a local preview).
+    When no file changed, nothing is written at all."""
+    repo, out = repo.resolve(), out.resolve()
+    folder = load_config(repo).postmortems_dir
+    manifest = load_manifest(out)
+    known: dict[str, Any] = manifest.get("files", {})
+    settings = {"version": SITE_VERSION, "templates": templates_digest(), "drafts": drafts}
+    fresh = any(manifest.get(key) != value for key, value in settings.items())
+    files = scan_postmortems(repo, folder)
+    jobs, records = _stale(files, known, fresh)
+    out.mkdir(parents=True, exist_ok=True)
+    rendered = 0
+    for name, entry, error in _render_all([(n, d, folder, str(out), drafts) for n, d in jobs]):
+        records[name].update(entry=entry, error=error)
+        rendered += entry is not None
+    skipped = tuple(r["error"] for r in records.values() if r.get("error"))
+    report = SiteReport(out / "index.html", 0, rendered, 0, len(files) - len(jobs), skipped)
+    if not fresh and records == known and manifest.get("title") == title:
+        return replace(report, pages=sum(1 for r in records.values() if r.get("entry")))
+    old_pages = {r["entry"]["page"] for r in known.values() if r.get("entry")}
+    entries = [Entry.from_json(r["entry"]) for r in records.values() if r.get("entry")]
+    entries.sort(key=lambda e: (e.started_at, e.source), reverse=True)
+    gone = old_pages - {e.page for e in entries}
+    _remove_pages(out, gone)
+    if fresh:
+        _copy_assets(out)
+    write_file(out / "search-index.js", search_index(entries))
+    write_file(out / "index.html", render_index(entries, title, drafts))
+    data = {**settings, "title": title, "files": records}
+    write_file(out / MANIFEST, json.dumps(data, separators=(",", ":")))
+    return replace(report, pages=len(entries), removed=len(gone))
