@@ -17,6 +17,7 @@ from ruamel.yaml.comments import CommentedMap
 
 from pmops.document import line_of, load_yaml, plain, read_text
 from pmops.errors import ConfigError, InputError
+from pmops.follow_config import FollowConfig, parse_follow
 from pmops.schemas import describe, iter_errors, load_schema
 
 CONFIG_PATH = ".github/pmops.yml"
@@ -81,6 +82,7 @@ class Config:
     allowed_link_hosts: tuple[str, ...]
     request_budget: int
     observability: tuple[BackendConfig, ...]
+    follow: FollowConfig  # action items, required postmortems, reminders, sign-off
 
     @property
     def quota_limit(self) -> int:
@@ -218,4 +220,5 @@ def build_config(data: Mapping[str, Any]) -> Config:
         allowed_link_hosts=tuple(data["allowed_link_hosts"]),
         request_budget=data["github"]["request_budget"],
         observability=parse_backends(data.get("observability", {})),
+        follow=parse_follow(data),
     )
