@@ -115,9 +115,16 @@ class TrackingIssue:
         return int(self.key.split("-", 1)[0])
 
 
-def tracking_issue(number: int, title: str, body: str | None, state: str,
-                   created_at: datetime, closed_at: datetime | None,
-                   labels: Iterable[str], assignees: Iterable[str] = ()) -> TrackingIssue | None:
+def tracking_issue(
+    number: int,
+    title: str,
+    body: str | None,
+    state: str,
+    created_at: datetime,
+    closed_at: datetime | None,
+    labels: Iterable[str],
+    assignees: Iterable[str] = (),
+) -> TrackingIssue | None:
     """Read one issue of the list; None when its body has no pmops marker (not ours)."""
     match = _KEY.search(body or "")
     if match is None:
@@ -129,8 +136,17 @@ def tracking_issue(number: int, title: str, body: str | None, state: str,
         due_day = date.fromisoformat(due.group(1)) if due else None
     except ValueError:
         due_day = None  # a human typed an impossible date: treat as having none
-    return TrackingIssue(number, match.group(1), title, state == "open", created_at, closed_at,
-                         due_day, priority, tuple(assignees))
+    return TrackingIssue(
+        number,
+        match.group(1),
+        title,
+        state == "open",
+        created_at,
+        closed_at,
+        due_day,
+        priority,
+        tuple(assignees),
+    )
 
 
 @dataclass(frozen=True)

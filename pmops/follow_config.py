@@ -51,8 +51,9 @@ def parse_follow(data: Mapping[str, Any]) -> FollowConfig:
     signoff = {}
     for name, rule in (data.get("signoff") or {}).items():
         team = rule.get("team")
-        signoff[Severity(name)] = SignoffRule(int(rule.get("approvals", default.approvals)),
-                                              team.lstrip("@") if team else None)
+        signoff[Severity(name)] = SignoffRule(
+            int(rule.get("approvals", default.approvals)), team.lstrip("@") if team else None
+        )
     return FollowConfig(
         due_days={Priority(k): int(v) for k, v in items["due_days"].items()},
         assign_owners=bool(items["assign_owners"]),

@@ -36,10 +36,16 @@ def list_tracking_issues(repo: Repository) -> list[TrackingIssue]:
     for issue in repo.get_issues(state="all", labels=[ITEM_LABEL]):
         if issue.pull_request is not None:
             continue
-        read = tracking_issue(issue.number, issue.title, issue.body, issue.state,
-                              _utc(issue.created_at), _utc(issue.closed_at),
-                              [label.name for label in issue.labels],
-                              [user.login for user in issue.assignees])
+        read = tracking_issue(
+            issue.number,
+            issue.title,
+            issue.body,
+            issue.state,
+            _utc(issue.created_at),
+            _utc(issue.closed_at),
+            [label.name for label in issue.labels],
+            [user.login for user in issue.assignees],
+        )
         if read is not None:
             found.append(read)
     return sorted(found, key=lambda i: i.number)
@@ -76,8 +82,13 @@ class Source:
 class ItemOpener:
     """Opens the tracking issues of one postmortem, reusing any that already exist."""
 
-    def __init__(self, repo: Repository, existing: list[TrackingIssue],
-                 due_days: Mapping[Any, int], assign_owners: bool) -> None:
+    def __init__(
+        self,
+        repo: Repository,
+        existing: list[TrackingIssue],
+        due_days: Mapping[Any, int],
+        assign_owners: bool,
+    ) -> None:
         self.repo = repo
         self.by_key = {i.key: i for i in existing}
         self.due_days = due_days
@@ -96,13 +107,22 @@ class ItemOpener:
         assignees, note = self._assignees(item)
         label = PRIORITY_LABELS[item.priority][0]
         body = render_template(
-            "comments/action_item.md.j2", incident=source.incident, path=source.path,
-            url=source.url, priority=item.priority.value, due=due.isoformat(),
+            "comments/action_item.md.j2",
+            incident=source.incident,
+            path=source.path,
+            url=source.url,
+            priority=item.priority.value,
+            due=due.isoformat(),
             owner=neutralize_mentions(one_line(item.owner or "", 100)),
-            assigned=bool(assignees), pr_number=source.pr_number).strip()
-        created = self.repo.create_issue(title=one_line(item.title, 200),
-                                         body=f"{body}\n\n{item_marker(key)}\n",
-                                         labels=[ITEM_LABEL, label], assignees=assignees)
+            assigned=bool(assignees),
+            pr_number=source.pr_number,
+        ).strip()
+        created = self.repo.create_issue(
+            title=one_line(item.title, 200),
+            body=f"{body}\n\n{item_marker(key)}\n",
+            labels=[ITEM_LABEL, label],
+            assignees=assignees,
+        )
         return Opened(item, created.number, due, created=True, note=note)
 
     def _assignees(self, item: ActionItem) -> tuple[list[str], str]:
@@ -111,8 +131,10 @@ class ItemOpener:
         if owner is None or not self.assign_owners:
             return [], ""
         if owner.kind is OwnerKind.TEAM:
-            return [], (f"owner {owner.name} is a team; GitHub assigns issues to people only, so "
-                        f"the team is named in the issue body")
+            return [], (
+                f"owner {owner.name} is a team; GitHub assigns issues to people only, so "
+                f"the team is named in the issue body"
+            )
         if owner.kind is OwnerKind.PROSE:
             return [], f"owner {one_line(owner.text, 60)!r} is not a GitHub login; not assigned"
         if owner.name not in self._assignable:

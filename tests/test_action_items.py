@@ -29,8 +29,13 @@ ITEMS = (
 
 
 def published_text(items: tuple[ActionItem, ...] = ITEMS) -> str:
-    return sample_text(id=7, status=Status.PUBLISHED, published_at=PUBLISHED,
-                       published_by="carol", action_items=items)
+    return sample_text(
+        id=7,
+        status=Status.PUBLISHED,
+        published_at=PUBLISHED,
+        published_by="carol",
+        action_items=items,
+    )
 
 
 def merged_story(story: Story, text: str) -> tuple[int, dict]:
@@ -38,12 +43,19 @@ def merged_story(story: Story, text: str) -> tuple[int, dict]:
     fake = story.fake
     path = NAME.replace("-42-", "-7-")
     fake.create_branch(OWNER, REPO, "pmops/incident-7")
-    fake.push_commit(OWNER, REPO, "pmops/incident-7", {path: text}, "Postmortem for #7",
-                     author="pmops-bot")
+    fake.push_commit(
+        OWNER, REPO, "pmops/incident-7", {path: text}, "Postmortem for #7", author="pmops-bot"
+    )
     pr = fake.create_pull(OWNER, REPO, "Postmortem (#7)", "pmops/incident-7")
     sha = fake.merge_pull(OWNER, REPO, pr.number, user="carol")
-    payload = story.payload("pull_request.closed", number=pr.number, head_ref="pmops/incident-7",
-                            merged=True, merge_commit_sha=sha, sender="carol")
+    payload = story.payload(
+        "pull_request.closed",
+        number=pr.number,
+        head_ref="pmops/incident-7",
+        merged=True,
+        merge_commit_sha=sha,
+        sender="carol",
+    )
     return pr.number, payload
 
 
@@ -58,8 +70,10 @@ def story(fake_github: FakeGitHub, tmp_path: Path) -> Story:
 
 
 def tracking(story: Story) -> list:
-    return sorted((i for i in story.repo().issues.values()
-                   if "postmortem:action-item" in i.labels), key=lambda i: i.number)
+    return sorted(
+        (i for i in story.repo().issues.values() if "postmortem:action-item" in i.labels),
+        key=lambda i: i.number,
+    )
 
 
 def test_owner_kinds() -> None:
@@ -67,7 +81,7 @@ def test_owner_kinds() -> None:
     assert parse_owner("bob-1").name == "bob-1"  # type: ignore[union-attr]
     assert parse_owner("@acme/sre").kind is OwnerKind.TEAM  # type: ignore[union-attr]
     assert parse_owner("the on-call team").kind is OwnerKind.PROSE  # type: ignore[union-attr]
-    assert parse_owner("-bad") .kind is OwnerKind.PROSE  # type: ignore[union-attr]
+    assert parse_owner("-bad").kind is OwnerKind.PROSE  # type: ignore[union-attr]
     assert parse_owner("  ") is None
 
 
@@ -88,8 +102,11 @@ def test_merge_opens_one_issue_per_item_once(story: Story) -> None:
     assert "acme/sre is a team" in run.summary
     assert "'the on-call team' is not a GitHub login" in run.summary
     assert "rita-gone cannot be assigned" in run.summary
-    lists = [r for r in story.fake.requests
-             if r.method == "GET" and r.route == "/repos/{owner}/{repo}/issues"]
+    lists = [
+        r
+        for r in story.fake.requests
+        if r.method == "GET" and r.route == "/repos/{owner}/{repo}/issues"
+    ]
     assert len(lists) == 1  # one list for all items, not one per item
     labels = {str(name).lower() for name in story.repo().labels}
     assert {"priority: high", "priority: medium", "priority: low"} <= labels
@@ -110,8 +127,9 @@ def test_numbers_are_proposed_in_a_follow_up_pull_request(story: Story) -> None:
     numbers = [i.number for i in tracking(story)]
     assert [i["issue"] for i in items] == numbers
     assert items[0]["due"] == "2026-04-06"
-    assert "Pmops-Event: action-items" in story.git("log", "-1", "--format=%B",
-                                                     "pmops/action-items-7")
+    assert "Pmops-Event: action-items" in story.git(
+        "log", "-1", "--format=%B", "pmops/action-items-7"
+    )
     # Re-delivery: the branch exists, nothing is pushed again.
     head = story.fake.head(OWNER, REPO, "pmops/action-items-7")
     story.deliver("pull_request", payload, at=PUBLISHED + timedelta(hours=2))
@@ -131,12 +149,19 @@ def test_republish_with_an_added_item_opens_only_that_one(story: Story) -> None:
     path = NAME.replace("-42-", "-7-")
     fake = story.fake
     fake.create_branch(OWNER, REPO, "pmops/incident-7-again")
-    fake.push_commit(OWNER, REPO, "pmops/incident-7-again", {path: text}, "Republish #7",
-                     author="carol")
+    fake.push_commit(
+        OWNER, REPO, "pmops/incident-7-again", {path: text}, "Republish #7", author="carol"
+    )
     pr2 = fake.create_pull(OWNER, REPO, "Postmortem (#7)", "pmops/incident-7-again")
     sha = fake.merge_pull(OWNER, REPO, pr2.number, user="carol")
-    payload2 = story.payload("pull_request.closed", number=pr2.number, merge_commit_sha=sha,
-                             head_ref="pmops/incident-7", merged=True, sender="carol")
+    payload2 = story.payload(
+        "pull_request.closed",
+        number=pr2.number,
+        merge_commit_sha=sha,
+        head_ref="pmops/incident-7",
+        merged=True,
+        sender="carol",
+    )
     run = story.deliver("pull_request", payload2, at=PUBLISHED + timedelta(days=1))
     assert run.status == "published", run.log
     second = tracking(story)

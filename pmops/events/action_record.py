@@ -26,8 +26,9 @@ from pmops.trailers import format_message, pmops_trailers
 RECORD_PREFIX = "pmops/action-items-"
 
 
-def record_items(ctx: Context, incident: int, path: str, text: str,
-                 tracked: Sequence[Opened]) -> list[str]:
+def record_items(
+    ctx: Context, incident: int, path: str, text: str, tracked: Sequence[Opened]
+) -> list[str]:
     """Open the follow-up PR when the frontmatter lacks an issue number or due date; notes."""
     items = [replace_item(o) for o in tracked]
     if all(o.item == new for o, new in zip(tracked, items, strict=True)):
@@ -35,24 +36,31 @@ def record_items(ctx: Context, incident: int, path: str, text: str,
     branch = f"{RECORD_PREFIX}{incident}"
     if ctx.workspace.fetch_branch(branch) is not None:
         return [f"{branch} exists: the issue numbers are proposed there already"]
-    updated = rewrite_frontmatter(text, {"action_items": [action_item_dict(i) for i in items]}, path)
-    message = format_message(f"Record action-item issues of #{incident}",
-                             "Issue numbers and due dates of the tracking issues opened on "
-                             "publication.", pmops_trailers(incident, "action-items", None, None))
+    recorded = [action_item_dict(i) for i in items]
+    updated = rewrite_frontmatter(text, {"action_items": recorded}, path)
+    message = format_message(
+        f"Record action-item issues of #{incident}",
+        "Issue numbers and due dates of the tracking issues opened on publication.",
+        pmops_trailers(incident, "action-items", None, None),
+    )
     head = ctx.workspace.resolve(ctx.default_ref)
     sha = ctx.workspace.commit(head, {path: updated}, message, ctx.now())
     push(ctx, sha, branch)
     numbers = ", ".join(f"#{o.number}" for o in tracked)
-    body = (f"Records the tracking issues of `{path}`'s action items ({numbers}) and their due "
-            f"dates in its frontmatter. pmops cannot push to the default branch, so this pull "
-            f"request carries the change: approve and merge it like any change to a published "
-            f"postmortem.")
+    body = (
+        f"Records the tracking issues of `{path}`'s action items ({numbers}) and their due "
+        f"dates in its frontmatter. pmops cannot push to the default branch, so this pull "
+        f"request carries the change: approve and merge it like any change to a published "
+        f"postmortem."
+    )
     try:
-        pull = ctx.api.create_pull(f"Record action-item issues of #{incident}", body, branch,
-                                   ctx.default_branch)
+        pull = ctx.api.create_pull(
+            f"Record action-item issues of #{incident}", body, branch, ctx.default_branch
+        )
     except GithubException as exc:
-        return [f"could not open the pull request recording the issue numbers: "
-                f"{error_message(exc)}"]
+        return [
+            f"could not open the pull request recording the issue numbers: {error_message(exc)}"
+        ]
     return [f"issue numbers proposed in #{pull.number}"]
 
 

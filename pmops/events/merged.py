@@ -13,19 +13,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pmops.action_items import ITEM_LABEL, PRIORITY_LABELS
 from pmops.document import parse_document
 from pmops.errors import InputError
+from pmops.events.action_record import record_items
 from pmops.events.api import marker
 from pmops.events.branch import incident_of
 from pmops.events.context import Context, Outcome
 from pmops.events.generate import published_on_default
 from pmops.events.messages import comment
-from pmops.action_items import ITEM_LABEL, PRIORITY_LABELS
-from pmops.events.action_record import record_items
 from pmops.item_issues import ItemOpener, Opened, Source, list_tracking_issues
 from pmops.model import Status
 from pmops.render import from_document
 from pmops.sanitize import one_line
+
 
 def on_closed(event: Mapping[str, Any], ctx: Context) -> Outcome:
     """Handle a closed pull request; only merged pmops PRs matter."""
@@ -56,11 +57,10 @@ def on_closed(event: Mapping[str, Any], ctx: Context) -> Outcome:
     notes += record_items(ctx, incident, path, text, tracked)
     issue = ctx.api.issue(incident)
     ctx.api.add_labels(incident, ["postmortem:published"], [lb.name for lb in issue.labels])
+    listed = [{"number": o.number, "title": one_line(o.item.title, 200),
+               "due": o.due.isoformat() if o.due else ""} for o in tracked]
     ctx.api.comment(incident, comment("published", path=path, url=url, pr_number=number,
-                                      items=[{"number": o.number, "title": one_line(o.item.title, 200),
-                                              "due": o.due.isoformat() if o.due else ""}
-                                             for o in tracked]),
-                    marker("published", incident))
+                                      items=listed), marker("published", incident))
     created = sum(o.created for o in tracked)
     return Outcome("published", f"published {path}; {len(tracked)} action item issue(s), "
                    f"{created} opened now", number, path, notes)
