@@ -17,6 +17,7 @@ from pmops.analyze.suspects import suspects_json
 from pmops.check import check_files, default_branch, find_postmortems
 from pmops.cli_action import COMMANDS as ACTION_COMMANDS
 from pmops.cli_history import index_command, search_command, stats_command
+from pmops.cli_remind import remind_command
 from pmops.config import load_config
 from pmops.demo import build_demo
 from pmops.draft.compose import drafts_path, postmortem_path
@@ -274,7 +275,8 @@ def demo(folder: Path | None, quiet: bool) -> None:
     click.echo(f"Next: cat {path}   |   cd {repo} && pmops check")
 
 
-for _command in (*ACTION_COMMANDS, search_command, index_command, stats_command):
+for _command in (*ACTION_COMMANDS, search_command, index_command, stats_command,
+                 remind_command):
     cli.add_command(_command)
 
 
