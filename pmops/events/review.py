@@ -21,6 +21,7 @@ from pmops.events.api import marker
 from pmops.events.branch import BranchState, incident_of, push, read_state, report_check
 from pmops.events.context import Context, Outcome
 from pmops.events.messages import comment
+from pmops.events.signoff_gate import signoff_pending
 from pmops.lifecycle import Event, next_status
 from pmops.model import Status
 from pmops.permissions import Role
@@ -55,6 +56,12 @@ def on_review(event: Mapping[str, Any], ctx: Context) -> Outcome:
                         f"is now at {head[:7]}: approve the latest commit to publish.",
                         marker("stale-approval", review["id"]), update=False)
         return Outcome("refused", "approval of an older commit", number, state.path)
+    # followthrough (#18): sign-off by severity, before any stamp.
+    if state.postmortem is not None:
+        pending = signoff_pending(ctx, number, state.path, head, state.postmortem.severity,
+                                  lambda who: _is_owner(ctx, state.path, who)[0])
+        if pending is not None:
+            return pending
     if state.status == Status.PUBLISHED.value:
         fresh, _ = stamp_is_fresh(ctx.workspace, ctx.default_ref, head, state.path)
         if fresh:
