@@ -44,6 +44,8 @@ def record_items(
         pmops_trailers(incident, "action-items", None, None),
     )
     head = ctx.workspace.resolve(ctx.default_ref)
+    if head is None:
+        return [f"the default branch {ctx.default_branch} could not be read; no record proposed"]
     sha = ctx.workspace.commit(head, {path: updated}, message, ctx.now())
     push(ctx, sha, branch)
     numbers = ", ".join(f"#{o.number}" for o in tracked)
