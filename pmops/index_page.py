@@ -19,8 +19,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 from pmops.document import read_text
-from pmops.item_status import ItemStatus
 from pmops.errors import InputError
+from pmops.item_status import ItemStatus
 from pmops.model import Postmortem, Severity
 from pmops.sanitize import neutralize_mentions
 from pmops.search import Record, open_index
