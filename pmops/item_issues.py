@@ -34,7 +34,7 @@ def list_tracking_issues(repo: Repository) -> list[TrackingIssue]:
     """Every tracking issue, open and closed, by number."""
     found = []
     for issue in repo.get_issues(state="all", labels=[ITEM_LABEL]):
-        if issue.pull_request is not None:
+        if _is_pull(issue):
             continue
         read = tracking_issue(
             issue.number,
@@ -49,6 +49,12 @@ def list_tracking_issues(repo: Repository) -> list[TrackingIssue]:
         if read is not None:
             found.append(read)
     return sorted(found, key=lambda i: i.number)
+
+
+def _is_pull(issue: Any) -> bool:
+    """Whether a listed issue is a pull request. Not `issue.pull_request`: the list omits the
+    key for plain issues, and PyGithub would then fetch each issue in full to look for it."""
+    return "/pull/" in (issue.html_url or "")
 
 
 def _utc(value: datetime | None) -> Any:

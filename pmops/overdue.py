@@ -61,8 +61,7 @@ class Draft:
 
     number: int
     incident: int
-    opened_at: datetime
-    last_review_at: datetime | None
+    last_activity_at: datetime  # the pull request's updated_at: reviews, pushes, comments
     reviewers: tuple[str, ...] = ()  # requested reviewers (logins)
 
 
@@ -97,7 +96,8 @@ def overdue_postmortems(
     incidents: Iterable[Incident], drafts: Sequence[Draft], config: FollowConfig, now: datetime
 ) -> list[Reminder]:
     """Required, unpublished and past the deadline: on the incident when it has no pull
-    request, on the pull request when nobody reviewed it for `review_days`."""
+    request, on the pull request when it saw no activity (review, push, comment) for
+    `review_days`."""
     by_incident = {d.incident: d for d in drafts}
     result = []
     for incident in incidents:
@@ -117,8 +117,7 @@ def overdue_postmortems(
                 )
             )
             continue
-        quiet_since = draft.last_review_at or draft.opened_at
-        if now - quiet_since >= timedelta(days=config.review_days):
+        if now - draft.last_activity_at >= timedelta(days=config.review_days):
             result.append(
                 Reminder(
                     Kind.UNREVIEWED,

@@ -1,12 +1,12 @@
 """`pmops remind`: comment once per period on overdue postmortems and overdue action items.
 
-Reads a constant number of pages whatever the number of incidents: the incident issues (one
-list by label, state=all), the open pull requests, the tracking issues (one list by label), the
-repository's comments since the period began (one list: the hidden markers of this period's
-reminders, so a second run in the same period posts nothing). Only a few facts cost a request
-each, and only for what is already overdue: the time an open issue got its resolved label, the
-reviews of an overdue incident's pull request. Published postmortems come from the default
-branch's file names (`<date>-<issue>-<slug>.md`), which cost no request.
+Reads one request per page of 100, never one per incident: the incident issues (one list by
+label, state=all), the open pull requests (their `updated_at` tells how long they were quiet),
+the tracking issues (one list by label), the repository's comments since the period began (the
+hidden markers of this period's reminders, so a second run in the same period posts nothing
+twice). One fact costs a request each: when an issue still open got its resolved label (closed
+issues carry their close time). Published postmortems come from the default branch's file
+names (`<date>-<issue>-<slug>.md`), which cost no request.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from github.Repository import Repository
 
 from pmops.action_items import parse_owner
 from pmops.config import Config
-from pmops.item_issues import list_tracking_issues
+from pmops.item_issues import _is_pull, list_tracking_issues
 from pmops.model import Severity
 from pmops.overdue import (
     Draft,
@@ -44,6 +44,11 @@ _MARKER = re.compile(r"<!-- pmops:remind:([a-z-]+-\d+-p\d+) -->")
 DEFAULT_SEVERITY = Severity.SEV3
 """An incident that states no severity counts as SEV-3, as the drafter assumes."""
 
+MAX_COMMENTS = 40
+"""Reminders posted per run, oldest due first: GitHub's secondary limit allows about 80
+content-creating requests a minute, shared with every other workflow. The rest get theirs on
+the next run of the same period (their markers are still missing), so nothing is lost."""
+
 
 @dataclass
 class RemindReport:
@@ -53,6 +58,7 @@ class RemindReport:
     reminders: list[Reminder] = field(default_factory=list)
     posted: list[Reminder] = field(default_factory=list)
     skipped: list[Reminder] = field(default_factory=list)  # already reminded this period
+    deferred: list[Reminder] = field(default_factory=list)  # over MAX_COMMENTS: next run
     overdue_open: int = 0  # overdue postmortems with recent review activity (no reminder)
 
     def lines(self) -> list[str]:
@@ -71,6 +77,8 @@ class RemindReport:
     def _verb(self, reminder: Reminder) -> str:
         if reminder in self.posted:
             return "reminded"
+        if reminder in self.deferred:
+            return "next run:"
         return "already reminded" if reminder in self.skipped else "would remind"
 
 
@@ -121,12 +129,15 @@ class Reminders:
         late = sum(self._late(i) and not i.published for i in incidents)
         report.overdue_open = late - len(report.reminders)
         report.reminders += overdue_items(list_tracking_issues(self.repo), self.now.date())
+        report.reminders.sort(key=lambda r: (r.due, r.target))
         if not report.reminders:
             return report
         done = self._reminded(period)
         for reminder in report.reminders:
             if reminder_key(reminder, period) in done:
                 report.skipped.append(reminder)
+            elif len(report.posted) >= MAX_COMMENTS:
+                report.deferred.append(reminder)
             elif not dry_run:
                 self._post(reminder, period)
                 report.posted.append(reminder)
@@ -140,7 +151,7 @@ class Reminders:
         """Every incident issue, from one list by label (state=all)."""
         found = []
         for issue in self.repo.get_issues(state="all", labels=[self.config.incident_label]):
-            if issue.pull_request is None:
+            if not _is_pull(issue):
                 found.append(
                     incident_of_issue(issue, self.config, self.published, self._resolved_at)
                 )
@@ -161,25 +172,23 @@ class Reminders:
         return when
 
     def _drafts(self, late: Sequence[Incident]) -> list[Draft]:
-        """The open pmops pull requests of late incidents, with their last review time."""
+        """The open pmops pull requests of late incidents, from one list: its `updated_at`
+        moves with every review, push and comment, so no per-PR request is needed."""
         wanted = {i.number for i in late if not i.published}
         if not wanted:
             return []
         drafts = []
         for pull in self.repo.get_pulls(state="open"):
             match = _PMOPS_BRANCH.match(pull.head.ref)
-            if not match or int(match.group(1)) not in wanted:
-                continue
-            reviews = [_utc(r.submitted_at) for r in pull.get_reviews() if r.submitted_at]
-            drafts.append(
-                Draft(
-                    pull.number,
-                    int(match.group(1)),
-                    _utc(pull.created_at) or self.now,
-                    max((r for r in reviews if r), default=None),
-                    tuple(u.login for u in pull.requested_reviewers),
+            if match and int(match.group(1)) in wanted:
+                drafts.append(
+                    Draft(
+                        pull.number,
+                        int(match.group(1)),
+                        _utc(pull.updated_at) or self.now,
+                        tuple(u.login for u in pull.requested_reviewers),
+                    )
                 )
-            )
         return drafts
 
     def _reminded(self, period: int) -> set[str]:

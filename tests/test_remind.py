@@ -154,14 +154,15 @@ def test_schedule_reminds_once_per_period(story: Story) -> None:
     assert "4 overdue, 4 reminded now" in run.summary
     assert f"reminded #{n['late']} (action-item, due 2026-03-30)" in run.summary
 
-    # The same period again (another weekday run): nothing new.
+    # The same period again (another weekday run): nothing new. The reminder itself was
+    # activity on the pull request, so it is not quiet for 3 days yet.
     again = schedule(story, NOW + timedelta(days=2))
-    assert again.status == "checked" and "4 already reminded this period" in again.summary
-    assert len(reminders(story, n["missing"])) == 1
-    # The next period: once more.
+    assert again.status == "checked" and "3 already reminded this period" in again.summary
+    assert len(reminders(story, n["missing"])) == 1 and len(reminders(story, n["pr"])) == 1
+    # The next period: once more, each.
     schedule(story, NOW + timedelta(days=7))
-    assert len(reminders(story, n["missing"])) == 2
-    assert len(reminders(story, n["late"])) == 2
+    for key in ("missing", "labelled", "pr", "late"):
+        assert len(reminders(story, n[key])) == 2, key
 
 
 def test_review_resets_the_wait_and_publishing_ends_it(story: Story) -> None:
