@@ -28,7 +28,8 @@ class Drift:
     message: str
 
 
-def _norm(text: str) -> str:
+def normalize(text: str) -> str:
+    """Text as items are compared: lowercase, no emphasis or code marks, single spaces."""
     return " ".join(text.replace("*", " ").replace("`", " ").lower().split())
 
 
@@ -50,9 +51,9 @@ def section_items(lines: Sequence[str], heading_line: int) -> list[tuple[int, st
 
 
 def _matches(item: Mapping[str, Any], line: str) -> bool:
-    title = _norm(str(item.get("title") or ""))
+    title = normalize(str(item.get("title") or ""))
     issue = item.get("issue")
-    text = _norm(line)
+    text = normalize(line)
     return bool(title and title in text) or bool(issue and re.search(rf"#{issue}\b", line))
 
 

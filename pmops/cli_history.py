@@ -85,12 +85,13 @@ def github_options(func: Any) -> Any:
                              "unknown.")(func)
 
 
-def _item_status(github_repo: str | None, token_env: str, api_url: str | None) -> Any:
+def _item_status(github_repo: str | None, token_env: str, api_url: str | None,
+                 root: Path) -> Any:
     from pmops.item_status import fetch_item_status
 
     if not github_repo:
         return None
-    return fetch_item_status(github_repo, token_env, api_url, datetime.now(UTC).date())
+    return fetch_item_status(github_repo, token_env, api_url, datetime.now(UTC), root)
 
 
 def hit_json(hit: Hit) -> dict[str, Any]:
@@ -173,7 +174,7 @@ def index_command(check: bool, repo: Path | None, github_repo: str | None, token
                   api_url: str | None) -> None:
     """Write postmortems/README.md: every postmortem in a table, and Mermaid charts."""
     root = find_repo(repo)
-    status = _item_status(github_repo, token_env, api_url)
+    status = _item_status(github_repo, token_env, api_url, root)
     page, stale = write_index_page(root, check=check, status=status)
     name = page.path.relative_to(root.resolve()).as_posix()
     if check and stale:
@@ -189,8 +190,10 @@ def index_command(check: bool, repo: Path | None, github_repo: str | None, token
 def stats_command(as_json: bool, repo: Path | None, github_repo: str | None, token_env: str,
                   api_url: str | None) -> None:
     """MTTR, incidents by severity, service and month, action items, and draft edits."""
-    status = _item_status(github_repo, token_env, api_url)
-    stats = compute_stats(find_repo(repo), status.counts() if status else None)
+    root = find_repo(repo)
+    status = _item_status(github_repo, token_env, api_url, root)
+    stats = compute_stats(root, status.counts() if status else None,
+                          status.late_postmortems if status else None)
     if as_json:
         click.echo(json.dumps(stats_json(stats), indent=2, ensure_ascii=False))
     else:
@@ -207,6 +210,9 @@ def _item_lines(stats: Stats) -> list[str]:
                 f"add --github OWNER/NAME"]
     lines = [f"action items:     {items.total} tracked: {items.closed} closed, {items.open} "
              f"open, {items.overdue} overdue ({_percent(stats.action_items_done_share)} done)"]
+    if stats.late_postmortems is not None:
+        late = ", ".join(f"#{n}" for n in stats.late_postmortems) or "none"
+        lines.append(f"overdue postmortems: {late}")
     if items.close_days:
         days = ", ".join(f"{p} {d:g}" for p, d in items.close_days.items())
         lines.append(f"days to close:    {days} (median, by priority)")

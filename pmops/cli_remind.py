@@ -40,6 +40,8 @@ def remind_command(
     github_repo: str, repo: Path, token_env: str, api_url: str | None, dry_run: bool
 ) -> None:
     """Comment once per period on overdue postmortems and overdue action items."""
+    from github import GithubException
+
     from pmops.check import find_postmortems
     from pmops.config import load_config
     from pmops.github.client import connect
@@ -60,5 +62,8 @@ def remind_command(
     except PmopsError as exc:
         click.echo(f"pmops: error: {exc}", err=True)
         sys.exit(exc.exit_code)
+    except GithubException as exc:
+        click.echo(f"pmops: error: GitHub answered {exc.status} for {github_repo}", err=True)
+        sys.exit(1)
     for line in report.lines():
         click.echo(line)

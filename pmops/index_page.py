@@ -145,7 +145,8 @@ def _status(status: ItemStatus | None, records: Sequence[Record],
                for i in status.overdue()]
     counts = status.counts()
     return {"today": status.today.isoformat(), "counts": counts,
-            "close_days": dict(counts.close_days), "rows": rows, "overdue": overdue}
+            "close_days": dict(counts.close_days), "rows": rows, "overdue": overdue,
+            "late": list(status.late_postmortems or ())}
 
 
 def without_status(text: str) -> str:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
 
 from pmops.action_items import ItemCounts, State, TrackingIssue, count_items
 from pmops.errors import InputError
@@ -22,6 +24,7 @@ class ItemStatus:
 
     today: date
     issues: tuple[TrackingIssue, ...]
+    late_postmortems: tuple[int, ...] | None = None  # overdue incidents; None: not read
 
     def counts(self) -> ItemCounts:
         """Open, closed and overdue items, and the median days to close by priority."""
@@ -41,9 +44,10 @@ class ItemStatus:
 
 
 def fetch_item_status(
-    github_repo: str, token_env: str, api_url: str | None, today: date
+    github_repo: str, token_env: str, api_url: str | None, now: datetime, root: Path | None = None
 ) -> ItemStatus:
-    """Read every tracking issue of `github_repo` with the token in `$token_env`."""
+    """Read every tracking issue of `github_repo` with the token in `$token_env`; with the
+    local checkout `root`, also which incidents' required postmortems are overdue."""
     from github import GithubException
 
     from pmops.github.client import connect
@@ -54,8 +58,26 @@ def fetch_item_status(
         raise InputError(f"--github needs a token in ${token_env}")
     try:
         repo = connect(token, api_url).get_repo(github_repo)
-        return ItemStatus(today, tuple(list_tracking_issues(repo)))
+        issues = tuple(list_tracking_issues(repo))
+        late = None if root is None else tuple(_late_postmortems(repo, root, now))
+        return ItemStatus(now.date(), issues, late)
     except GithubException as exc:
         raise InputError(
             f"could not read the action-item issues of {github_repo}: GitHub answered {exc.status}"
         ) from None
+
+
+def _late_postmortems(repo: Any, root: Path, now: datetime) -> list[int]:
+    """Incidents past their deadline with no postmortem in the checkout (one list request
+    per page of incidents)."""
+    from pmops.check import find_postmortems
+    from pmops.config import load_config
+    from pmops.remind import Reminders, published_incidents
+
+    config = load_config(root)
+    paths = [
+        p.relative_to(root.resolve()).as_posix()
+        for p in find_postmortems(root.resolve(), config.postmortems_dir)
+    ]
+    published = published_incidents(paths, config.postmortems_dir)
+    return Reminders(repo, config, published, now).overdue_incidents()

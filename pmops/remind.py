@@ -59,7 +59,7 @@ class RemindReport:
     posted: list[Reminder] = field(default_factory=list)
     skipped: list[Reminder] = field(default_factory=list)  # already reminded this period
     deferred: list[Reminder] = field(default_factory=list)  # over MAX_COMMENTS: next run
-    overdue_open: int = 0  # overdue postmortems with recent review activity (no reminder)
+    late: list[int] = field(default_factory=list)  # incidents whose postmortem is overdue
 
     def lines(self) -> list[str]:
         """The job summary's lines (and `--dry-run`'s output)."""
@@ -69,9 +69,12 @@ class RemindReport:
             for r in self.reminders
         ]
         head = (
-            f"{len(self.reminders)} overdue, {len(self.posted)} reminded now, "
+            f"{len(self.late)} postmortem(s) overdue; {len(self.reminders)} reminders due, "
+            f"{len(self.posted)} reminded now, "
             f"{len(self.skipped)} already reminded this period (period {self.period})"
         )
+        if self.deferred:
+            head += f", {len(self.deferred)} left for the next run (at most {MAX_COMMENTS} a run)"
         return [head, *rows]
 
     def _verb(self, reminder: Reminder) -> str:
@@ -124,10 +127,9 @@ class Reminders:
         period = period_of(self.now, self.follow.period_days)
         report = RemindReport(period)
         incidents = self._incidents()
+        report.late = [i.number for i in incidents if self._late(i)]
         drafts = self._drafts([i for i in incidents if self._late(i)])
         report.reminders = overdue_postmortems(incidents, drafts, self.follow, self.now)
-        late = sum(self._late(i) and not i.published for i in incidents)
-        report.overdue_open = late - len(report.reminders)
         report.reminders += overdue_items(list_tracking_issues(self.repo), self.now.date())
         report.reminders.sort(key=lambda r: (r.due, r.target))
         if not report.reminders:
@@ -143,9 +145,14 @@ class Reminders:
                 report.posted.append(reminder)
         return report
 
+    def overdue_incidents(self) -> list[int]:
+        """Incidents whose required postmortem is past its deadline and unpublished (reads
+        the incident list only; for `pmops stats` and the index page)."""
+        return [i.number for i in self._incidents() if self._late(i)]
+
     def _late(self, incident: Incident) -> bool:
         due = deadline(incident, self.follow)
-        return due is not None and self.now > due
+        return due is not None and not incident.published and self.now > due
 
     def _incidents(self) -> list[Incident]:
         """Every incident issue, from one list by label (state=all)."""

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from pmops.action_items import OwnerKind, parse_owner
+from pmops.check import check_text
 from pmops.document import parse_document, plain
 from pmops.model import ActionItem, Priority, Status
 from tests.github_fake import FakeGitHub
@@ -38,15 +39,14 @@ def published_text(items: tuple[ActionItem, ...] = ITEMS) -> str:
     )
 
 
-def merged_story(story: Story, text: str) -> tuple[int, dict]:
-    """The postmortem of incident 7 merged from pmops/incident-7; the closed payload."""
+def merged_story(story: Story, text: str, branch: str = "pmops/incident-7") -> tuple[int, dict]:
+    """The postmortem of incident 7 merged from `branch`; the closed payload (whose head ref
+    is pmops/incident-7, as every pmops PR of the incident has)."""
     fake = story.fake
     path = NAME.replace("-42-", "-7-")
-    fake.create_branch(OWNER, REPO, "pmops/incident-7")
-    fake.push_commit(
-        OWNER, REPO, "pmops/incident-7", {path: text}, "Postmortem for #7", author="pmops-bot"
-    )
-    pr = fake.create_pull(OWNER, REPO, "Postmortem (#7)", "pmops/incident-7")
+    fake.create_branch(OWNER, REPO, branch)
+    fake.push_commit(OWNER, REPO, branch, {path: text}, "Postmortem for #7", author="pmops-bot")
+    pr = fake.create_pull(OWNER, REPO, "Postmortem (#7)", branch)
     sha = fake.merge_pull(OWNER, REPO, pr.number, user="carol")
     payload = story.payload(
         "pull_request.closed",
@@ -127,6 +127,10 @@ def test_numbers_are_proposed_in_a_follow_up_pull_request(story: Story) -> None:
     numbers = [i.number for i in tracking(story)]
     assert [i["issue"] for i in items] == numbers
     assert items[0]["due"] == "2026-04-06"
+    recorded = story.show("pmops/action-items-7", path)
+    assert f"Validate config/pool.yaml in CI ([#{numbers[0]}](" in recorded
+    assert f"/issues/{numbers[0]}))" in recorded
+    assert check_text(recorded, path)[0] == []  # still in agreement, and valid
     assert "Pmops-Event: action-items" in story.git(
         "log", "-1", "--format=%B", "pmops/action-items-7"
     )
@@ -145,23 +149,7 @@ def test_republish_with_an_added_item_opens_only_that_one(story: Story) -> None:
     # A later pmops PR for the same incident republishes with a second item (title retyped
     # with other spacing and case for the first: still the same item).
     retyped = replace(ITEMS[0], title="validate  config/pool.yaml in CI")
-    text = published_text((retyped, ITEMS[1]))
-    path = NAME.replace("-42-", "-7-")
-    fake = story.fake
-    fake.create_branch(OWNER, REPO, "pmops/incident-7-again")
-    fake.push_commit(
-        OWNER, REPO, "pmops/incident-7-again", {path: text}, "Republish #7", author="carol"
-    )
-    pr2 = fake.create_pull(OWNER, REPO, "Postmortem (#7)", "pmops/incident-7-again")
-    sha = fake.merge_pull(OWNER, REPO, pr2.number, user="carol")
-    payload2 = story.payload(
-        "pull_request.closed",
-        number=pr2.number,
-        merge_commit_sha=sha,
-        head_ref="pmops/incident-7",
-        merged=True,
-        sender="carol",
-    )
+    _, payload2 = merged_story(story, published_text((retyped, ITEMS[1])), "pmops/incident-7-again")
     run = story.deliver("pull_request", payload2, at=PUBLISHED + timedelta(days=1))
     assert run.status == "published", run.log
     second = tracking(story)

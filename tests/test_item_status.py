@@ -58,6 +58,10 @@ def repo(tmp_path: Path, fake_github: FakeGitHub) -> Path:
     """Two published postmortems (incidents 4 and 5) locally; 150 tracking issues on GitHub."""
     with fake_github.at(T0 - timedelta(days=30)):
         fake_github.create_repo(OWNER, REPO, files={"README.md": "x\n"})
+        late = fake_github.create_issue(
+            OWNER, REPO, "Checkout down", "### Severity\n\nSEV-1\n", labels=["incident"]
+        )
+        fake_github.close_issue(OWNER, REPO, late.number)  # no postmortem: overdue
     theme = THEMES[0]
     for number in (4, 5):
         pm = make_postmortem(
@@ -138,16 +142,19 @@ def test_stats_reads_state_in_one_request_per_page(repo: Path, fake_github: Fake
     assert items["median_days_to_close"] == {"high": 3.0}
     assert items["done_share"] == round(6 / 150, 4)
     lists = [r for r in fake_github.requests if r.route == "/repos/{owner}/{repo}/issues"]
-    assert len(lists) == 2  # 150 issues, 100 a page
+    assert len(lists) == 3  # 150 tracking issues, 100 a page; one page of incidents
     text = _run(fake_github, "stats", "--repo", str(repo))
     assert "150 tracked: 6 closed, 140 open, 4 overdue" in text
     assert "days to close:    high 3 (median, by priority)" in text
+    assert "overdue postmortems: #1" in text
+    assert figures["postmortems_overdue"] == [1]
 
 
 def test_stats_offline_says_unknown(repo: Path) -> None:
     group = PmopsGroup(commands=[stats_command])
     result = CliRunner().invoke(group, ["stats", "--repo", str(repo)], catch_exceptions=False)
     assert "open/closed/overdue unknown offline" in result.stdout
+    assert "overdue postmortems" not in result.stdout
     missing = CliRunner().invoke(
         group, ["stats", "--repo", str(repo), "--github", "a/b", "--token-env", "PMOPS_NO_SUCH_VAR"]
     )
@@ -160,6 +167,7 @@ def test_index_page_shows_state_and_check_ignores_it(repo: Path, fake_github: Fa
     assert STATUS_START in page and "6 closed, 140 open, 4 overdue" in page
     assert '"Overdue" : 4' in page and "| high | 3 |" in page
     assert page.count("(due 2026-03-05)") == 4
+    assert "Postmortems overdue (required, past their deadline, not published): #1." in page
     # CI has no token: the page without state is not stale, and a real change still is.
     _, stale = write_index_page(repo, check=True)
     assert not stale

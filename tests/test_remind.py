@@ -151,7 +151,7 @@ def test_schedule_reminds_once_per_period(story: Story) -> None:
         assert reminders(story, n[quiet]) == [], quiet
     late = reminders(story, n["late"])[0]
     assert "`@alice`" in late and "was due on 2026-03-30" in late  # inert by default
-    assert "4 overdue, 4 reminded now" in run.summary
+    assert "3 postmortem(s) overdue; 4 reminders due, 4 reminded now" in run.summary
     assert f"reminded #{n['late']} (action-item, due 2026-03-30)" in run.summary
 
     # The same period again (another weekday run): nothing new. The reminder itself was
@@ -191,17 +191,22 @@ def test_mentions_when_the_config_allows(fake_github: FakeGitHub, tmp_path: Path
     assert "@alice" in late and "`@alice`" not in late
 
 
-def test_dispatch_dry_run_comments_nothing(story: Story) -> None:
-    n = build(story)
-    payload = load_workflow_payload(
+def dispatch(story: Story, inputs: dict[str, str]) -> dict:
+    """The real workflow_dispatch payload, for the fake's repository."""
+    return load_workflow_payload(
         "workflow_dispatch",
         owner=OWNER,
         repo=REPO,
         api_url=story.fake.api_url,
         html_url=story.fake.url,
-        inputs={"dry-run": "true"},
+        inputs=inputs,
         sender="alice",
     )
+
+
+def test_dispatch_dry_run_comments_nothing(story: Story) -> None:
+    n = build(story)
+    payload = dispatch(story, {"dry-run": "true"})
     story.fake.reset_log()
     run = story.deliver("workflow_dispatch", payload, at=NOW, extra_env={"PMOPS_COMMAND": "remind"})
     assert run.code == 0 and run.status == "checked", run.log
@@ -211,15 +216,7 @@ def test_dispatch_dry_run_comments_nothing(story: Story) -> None:
 
 
 def test_a_plain_dispatch_still_generates(story: Story) -> None:
-    payload = load_workflow_payload(
-        "workflow_dispatch",
-        owner=OWNER,
-        repo=REPO,
-        api_url=story.fake.api_url,
-        html_url=story.fake.url,
-        inputs={},
-        sender="alice",
-    )
+    payload = dispatch(story, {})
     run = story.deliver("workflow_dispatch", payload, at=NOW)
     assert run.code == 1 and "needs the issue number" in run.log
 
@@ -252,6 +249,21 @@ def test_cli_dry_run(story: Story, monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     assert result.exit_code == 0, result.output
     assert f"would remind #{n['late']}" in result.output  # due dates are long past today
     assert all(reminders(story, v) == [] for v in n.values())
+    gone = CliRunner().invoke(
+        cli,
+        [
+            "remind",
+            "--github",
+            f"{OWNER}/nope",
+            "--repo",
+            str(checkout),
+            "--token-env",
+            "PMOPS_TEST_TOKEN",
+            "--api-url",
+            story.fake.api_url,
+        ],
+    )
+    assert gone.exit_code == 1 and "GitHub answered 404 for acme/nope" in gone.output
 
 
 def test_config_defaults() -> None:
@@ -259,3 +271,27 @@ def test_config_defaults() -> None:
     assert follow.business_days == 5 and follow.period_days == 7 and not follow.mention_owners
     custom = parse_config("required_postmortems:\n  severities: [SEV-1]\n  business_days: 2\n")
     assert [s.value for s in custom.follow.required_severities] == ["SEV-1"]
+
+
+def test_at_most_forty_comments_a_run_and_the_rest_next_run(story: Story) -> None:
+    from pmops.remind import MAX_COMMENTS, Reminders
+
+    fake = story.fake
+    with fake.at(T0):
+        for i in range(MAX_COMMENTS + 5):
+            fake.create_issue(
+                OWNER,
+                REPO,
+                f"Fix {i}",
+                f"Due: 2026-03-2{i % 5}\n\n<!-- pmops:action-item:1-{i:012x} -->",
+                labels=["postmortem:action-item"],
+            )
+    repo = fake.client().get_repo(f"{OWNER}/{REPO}")
+    with fake.at(NOW):
+        first = Reminders(repo, default_config(), set(), NOW).run()
+    assert len(first.posted) == MAX_COMMENTS and len(first.deferred) == 5
+    assert "5 left for the next run (at most 40 a run)" in first.lines()[0]
+    assert max(r.due for r in first.posted) <= min(r.due for r in first.deferred)
+    with fake.at(NOW + timedelta(hours=3)):
+        second = Reminders(repo, default_config(), set(), NOW + timedelta(hours=3)).run()
+    assert second.posted == first.deferred and len(second.skipped) == MAX_COMMENTS

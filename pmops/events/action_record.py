@@ -9,12 +9,13 @@ merged or closed by a human) is left alone.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from github import GithubException
 
-from pmops.document import rewrite_frontmatter
+from pmops.action_drift import SECTION, normalize, section_items
+from pmops.document import parse_document, rewrite_frontmatter
 from pmops.events.api import error_message
 from pmops.events.branch import push
 from pmops.events.context import Context
@@ -37,7 +38,12 @@ def record_items(
     if ctx.workspace.fetch_branch(branch) is not None:
         return [f"{branch} exists: the issue numbers are proposed there already"]
     recorded = [action_item_dict(i) for i in items]
-    updated = rewrite_frontmatter(text, {"action_items": recorded}, path)
+    updated = link_items(
+        rewrite_frontmatter(text, {"action_items": recorded}, path),
+        path,
+        items,
+        lambda n: ctx.html(f"issues/{n}"),
+    )
     message = format_message(
         f"Record action-item issues of #{incident}",
         "Issue numbers and due dates of the tracking issues opened on publication.",
@@ -64,6 +70,25 @@ def record_items(
             f"could not open the pull request recording the issue numbers: {error_message(exc)}"
         ]
     return [f"issue numbers proposed in #{pull.number}"]
+
+
+def link_items(text: str, path: str, items: Sequence[ActionItem], url: Callable[[int], str]) -> str:
+    """Append ` ([#N](issue URL))` to each Action items line that names an item but not its
+    issue, so the rendered file links every item to the issue that tracks it."""
+    doc = parse_document(text, path)
+    heading = next((s.line for s in doc.sections if s.heading == SECTION), None)
+    if heading is None:
+        return text
+    lines = text.split("\n")
+    for number, line in section_items(lines, heading):
+        for item in items:
+            named = normalize(item.title) in normalize(line)
+            if item.issue and named and f"#{item.issue}" not in line:
+                lines[number - 1] = (
+                    f"{lines[number - 1].rstrip()} ([#{item.issue}]({url(item.issue)}))"
+                )
+                break
+    return "\n".join(lines)
 
 
 def replace_item(opened: Opened) -> ActionItem:

@@ -10,7 +10,8 @@ follow-up pull request (`pmops/action-items-<n>`) that a human merges.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from pmops.action_items import ITEM_LABEL, PRIORITY_LABELS
@@ -23,7 +24,7 @@ from pmops.events.context import Context, Outcome
 from pmops.events.generate import published_on_default
 from pmops.events.messages import comment
 from pmops.item_issues import ItemOpener, Opened, Source, list_tracking_issues
-from pmops.model import Status
+from pmops.model import ActionItem, Status
 from pmops.render import from_document
 from pmops.sanitize import one_line
 
@@ -66,8 +67,8 @@ def on_closed(event: Mapping[str, Any], ctx: Context) -> Outcome:
                    f"{created} opened now", number, path, notes)
 
 
-def _open_items(ctx: Context, incident: int, items: Any, path: str, url: str,
-                pr_number: int, published: Any) -> list[Opened]:
+def _open_items(ctx: Context, incident: int, items: Sequence[ActionItem], path: str, url: str,
+                pr_number: int, published: date) -> list[Opened]:
     """The tracking issue of every item: one list request for all, then one create each new."""
     if not items:
         return []
