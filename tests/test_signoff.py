@@ -65,7 +65,7 @@ def test_stamp_waits_for_the_second_code_owner(fake_github: FakeGitHub, tmp_path
             "pull_request_review.submitted",
             number=pr,
             head_ref=branch,
-            head_sha=head,
+            head_sha=fake.head(OWNER, REPO, branch),
             user=login,
             sender=login,
             review_state="approved",
@@ -79,4 +79,10 @@ def test_stamp_waits_for_the_second_code_owner(fake_github: FakeGitHub, tmp_path
     assert "1 more approval from code owners" in waiting and "`carol`" in waiting
     second = approve("dave", 20)
     assert second.status == "published", second.log
+    # One owner approves the stamp commit again (stale approvals dismissed): the fresh stamp
+    # stands, nothing is pushed and no sign-off comment is posted.
+    stamped, comments = fake.head(OWNER, REPO, branch), len(story.comments(pr))
+    third = approve("carol", 30)
+    assert third.status == "published" and fake.head(OWNER, REPO, branch) == stamped
+    assert len(story.comments(pr)) == comments
     assert plain(parse_document(story.show(branch, path)).meta)["status"] == "published"

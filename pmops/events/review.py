@@ -56,17 +56,17 @@ def on_review(event: Mapping[str, Any], ctx: Context) -> Outcome:
                         f"is now at {head[:7]}: approve the latest commit to publish.",
                         marker("stale-approval", review["id"]), update=False)
         return Outcome("refused", "approval of an older commit", number, state.path)
-    # followthrough (#18): sign-off by severity, before any stamp.
-    if state.postmortem is not None:
-        pending = signoff_pending(ctx, number, state.path, head, state.postmortem.severity,
-                                  lambda who: _is_owner(ctx, state.path, who)[0])
-        if pending is not None:
-            return pending
     if state.status == Status.PUBLISHED.value:
         fresh, _ = stamp_is_fresh(ctx.workspace, ctx.default_ref, head, state.path)
         if fresh:
             report_check(ctx, head)
             return Outcome("published", "already stamped; nothing pushed", number, state.path)
+    # followthrough (#18): sign-off by severity, before a new stamp.
+    if state.postmortem is not None:
+        pending = signoff_pending(ctx, number, state.path, head, state.postmortem.severity,
+                                  lambda who: _is_owner(ctx, state.path, who)[0])
+        if pending is not None:
+            return pending
     return _stamp(ctx, number, incident, state, login, pr)
 
 
