@@ -46,6 +46,8 @@ _UNSAFE = re.compile(r"[^\w ./@+:-]+")
 
 STATUS_START = "<!-- pmops:item-status:start -->"
 STATUS_END = "<!-- pmops:item-status:end -->"
+STATUS_READ = "From the tracking issues on"
+"""How the block read from the issues begins (templates/index.md.j2)."""
 _STATUS_BLOCK = re.compile(rf"{re.escape(STATUS_START)}.*?{re.escape(STATUS_END)}\n?", re.S)
 
 
@@ -154,6 +156,16 @@ def without_status(text: str) -> str:
     return _STATUS_BLOCK.sub("", text)
 
 
+def keep_status(text: str, current: str | None) -> str:
+    """`text` built without a token, with the state block of the `current` page kept when
+    that one was read from the issues (it is dated): a refresh offline never erases it."""
+    old = _STATUS_BLOCK.search(current or "")
+    new = _STATUS_BLOCK.search(text)
+    if old is None or new is None or STATUS_READ not in old.group(0):
+        return text
+    return text[: new.start()] + old.group(0) + text[new.end():]
+
+
 def render_index_page(records: Sequence[Record], folder: str,
                       status: ItemStatus | None = None) -> str:
     """The page's markdown for these postmortems (newest first, grouped by year)."""
@@ -200,6 +212,8 @@ def write_index_page(repo: Path, *, check: bool = False,
         current = read_text(page.path) if page.path.is_file() else None
     except InputError:
         current = None
+    if status is None:
+        page = IndexPage(page.path, keep_status(page.text, current))
     if check:
         stale = current is None or without_status(current) != without_status(page.text)
     else:
@@ -236,4 +250,9 @@ def index_page_with(repo: Path, changes: Mapping[str, Postmortem]) -> tuple[str,
         folder = index.folder
         records = [r for r in index.records() if r.path not in changes]
     records += [record_of(path, pm) for path, pm in changes.items()]
-    return f"{folder}/{PAGE_NAME}", render_index_page(records, folder)
+    page = repo / folder / PAGE_NAME
+    try:
+        current = read_text(page) if page.is_file() else None
+    except InputError:
+        current = None
+    return f"{folder}/{PAGE_NAME}", keep_status(render_index_page(records, folder), current)

@@ -171,6 +171,10 @@ def test_index_page_shows_state_and_check_ignores_it(repo: Path, fake_github: Fa
     # CI has no token: the page without state is not stale, and a real change still is.
     _, stale = write_index_page(repo, check=True)
     assert not stale
+    # An offline refresh (a later pmops PR, `pmops index` without a token) keeps the dated
+    # state block instead of erasing it.
+    write_index_page(repo)
+    assert "6 closed, 140 open, 4 overdue" in (repo / "postmortems" / "README.md").read_text()
     offline = build_index_page(repo).text
     assert "open, closed and overdue items here" in offline and "Overdue" not in offline
     status = ItemStatus(date(2026, 3, 20), ())
