@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -230,39 +231,27 @@ def test_cli_dry_run(story: Story, monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     subprocess.run(
         ["git", "clone", "-q", story.fake.clone_url(OWNER, REPO), str(checkout)], check=True
     )
-    result = CliRunner().invoke(
-        cli,
-        [
+
+    def remind(repo: str, *extra: str) -> Any:
+        args = [
             "remind",
             "--github",
-            f"{OWNER}/{REPO}",
+            repo,
             "--repo",
             str(checkout),
             "--token-env",
             "PMOPS_TEST_TOKEN",
             "--api-url",
             story.fake.api_url,
-            "--dry-run",
-        ],
-        catch_exceptions=False,
-    )
+            *extra,
+        ]
+        return CliRunner().invoke(cli, args, catch_exceptions=False)
+
+    result = remind(f"{OWNER}/{REPO}", "--dry-run")
     assert result.exit_code == 0, result.output
     assert f"would remind #{n['late']}" in result.output  # due dates are long past today
     assert all(reminders(story, v) == [] for v in n.values())
-    gone = CliRunner().invoke(
-        cli,
-        [
-            "remind",
-            "--github",
-            f"{OWNER}/nope",
-            "--repo",
-            str(checkout),
-            "--token-env",
-            "PMOPS_TEST_TOKEN",
-            "--api-url",
-            story.fake.api_url,
-        ],
-    )
+    gone = remind(f"{OWNER}/nope")
     assert gone.exit_code == 1 and "GitHub answered 404 for acme/nope" in gone.output
 
 
