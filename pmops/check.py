@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from pmops.action_drift import action_item_drift
 from pmops.document import Document, decode, parse_document, plain, read_text
 from pmops.errors import InputError
 from pmops.hand_written import is_hand_written
@@ -64,6 +65,7 @@ def check_text(
     problems = _check_frontmatter(doc, name)
     problems += _check_sections(doc, name, headings(layout))
     problems += _check_file_name(doc, name)
+    problems += _check_action_items(doc, text, name)
     return problems, doc
 
 
@@ -84,6 +86,17 @@ def _check_history(doc: Document, name: str) -> list[Problem]:
             parse_time(meta["started_at"]), parse_time(meta["resolved_at"])
         )
     return _check_times(doc, meta, name)
+
+
+def _check_action_items(doc: Document, text: str, name: str) -> list[Problem]:
+    """The Action items section and the frontmatter's action_items list the same items."""
+    items = plain(doc.meta).get("action_items")
+    if not isinstance(items, list):
+        return []
+    heading = next((s.line for s in doc.sections if s.heading == "Action items"), None)
+    drift = action_item_drift(text, heading, [i for i in items if isinstance(i, dict)],
+                              lambda i: doc.key_line("action_items", i))
+    return [Problem(name, d.line, d.message) for d in drift]
 
 
 def _problem_from_error(message: str, name: str) -> Problem:

@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -18,6 +19,7 @@ from pmops.check import check_files, default_branch, find_postmortems
 from pmops.cli_action import COMMANDS as ACTION_COMMANDS
 from pmops.cli_history import index_command, search_command, stats_command
 from pmops.cli_reach import import_command, site_command
+from pmops.cli_remind import remind_command
 from pmops.config import load_config
 from pmops.demo import build_demo
 from pmops.draft.compose import drafts_path, postmortem_path
@@ -51,7 +53,16 @@ class UserError(click.ClickException):
 
 
 class PmopsGroup(click.Group):
-    """Turns every PmopsError raised by a command into a UserError."""
+    """Turns every PmopsError raised by a command into a UserError; `-h` works everywhere.
+
+    The help option names are the group's default, so a group built around a few commands (as
+    tests do) caches the same help option on them as `pmops` itself: click caches a command's
+    help option the first time it is asked for, whichever group asked.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("context_settings", {"help_option_names": ["-h", "--help"]})
+        super().__init__(*args, **kwargs)
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -60,7 +71,7 @@ class PmopsGroup(click.Group):
             raise UserError(exc) from None
 
 
-@click.group(cls=PmopsGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=PmopsGroup)
 @click.version_option(__version__, prog_name="pmops")
 def cli() -> None:
     """Draft, check and search incident postmortems kept in a Git repository."""
@@ -279,7 +290,7 @@ def demo(folder: Path | None, quiet: bool) -> None:
 
 
 _HISTORY = (search_command, index_command, stats_command, import_command, site_command)
-for _command in (*ACTION_COMMANDS, *_HISTORY):
+for _command in (*ACTION_COMMANDS, *_HISTORY, remind_command):
     cli.add_command(_command)
 
 

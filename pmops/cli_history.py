@@ -73,6 +73,27 @@ repo_option = click.option(
 )
 
 
+def github_options(func: Any) -> Any:
+    """`--github OWNER/NAME`, `--token-env`, `--api-url`: read the action items' issues."""
+    func = click.option("--api-url", default=None,
+                        help="REST API root (GitHub Enterprise Server).")(func)
+    func = click.option("--token-env", default="GITHUB_TOKEN", show_default=True,
+                        help="Environment variable holding the token for --github.")(func)
+    return click.option("--github", "github_repo", metavar="OWNER/NAME",
+                        help="Read the action items' state from this repository's issues "
+                             "(one request per 100 issues); without it the state is "
+                             "unknown.")(func)
+
+
+def _item_status(github_repo: str | None, token_env: str, api_url: str | None,
+                 root: Path) -> Any:
+    from pmops.item_status import fetch_item_status
+
+    if not github_repo:
+        return None
+    return fetch_item_status(github_repo, token_env, api_url, datetime.now(UTC), root)
+
+
 def hit_json(hit: Hit) -> dict[str, Any]:
     """One search hit as printed by `pmops search --json`."""
     record = hit.record
@@ -148,10 +169,13 @@ def search_command(
 @click.command("index")
 @click.option("--check", is_flag=True, help="Change nothing; exit 1 if the page is stale (CI).")
 @repo_option
-def index_command(check: bool, repo: Path | None) -> None:
+@github_options
+def index_command(check: bool, repo: Path | None, github_repo: str | None, token_env: str,
+                  api_url: str | None) -> None:
     """Write postmortems/README.md: every postmortem in a table, and Mermaid charts."""
     root = find_repo(repo)
-    page, stale = write_index_page(root, check=check)
+    status = _item_status(github_repo, token_env, api_url, root)
+    page, stale = write_index_page(root, check=check, status=status)
     name = page.path.relative_to(root.resolve()).as_posix()
     if check and stale:
         click.echo(f"{name} is stale: run `pmops index` and commit it", err=True)
@@ -162,14 +186,37 @@ def index_command(check: bool, repo: Path | None) -> None:
 @click.command("stats")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON on stdout.")
 @repo_option
-def stats_command(as_json: bool, repo: Path | None) -> None:
+@github_options
+def stats_command(as_json: bool, repo: Path | None, github_repo: str | None, token_env: str,
+                  api_url: str | None) -> None:
     """MTTR, incidents by severity, service and month, action items, and draft edits."""
-    stats = compute_stats(find_repo(repo))
+    root = find_repo(repo)
+    status = _item_status(github_repo, token_env, api_url, root)
+    stats = compute_stats(root, status.counts() if status else None,
+                          status.late_postmortems if status else None)
     if as_json:
         click.echo(json.dumps(stats_json(stats), indent=2, ensure_ascii=False))
     else:
         for line in stats_lines(stats):
             click.echo(line)
+
+
+def _item_lines(stats: Stats) -> list[str]:
+    """Action items: their issues' state, or that it is unknown offline."""
+    items = stats.items
+    if items is None:
+        return [f"action items:     {stats.action_items} in the files "
+                f"({stats.action_items_done} ticked); open/closed/overdue unknown offline: "
+                f"add --github OWNER/NAME"]
+    lines = [f"action items:     {items.total} tracked: {items.closed} closed, {items.open} "
+             f"open, {items.overdue} overdue ({_percent(stats.action_items_done_share)} done)"]
+    if stats.late_postmortems is not None:
+        late = ", ".join(f"#{n}" for n in stats.late_postmortems) or "none"
+        lines.append(f"overdue postmortems: {late}")
+    if items.close_days:
+        days = ", ".join(f"{p} {d:g}" for p, d in items.close_days.items())
+        lines.append(f"days to close:    {days} (median, by priority)")
+    return lines
 
 
 def _percent(share: float | None) -> str:
@@ -186,8 +233,7 @@ def stats_lines(stats: Stats) -> list[str]:
         f"incidents:        {stats.incidents} ({severities})",
         f"MTTR:             {stats.mttr_minutes:g} min (median {stats.median_minutes:g} min)",
         f"top services:     {services}",
-        f"action items:     {stats.action_items_done} of {stats.action_items} done "
-        f"({_percent(stats.action_items_done_share)})",
+        *_item_lines(stats),
     ]
     months = list(stats.by_month.items())[-6:]
     lines.append("last months:      " + ", ".join(f"{m} {sum(v.values())}" for m, v in months))

@@ -17,6 +17,7 @@ from ruamel.yaml.comments import CommentedMap
 
 from pmops.document import line_of, load_yaml, plain, read_text
 from pmops.errors import ConfigError, InputError
+from pmops.follow_config import FollowConfig, parse_follow
 from pmops.schemas import describe, iter_errors, load_schema
 from pmops.sections import STANDARD, Layout, parse_layout
 
@@ -82,6 +83,7 @@ class Config:
     allowed_link_hosts: tuple[str, ...]
     request_budget: int
     observability: tuple[BackendConfig, ...]
+    follow: FollowConfig  # action items, required postmortems, reminders, sign-off
     sections: Layout = STANDARD
     """The postmortem's sections (pmops.sections): the standard ten unless `sections` says."""
 
@@ -222,4 +224,5 @@ def build_config(data: Mapping[str, Any]) -> Config:
         request_budget=data["github"]["request_budget"],
         observability=parse_backends(data.get("observability", {})),
         sections=parse_layout(data.get("sections")),
+        follow=parse_follow(data),
     )

@@ -4,7 +4,9 @@ items done vs open).
 
 The page is a pure function of the postmortem files: no "generated at" time, stable
 ordering, and a chart window that ends at the latest incident rather than today, so the same
-files always give byte-identical output and `pmops index --check` can run in CI.
+files always give byte-identical output and `pmops index --check` can run in CI. The one
+exception is the action items' state, read from their tracking issues when a token is given
+(`--github`): it sits between two markers, dated, and `--check` compares the page without it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from urllib.parse import quote
 
 from pmops.document import read_text
 from pmops.errors import InputError
+from pmops.item_status import ItemStatus
 from pmops.model import Postmortem, Severity
 from pmops.sanitize import neutralize_mentions
 from pmops.search import Record, open_index
@@ -40,6 +43,12 @@ SEVERITY_COLORS = {
 """Bar colours; the page names them under the chart, as Mermaid's xychart has no legend."""
 
 _UNSAFE = re.compile(r"[^\w ./@+:-]+")
+
+STATUS_START = "<!-- pmops:item-status:start -->"
+STATUS_END = "<!-- pmops:item-status:end -->"
+STATUS_READ = "From the tracking issues on"
+"""How the block read from the issues begins (templates/index.md.j2)."""
+_STATUS_BLOCK = re.compile(rf"{re.escape(STATUS_START)}.*?{re.escape(STATUS_END)}\n?", re.S)
 
 
 @dataclass(frozen=True)
@@ -126,7 +135,39 @@ def _charts(stats: Stats) -> dict[str, object]:
     }
 
 
-def render_index_page(records: Sequence[Record], folder: str) -> str:
+def _status(status: ItemStatus | None, records: Sequence[Record],
+            folder: str) -> dict[str, object] | None:
+    """The action items' state for the template: totals, days to close, rows, overdue."""
+    if status is None:
+        return None
+    links = {r.id: _link(r, folder) for r in records}
+    rows = [{"link": links.get(n, f"incident #{n}"), "open": c.open, "overdue": c.overdue,
+             "closed": c.closed} for n, c in status.by_incident().items()]
+    overdue = [{"number": i.number, "title": _cell(i.title), "due": i.due}
+               for i in status.overdue()]
+    counts = status.counts()
+    return {"today": status.today.isoformat(), "counts": counts,
+            "close_days": dict(counts.close_days), "rows": rows, "overdue": overdue,
+            "late": list(status.late_postmortems or ())}
+
+
+def without_status(text: str) -> str:
+    """The page without its action-item state block (what `--check` compares)."""
+    return _STATUS_BLOCK.sub("", text)
+
+
+def keep_status(text: str, current: str | None) -> str:
+    """`text` built without a token, with the state block of the `current` page kept when
+    that one was read from the issues (it is dated): a refresh offline never erases it."""
+    old = _STATUS_BLOCK.search(current or "")
+    new = _STATUS_BLOCK.search(text)
+    if old is None or new is None or STATUS_READ not in old.group(0):
+        return text
+    return text[: new.start()] + old.group(0) + text[new.end():]
+
+
+def render_index_page(records: Sequence[Record], folder: str,
+                      status: ItemStatus | None = None) -> str:
     """The page's markdown for these postmortems (newest first, grouped by year)."""
     stats = summarize(records)
     ordered = sorted(records, key=lambda r: (r.started_at, r.path), reverse=True)
@@ -147,26 +188,36 @@ def render_index_page(records: Sequence[Record], folder: str) -> str:
         stats=stats,
         years=years,
         charts=_charts(stats),
-        open_items=stats.action_items - stats.action_items_done,
+        status=_status(status, records, folder),
+        status_start=STATUS_START,
+        status_end=STATUS_END,
     )
 
 
-def build_index_page(repo: Path) -> IndexPage:
+def build_index_page(repo: Path, status: ItemStatus | None = None) -> IndexPage:
     """The index page of `repo` as it should be now (updates the search index)."""
     with open_index(repo) as index:
         records = index.records()
         folder = index.folder
-    return IndexPage(repo.resolve() / folder / PAGE_NAME, render_index_page(records, folder))
+    return IndexPage(repo.resolve() / folder / PAGE_NAME,
+                     render_index_page(records, folder, status))
 
 
-def write_index_page(repo: Path, *, check: bool = False) -> tuple[IndexPage, bool]:
-    """Write the page if it changed (with `check`, only compare); return it and `stale`."""
-    page = build_index_page(repo)
+def write_index_page(repo: Path, *, check: bool = False,
+                     status: ItemStatus | None = None) -> tuple[IndexPage, bool]:
+    """Write the page if it changed (with `check`, only compare, ignoring the action items'
+    state, which only a token can read); return it and `stale`."""
+    page = build_index_page(repo, status)
     try:
         current = read_text(page.path) if page.path.is_file() else None
     except InputError:
         current = None
-    stale = current != page.text
+    if status is None:
+        page = IndexPage(page.path, keep_status(page.text, current))
+    if check:
+        stale = current is None or without_status(current) != without_status(page.text)
+    else:
+        stale = current != page.text
     if stale and not check:
         page.path.parent.mkdir(parents=True, exist_ok=True)
         page.path.write_text(page.text, encoding="utf-8", newline="\n")
@@ -199,4 +250,9 @@ def index_page_with(repo: Path, changes: Mapping[str, Postmortem]) -> tuple[str,
         folder = index.folder
         records = [r for r in index.records() if r.path not in changes]
     records += [record_of(path, pm) for path, pm in changes.items()]
-    return f"{folder}/{PAGE_NAME}", render_index_page(records, folder)
+    page = repo / folder / PAGE_NAME
+    try:
+        current = read_text(page) if page.is_file() else None
+    except InputError:
+        current = None
+    return f"{folder}/{PAGE_NAME}", keep_status(render_index_page(records, folder), current)

@@ -19,6 +19,7 @@ from pmops.sections import layout_yaml
 from pmops.templating import render_template
 
 WORKFLOW_PATH = ".github/workflows/pmops.yml"
+REMIND_PATH = ".github/workflows/pmops-remind.yml"
 FORM_PATH = ".github/ISSUE_TEMPLATE/incident.yml"
 DEFAULT_ACTION = "pmops/pmops@v1"
 DEFAULT_OWNER = "@your-org/incident-reviewers"
@@ -54,6 +55,11 @@ def render_workflow(options: InitOptions) -> str:
                            api_key_secret=options.api_key_secret)
 
 
+def render_remind_workflow(options: InitOptions) -> str:
+    """The scheduled `pmops remind` workflow (issues: write; pull-requests and contents: read)."""
+    return render_template("init/remind.yml.j2", action=options.action)
+
+
 def render_config(options: InitOptions) -> str:
     """`.github/pmops.yml` with a comment on every key."""
     return render_template("init/pmops.yml.j2", plan=options.plan, model=options.model,
@@ -79,6 +85,7 @@ def init_repository(repo: Path, options: InitOptions, *, force: bool = False) ->
     """Write the files into `repo`; existing files are kept unless `force`."""
     results = []
     files = [(WORKFLOW_PATH, render_workflow(options)),
+             (REMIND_PATH, render_remind_workflow(options)),
              (CONFIG_PATH, render_config(options)),
              (FORM_PATH, render_form(options))]
     if options.site:

@@ -6,7 +6,7 @@ Evidence types are frozen; times are timezone-aware UTC datetimes everywhere.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -299,6 +299,7 @@ class ActionItem:
     priority: Priority
     owner: str | None = None
     issue: int | None = None
+    due: date | None = None  # set with `issue` once the tracking issue exists
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pmops.document import Document, dump_yaml, parse_document, plain
@@ -124,12 +124,19 @@ def _suspect_dict(suspect: Suspect) -> dict[str, Any]:
     return data
 
 
+def action_item_dict(item: ActionItem) -> dict[str, Any]:
+    """An action item as the frontmatter holds it."""
+    return _action_dict(item)
+
+
 def _action_dict(item: ActionItem) -> dict[str, Any]:
     data: dict[str, Any] = {"title": item.title, "priority": item.priority.value}
     if item.owner is not None:
         data["owner"] = item.owner
     if item.issue is not None:
         data["issue"] = item.issue
+    if item.due is not None:
+        data["due"] = item.due.isoformat()
     return data
 
 
@@ -216,6 +223,7 @@ def action_item_of(data: Mapping[str, Any]) -> ActionItem:
         priority=Priority(data["priority"]),
         owner=data.get("owner"),
         issue=data.get("issue"),
+        due=date.fromisoformat(str(data["due"])) if data.get("due") else None,
     )
 
 

@@ -5,6 +5,10 @@ Draft edits: for each published postmortem with an AI copy in `<folder>/.drafts/
 (or `.drafts/<same file name>`), the share of body lines changed is `1 - difflib ratio` of the
 two bodies' lines, overall and per section. The median over postmortems is the number that
 tells a team whether the drafts are good: near 0, reviewers accept them; near 1, they rewrite.
+
+Action items: done means the tracking issue is closed (`pmops.item_status`, read with a
+token); offline the state is unknown and reported as such, with the boxes ticked in the files
+shown as what they are.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from pmops.action_items import ItemCounts
 from pmops.document import read_text
 from pmops.errors import InputError
 from pmops.model import SECTIONS, Severity, Status
@@ -45,13 +50,17 @@ class Stats:
     by_month: Mapping[str, Mapping[str, int]]
     mttr_by_month: Mapping[str, float]
     action_items: int
-    action_items_done: int
+    action_items_done: int  # ticked `- [x]` in the files
     drafts: DraftEdits | None = None
+    items: ItemCounts | None = None  # from the tracking issues; None: unknown (offline)
+    late_postmortems: tuple[int, ...] | None = None  # required, past deadline; None: unknown
 
     @property
     def action_items_done_share(self) -> float | None:
-        """Done action items over all action items (None when there are none)."""
-        return self.action_items_done / self.action_items if self.action_items else None
+        """Closed tracking issues over all of them; None when unknown or there are none."""
+        if self.items is None or not self.items.total:
+            return None
+        return self.items.closed / self.items.total
 
 
 def summarize(records: Sequence[Record]) -> Stats:
@@ -133,13 +142,16 @@ def _body(sections: Mapping[str, str]) -> str:
     return "\n".join(f"## {h}\n{t}" for h, t in sections.items())
 
 
-def compute_stats(repo: Path) -> Stats:
-    """Every figure of `pmops stats` for a repository (updating its search index)."""
+def compute_stats(repo: Path, items: ItemCounts | None = None,
+                  late: tuple[int, ...] | None = None) -> Stats:
+    """Every figure of `pmops stats` for a repository (updating its search index); `items`
+    is the tracking issues' state when it could be read."""
     with open_index(repo) as index:
         records = index.records()
         folder = index.folder
     stats = summarize(records)
-    return replace(stats, drafts=draft_edits(repo.resolve(), folder, records))
+    return replace(stats, drafts=draft_edits(repo.resolve(), folder, records), items=items,
+                   late_postmortems=late)
 
 
 def stats_json(stats: Stats) -> dict[str, Any]:
@@ -153,11 +165,9 @@ def stats_json(stats: Stats) -> dict[str, Any]:
         "by_service": dict(stats.by_service),
         "by_month": {m: dict(v) for m, v in stats.by_month.items()},
         "mttr_by_month": dict(stats.mttr_by_month),
-        "action_items": {
-            "total": stats.action_items,
-            "done": stats.action_items_done,
-            "done_share": _share(stats.action_items_done_share),
-        },
+        "action_items": _items_json(stats),
+        "postmortems_overdue": None if stats.late_postmortems is None
+        else list(stats.late_postmortems),
         "draft_edits": None
         if drafts is None
         else {
@@ -165,6 +175,22 @@ def stats_json(stats: Stats) -> dict[str, Any]:
             "median_changed_share": drafts.median_changed,
             "by_section": dict(drafts.by_section),
         },
+    }
+
+
+def _items_json(stats: Stats) -> dict[str, Any]:
+    """Items in the files, and their issues' state (null when unknown, never guessed)."""
+    items = stats.items
+    return {
+        "total": stats.action_items,
+        "ticked": stats.action_items_done,
+        "state": "unknown" if items is None else "github",
+        "tracked": None if items is None else items.total,
+        "done": None if items is None else items.closed,
+        "open": None if items is None else items.open,
+        "overdue": None if items is None else items.overdue,
+        "done_share": _share(stats.action_items_done_share),
+        "median_days_to_close": None if items is None else dict(items.close_days),
     }
 
 

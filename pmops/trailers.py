@@ -21,7 +21,7 @@ EVENT = "Pmops-Event"
 MODEL = "Pmops-Model"
 GENERATED_AT = "Pmops-Generated-At"
 
-EVENTS = ("generate", "regenerate", "edited", "publish")
+EVENTS = ("generate", "regenerate", "edited", "publish", "action-items")
 """Values of the `Pmops-Event` trailer (the lifecycle events that make a commit)."""
 
 _TRAILER = re.compile(r"^([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*?)[ \t]*$")

@@ -53,7 +53,11 @@ def sample_postmortem(**changes: Any) -> Postmortem:
         suspects=(Suspect("a" * 40, 0.82, ("deployed 2 min before the start",), 118),),
         action_items=(ActionItem("Validate config/pool.yaml in CI", Priority.HIGH, "@team-auth"),),
     )
-    return replace(pm, **changes)
+    pm = replace(pm, **changes)
+    if "sections" not in changes:  # the section lists the frontmatter's items, as drafts do
+        listed = "\n".join(f"- [ ] **{a.priority.value}** {a.title}" for a in pm.action_items)
+        pm = replace(pm, sections={**pm.sections, "Action items": listed or "None."})
+    return pm
 
 
 def sample_text(**changes: Any) -> str:

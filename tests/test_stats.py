@@ -74,10 +74,11 @@ def test_action_items_done_share(tmp_path: Path) -> None:
         tmp_path, replace(pm, action_items=items, sections={**pm.sections, "Action items": ticked})
     )
     stats = compute_stats(tmp_path)
+    # offline: one box is ticked, but whether the items are done is unknown (not guessed)
     assert (stats.action_items, stats.action_items_done, stats.action_items_done_share) == (
         2,
         1,
-        0.5,
+        None,
     )
 
 
@@ -125,7 +126,8 @@ def test_stats_cli_on_a_generated_corpus(tmp_path: Path) -> None:
     published = sum(d.postmortem.status is Status.PUBLISHED for d in corpus.docs)
     assert figures["draft_edits"]["compared"] == published
     assert 0 <= figures["draft_edits"]["median_changed_share"] <= 1
-    assert set(figures["action_items"]) == {"total", "done", "done_share"}
+    assert figures["action_items"]["state"] == "unknown"
+    assert figures["action_items"]["done"] is None and figures["action_items"]["ticked"] >= 0
     text = CliRunner().invoke(group, ["stats", "--repo", str(tmp_path)], catch_exceptions=False)
     assert "MTTR:" in text.stdout and "draft edits:" in text.stdout
 

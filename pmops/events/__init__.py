@@ -15,6 +15,7 @@ from pmops.events.dispatch_workflow import on_dispatch
 from pmops.events.generate import generate, is_incident
 from pmops.events.merged import on_closed
 from pmops.events.review import on_review
+from pmops.events.schedule import on_schedule
 from pmops.events.synchronize import on_synchronize
 
 Handler = Callable[[Mapping[str, Any], Context], Outcome]
@@ -43,13 +44,17 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("pull_request", "synchronize"): on_synchronize,
     ("pull_request", "closed"): on_closed,
     ("pull_request_review", "submitted"): on_review,
+    ("schedule", None): on_schedule,
 }
 """(event name, action) -> handler; `workflow_dispatch` has no action."""
 
 
-def handler_for(event_name: str, event: Mapping[str, Any]) -> Handler | None:
-    """The handler of this event, or None when pmops has nothing to do with it."""
-    action = event.get("action") if event_name != "workflow_dispatch" else None
+def handler_for(event_name: str, event: Mapping[str, Any], command: str = "") -> Handler | None:
+    """The handler of this event, or None when pmops has nothing to do with it; the action's
+    `command: remind` input makes a `workflow_dispatch` run the reminders."""
+    if command == "remind" and event_name in ("schedule", "workflow_dispatch"):
+        return on_schedule
+    action = event.get("action") if event_name not in ("workflow_dispatch", "schedule") else None
     return HANDLERS.get((event_name, action))
 
 

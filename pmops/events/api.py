@@ -16,6 +16,7 @@ from github.Issue import Issue
 from github.PullRequest import PullRequest
 from github.Repository import Repository
 
+from pmops.action_items import PRIORITY_LABELS
 from pmops.errors import PmopsError
 from pmops.own import OwnAccount
 from pmops.permissions import Role, role_from
@@ -27,6 +28,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "pmops:ready": ("0e8a16", "pmops: stamped published by a code owner; merge to publish"),
     "postmortem:published": ("0e8a16", "pmops: the incident's postmortem is published"),
     "postmortem:action-item": ("d93f0b", "pmops: follow-up from a postmortem"),
+    **{name: (color, text) for name, color, text in PRIORITY_LABELS.values()},
 }
 """Labels pmops uses: (color, description). Created with a description when missing."""
 

@@ -55,6 +55,7 @@ class ActionInputs:
     summary_path: Path | None = None
     run_url: str = ""
     run_doctor: bool = False
+    command: str = ""  # "remind": the scheduled workflow's runs (and its manual dispatch)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> ActionInputs:
@@ -84,6 +85,9 @@ class ActionInputs:
         base_url = env.get("PMOPS_BASE_URL", "").strip() or None
         if base_url and not re.match(r"^https?://", base_url):
             problems.append(f"the `base-url` input {base_url!r} is not an http(s) URL")
+        command = env.get("PMOPS_COMMAND", "").strip()
+        if command not in ("", "remind"):
+            problems.append(f"the `command` input {command!r} is not `remind` (or empty)")
         if problems:
             raise InputError("invalid action inputs:\n  " + "\n  ".join(problems))
         server = env.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
@@ -107,6 +111,7 @@ class ActionInputs:
                           if env.get("GITHUB_STEP_SUMMARY") else None),
             run_url=f"{server}/{repository}/actions/runs/{run_id}" if run_id else "",
             run_doctor=env.get("PMOPS_DOCTOR", "").strip().lower() in ("1", "true", "yes"),
+            command=command,
         )
 
     @property

@@ -1,43 +1,32 @@
 """`pull_request.closed` with `merged`: the default branch now holds the stamped file.
 
 Then, idempotently (a duplicate delivery changes nothing): one tracking issue per action
-item, found again by a hidden marker in its body; label `postmortem:published` and one
-comment on the incident listing the postmortem and the issues.
+item (assignee, priority label, due date, back link), found again by a hidden marker in its
+body from one paginated list of the tracking issues; label `postmortem:published` and one
+comment on the incident listing the postmortem and the issues. The bot cannot push to the
+protected default branch, so the issue numbers and due dates reach the frontmatter through a
+follow-up pull request (`pmops/action-items-<n>`) that a human merges.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
+from pmops.action_items import ITEM_LABEL, PRIORITY_LABELS
 from pmops.document import parse_document
 from pmops.errors import InputError
+from pmops.events.action_record import record_items
 from pmops.events.api import marker
 from pmops.events.branch import incident_of
 from pmops.events.context import Context, Outcome
 from pmops.events.generate import published_on_default
 from pmops.events.messages import comment
+from pmops.item_issues import ItemOpener, Opened, Source, list_tracking_issues
 from pmops.model import ActionItem, Status
 from pmops.render import from_document
 from pmops.sanitize import one_line
-
-ITEM_LABEL = "postmortem:action-item"
-
-
-@dataclass(frozen=True)
-class Tracked:
-    """An action item and the issue that tracks it."""
-
-    number: int
-    title: str
-
-
-def item_key(incident: int, item: ActionItem) -> str:
-    """A stable key of an action item: the incident and a digest of its title."""
-    digest = hashlib.sha256(" ".join(item.title.lower().split()).encode()).hexdigest()[:12]
-    return f"{incident}-{digest}"
 
 
 def on_closed(event: Mapping[str, Any], ctx: Context) -> Outcome:
@@ -63,29 +52,29 @@ def on_closed(event: Mapping[str, Any], ctx: Context) -> Outcome:
                         marker("merged-unpublished", number), update=False)
         return Outcome("merged-unpublished", f"{path} merged as {pm.status.value}", number, path)
     url = ctx.html(f"blob/{ctx.default_branch}/{path}")
-    ctx.api.ensure_labels([ITEM_LABEL])
-    tracked = [_track(ctx, incident, item, path, url, number) for item in pm.action_items]
+    tracked = _open_items(ctx, incident, pm.action_items, path, url, number,
+                          (pm.published_at or ctx.now()).date())
+    notes = [f"action item {one_line(o.item.title, 80)!r}: {o.note}" for o in tracked if o.note]
+    notes += record_items(ctx, incident, path, text, tracked)
     issue = ctx.api.issue(incident)
     ctx.api.add_labels(incident, ["postmortem:published"], [lb.name for lb in issue.labels])
+    listed = [{"number": o.number, "title": one_line(o.item.title, 200),
+               "due": o.due.isoformat() if o.due else ""} for o in tracked]
     ctx.api.comment(incident, comment("published", path=path, url=url, pr_number=number,
-                                      items=tracked), marker("published", incident))
-    return Outcome("published", f"published {path}; {len(tracked)} action item issue(s)",
-                   number, path)
+                                      items=listed), marker("published", incident))
+    created = sum(o.created for o in tracked)
+    return Outcome("published", f"published {path}; {len(tracked)} action item issue(s), "
+                   f"{created} opened now", number, path, notes)
 
 
-def _track(ctx: Context, incident: int, item: ActionItem, path: str, url: str,
-           pr_number: int) -> Tracked:
-    """The issue tracking `item`: the existing one (marker in its body) or a new one."""
-    if item.issue:
-        return Tracked(item.issue, one_line(item.title, 200))
-    tag = marker("action-item", item_key(incident, item))
-    for existing in ctx.api.repo.get_issues(state="all", labels=[ITEM_LABEL]):
-        if tag in (existing.body or ""):
-            return Tracked(existing.number, existing.title)
-    title = one_line(item.title, 200)
-    body = comment("action_item", incident=incident, path=path, url=url,
-                   priority=item.priority.value, owner=one_line(item.owner or "", 100),
-                   pr_number=pr_number)
-    created = ctx.api.repo.create_issue(title=title, body=f"{body}\n{tag}\n",
-                                        labels=[ITEM_LABEL])
-    return Tracked(created.number, title)
+def _open_items(ctx: Context, incident: int, items: Sequence[ActionItem], path: str, url: str,
+                pr_number: int, published: date) -> list[Opened]:
+    """The tracking issue of every item: one list request for all, then one create each new."""
+    if not items:
+        return []
+    ctx.api.ensure_labels([ITEM_LABEL, *(name for name, _, _ in PRIORITY_LABELS.values())])
+    follow = ctx.config.follow
+    opener = ItemOpener(ctx.api.repo, list_tracking_issues(ctx.api.repo), follow.due_days,
+                        follow.assign_owners)
+    source = Source(incident, path, url, pr_number, published)
+    return [opener.track(item, source) for item in items]

@@ -21,6 +21,7 @@ from pmops.events.api import marker
 from pmops.events.branch import BranchState, incident_of, push, read_state, report_check
 from pmops.events.context import Context, Outcome
 from pmops.events.messages import comment
+from pmops.events.signoff_gate import signoff_pending
 from pmops.lifecycle import Event, next_status
 from pmops.model import Status
 from pmops.permissions import Role
@@ -60,6 +61,12 @@ def on_review(event: Mapping[str, Any], ctx: Context) -> Outcome:
         if fresh:
             report_check(ctx, head)
             return Outcome("published", "already stamped; nothing pushed", number, state.path)
+    # followthrough (#18): sign-off by severity, before a new stamp.
+    if state.postmortem is not None:
+        pending = signoff_pending(ctx, number, state.path, head, state.postmortem.severity,
+                                  lambda who: _is_owner(ctx, state.path, who)[0])
+        if pending is not None:
+            return pending
     return _stamp(ctx, number, incident, state, login, pr)
 
 

@@ -114,7 +114,7 @@ def run_action(env: Mapping[str, str], *, gather: Gather | None = None,
         return exc.exit_code
     for secret in inputs.secrets:
         command(f"::add-mask::{secret}")
-    handler = handler_for(inputs.event_name, inputs.event)
+    handler = handler_for(inputs.event_name, inputs.event, inputs.command)
     action = inputs.event.get("action")
     if handler is None:
         outcome = Outcome("ignored", f"pmops has nothing to do for {inputs.event_name}"

@@ -24,6 +24,7 @@ class IssueHandlers:
         p = "/repos/{owner}/{repo}"
         r.add("GET", f"{p}/issues", self.list_issues)
         r.add("POST", f"{p}/issues", self.create_issue)
+        r.add("GET", f"{p}/issues/comments", self.list_repo_comments)
         r.add("GET", f"{p}/issues/comments/{{comment_id}}", self.get_comment)
         r.add("PATCH", f"{p}/issues/comments/{{comment_id}}", self.update_comment)
         r.add("DELETE", f"{p}/issues/comments/{{comment_id}}", self.delete_comment)
@@ -155,6 +156,19 @@ class IssueHandlers:
             comments = [c for c in comments if c.updated_at >= since]
         return Response(200, Paged([b.comment(self.store, repo, iss.number, c)
                                     for c in comments]))
+
+    def list_repo_comments(self, req: Request) -> Response:
+        """GET every issue and PR comment of the repository, ``since`` (updated at or after),
+        ``sort`` created|updated and ``direction`` (ascending by default, as GitHub's)."""
+        repo = self.core.repo(req.params)
+        found = [(iss, c) for iss in repo.issues.values() for c in iss.comments]
+        if req.q("since"):
+            since = parse_time(req.q("since", ""))  # type: ignore[arg-type]
+            found = [(i, c) for i, c in found if c.updated_at >= since]
+        key = "updated_at" if req.q("sort") == "updated" else "created_at"
+        found.sort(key=lambda ic: (getattr(ic[1], key), ic[1].id),
+                   reverse=req.q("direction") == "desc")
+        return Response(200, Paged([b.comment(self.store, repo, i.number, c) for i, c in found]))
 
     def create_comment(self, req: Request) -> Response:
         """POST a comment."""

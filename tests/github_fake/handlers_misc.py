@@ -31,6 +31,7 @@ class MiscHandlers:
         r.add("GET", f"{p}/collaborators", self.list_collaborators)
         r.add("GET", f"{p}/collaborators/{{username}}/permission", self.get_permission)
         r.add("GET", f"{p}/collaborators/{{username}}", self.check_collaborator)
+        r.add("GET", f"{p}/assignees/{{assignee}}", self.check_assignee)
         r.add("GET", f"{p}/branches/{{branch}}/protection", self.get_protection)
         r.add("GET", f"{p}/actions/permissions/workflow", self.workflow_permissions)
         r.add("GET", f"{p}/deployments", self.list_deployments)
@@ -76,6 +77,14 @@ class MiscHandlers:
         """GET: 204 if a collaborator, else 404."""
         repo = self.core.repo(req.params)
         if repo.role(req.params["username"]) == "none":
+            raise ApiError(404, "Not Found")
+        return Response(204, None)
+
+    def check_assignee(self, req: Request) -> Response:
+        """GET: 204 if the user may be assigned issues (any access to the repository), else
+        404, as GitHub answers for a login that is unknown or has no access."""
+        repo = self.core.repo(req.params)
+        if repo.role(req.params["assignee"]) == "none":
             raise ApiError(404, "Not Found")
         return Response(204, None)
 

@@ -134,3 +134,35 @@ def load_payload(name: str, **overrides: Any) -> dict[str, Any]:
     if ov:
         raise TypeError(f"unknown overrides: {', '.join(sorted(ov))}")
     return data
+
+
+def load_workflow_payload(name: str, *, owner: str | None = None, repo: str | None = None,
+                          api_url: str | None = None, html_url: str | None = None,
+                          inputs: dict[str, Any] | None = None, sender: str | None = None,
+                          workflow: str = ".github/workflows/pmops-remind.yml",
+                          cron: str = "17 8 * * 1-5") -> dict[str, Any]:
+    """A `workflow_dispatch` or `schedule` event as the runner writes it to GITHUB_EVENT_PATH.
+
+    `workflow_dispatch` is the vendored example (owner, repo, URLs, inputs, sender and
+    workflow rewritten). `schedule` is no webhook, so `@octokit/webhooks-examples` has none:
+    GitHub's runner gives a scheduled run only the cron line and the workflow path, with no
+    repository or sender, which is what is built here (a handler must not need more).
+    """
+    if name == "schedule":
+        return {"schedule": cron, "workflow": workflow}
+    if name != "workflow_dispatch":
+        raise KeyError(f"unknown workflow payload {name!r}; known: schedule, workflow_dispatch")
+    data: dict[str, Any] = json.loads((WEBHOOKS / "workflow_dispatch.json").read_text())
+    old_owner, old_repo = data["repository"]["owner"]["login"], data["repository"]["name"]
+    owner, repo = owner or old_owner, repo or old_repo
+    data = _replace(data, f"{old_owner}/{old_repo}", f"{owner}/{repo}")
+    data["repository"]["name"], data["repository"]["owner"]["login"] = repo, owner
+    if api_url:
+        data = _replace(data, "https://api.github.com", api_url.rstrip("/"))
+    if html_url:
+        data = _replace(data, "https://github.com", html_url.rstrip("/"))
+    data["inputs"] = dict(inputs or {})
+    data["workflow"] = workflow
+    if sender:
+        data["sender"]["login"] = sender
+    return data
