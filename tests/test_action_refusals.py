@@ -114,7 +114,9 @@ def test_workflow_dispatch(fake_github: FakeGitHub, tmp_path: Path) -> None:
     assert run.status == "opened", run.log
     assert run.outputs["pr-number"] and run.outputs["postmortem-path"]
     assert "### pmops: opened" in run.summary
-    assert "doctor: FIX protection: main is not protected" in run.summary
+    assert "doctor: FIX required check" in run.summary  # no active ruleset yet
+    assert "doctor: note branch protection" in run.summary  # unreadable: a note, not a FIX
+    assert "doctor: FIX actions" not in run.summary
 
 
 def test_concurrent_runs_for_one_incident(fake_github: FakeGitHub, tmp_path: Path) -> None:

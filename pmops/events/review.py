@@ -32,14 +32,11 @@ from pmops.events.branch import BranchState, incident_of, push, read_state, repo
 from pmops.events.context import Context, Outcome
 from pmops.events.facts import review_facts
 from pmops.events.messages import comment
+from pmops.init import RULESET_PATH
 from pmops.lifecycle import stamp_fields
 from pmops.model import Status
 from pmops.publish import SUCCESS, codeowners_at, covers, stamp_verdict, team_reason, unstamped
 from pmops.trailers import format_message, pmops_trailers
-
-RULESET_PATH = ".github/rulesets/pmops-publish.json"
-"""Where `pmops init` writes the ruleset to import (named in the comments)."""
-
 
 def on_review(event: Mapping[str, Any], ctx: Context) -> Outcome:
     """Handle a submitted review."""
