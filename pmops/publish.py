@@ -146,6 +146,11 @@ def gate(ws: Workspace, base_ref: str, head: str, folder: str,
     problems += check_duplicate_ids(docs)
     problems += check_frozen(ws.path, base_ref, docs)
     problems = sorted(set(problems))
+    if removed:
+        more = f" (+{len(verdicts) + len(problems) - 1} more)" if len(verdicts) + len(
+            problems) > 1 else ""
+        return GateReport(FAILURE, f"{PurePosixPath(removed[0]).name}: {verdicts[0].reason}"
+                          f"{more}", tuple(verdicts), tuple(problems))
     if problems:
         first = problems[0]
         more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
@@ -198,8 +203,8 @@ def stamp_verdict(ws: Workspace, head: str, path: str, by: str, owners: CodeOwne
             return FileVerdict(path, PENDING, team_reason(facts, len(covering), len(approvals)))
         return FileVerdict(path, FAILURE, f"published_by {by} is not {answer.who}")
     if dismissed_by_stamp(ws, head, path, by, content, facts):
-        return FileVerdict(path, PENDING, f"the stamp commit dismissed {by}'s approval (stale "
-                           f"approvals are dismissed on push): {by} approves once more")
+        return FileVerdict(path, PENDING, f"{by} approves once more (the stamp dismissed the "
+                           "approval: stale approvals are dismissed on push)")
     if any(same_login(r.login, by) and r.state in ("APPROVED", "DISMISSED")
            for r in facts.reviews):
         return FileVerdict(path, PENDING, f"changed after {by} approved it; a code owner must "

@@ -51,7 +51,8 @@ class GraphQL:
         if not isinstance(query, str):
             return {"errors": [{"message": "A query attribute must be specified and must be "
                                 "a string."}]}
-        root = {"repository": lambda _info, owner, name: self._repository(token, owner, name)}
+        root = {"repository": lambda _info, owner, name, **_: self._repository(token, owner,
+                                                                                name)}
         result = graphql_sync(schema(), query, root_value=root,
                               variable_values=body.get("variables") or {})
         out: dict[str, Any] = {}
