@@ -305,3 +305,30 @@ def test_team_approval_of_other_content_does_not_count(team_gate: Gate) -> None:
     assert run.status == "not-owner"
     assert "older commit" in gate.comments()[-1]
     assert meta(gate.text())["status"] != "published"
+
+
+def test_optional_membership_token_reads_the_team(team_gate: Gate) -> None:
+    gate = team_gate
+    gate.fake.add_team(OWNER, "org-readers", ["reader-bot"])
+    gate.fake.set_token("ghp_reader", "reader-bot", scopes=("repo", "read:org"))
+    env = {"PMOPS_MEMBERSHIP_TOKEN": "ghp_reader"}
+    when = gate.tick()
+    with gate.fake.at(when):
+        review = gate.fake.submit_review(OWNER, REPO, gate.pr, "wendy")
+
+    def deliver(user: str, review_id: int) -> Run:
+        payload = gate.story.payload("pull_request_review.submitted", number=gate.pr,
+                                     head_ref=gate.branch, head_sha=gate.head, user=user,
+                                     sender=user, review_state="approved")
+        payload["review"]["id"] = review_id
+        return gate.story.deliver("pull_request_review", payload, at=gate.tick(),
+                                  extra_env=env)
+
+    outsider = deliver("wendy", review.id)
+    assert outsider.status == "not-owner" and "::add-mask::ghp_reader" in outsider.log
+    assert "Import" not in gate.comments()[-1]  # membership was read: no ruleset needed
+    with gate.fake.at(gate.tick()):
+        review = gate.fake.submit_review(OWNER, REPO, gate.pr, "tess")
+    member = deliver("tess", review.id)
+    assert member.status == "published", member.log
+    assert gate.check()[0] == "success"

@@ -9,13 +9,15 @@ not: it is left unknown, never guessed.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 
-from github import GithubException
+from github import Github, GithubException
 
-from pmops.approvals import ReviewFacts
+from pmops.approvals import APPROVED, Review, ReviewFacts
 from pmops.events.context import Context
-from pmops.publish import Facts
+from pmops.github.client import connect
+from pmops.publish import Facts, codeowners_at
 
 
 def review_facts(ctx: Context, number: int) -> ReviewFacts:
@@ -27,7 +29,47 @@ def review_facts(ctx: Context, number: int) -> ReviewFacts:
         decision = ctx.api.review_decision(number)
     except GithubException:
         decision = None  # unknown: never read as approved
-    return ReviewFacts(reviews, decision, ctx.api.branch_rules(ctx.default_branch), roles)
+    return ReviewFacts(reviews, decision, ctx.api.branch_rules(ctx.default_branch), roles,
+                       team_memberships(ctx, reviews))
+
+
+def team_memberships(ctx: Context, reviews: Iterable[Review]) -> dict[tuple[str, str], bool]:
+    """(team, login) -> member, for approvers and the teams CODEOWNERS names, read with the
+    optional membership token; empty without one (GITHUB_TOKEN gets 403 on team endpoints)."""
+    token = ctx.inputs.membership_token
+    if not token:
+        return {}
+    owners = codeowners_at(ctx.workspace, ctx.default_ref)
+    teams = sorted({o[1:].lower() for rule in owners.rules for o in rule.owners
+                    if o.startswith("@") and "/" in o})
+    approvers = sorted({r.login.lower() for r in reviews if r.state == APPROVED})
+    if not teams or not approvers:
+        return {}
+    gh = connect(token, ctx.inputs.api_url)
+    found: dict[tuple[str, str], bool | None] = {}
+    for team in teams:
+        org, _, slug = team.partition("/")
+        for login in approvers:
+            try:
+                _, data = gh.requester.requestJsonAndCheck(
+                    "GET", f"{ctx.inputs.api_url}/orgs/{org}/teams/{slug}/memberships/{login}")
+            except GithubException as exc:
+                if exc.status == 404:  # not a member (or the team is not visible: unknown)
+                    found[(team, login)] = False if _team_visible(gh, ctx, org, slug) else None
+                continue
+            found[(team, login)] = data.get("state") == "active"
+    return {k: v for k, v in found.items() if v is not None}
+
+
+def _team_visible(gh: Github, ctx: Context, org: str, slug: str) -> bool:
+    """Whether the membership token can see the team at all (else a 404 means nothing)."""
+    try:
+        gh.requester.requestJsonAndCheck(
+            "GET", f"{ctx.inputs.api_url}/orgs/{org}/teams/{slug}/members",
+            parameters={"per_page": 1})
+    except GithubException:
+        return False
+    return True
 
 
 def facts_of(ctx: Context, number: int | None) -> Facts:
