@@ -332,3 +332,14 @@ def test_optional_membership_token_reads_the_team(team_gate: Gate) -> None:
     member = deliver("tess", review.id)
     assert member.status == "published", member.log
     assert gate.check()[0] == "success"
+
+
+def test_merging_a_forged_stamp_does_not_publish(gate: Gate) -> None:
+    # No ruleset yet, so GitHub lets the merge through; pmops still refuses to publish.
+    gate.forge("carol")
+    gate.sync("dave")
+    assert gate.check()[0] == "failure"
+    run = gate.merge("dave")
+    assert run.status == "merged-unpublished", run.log
+    assert "do not back that stamp" in gate.comments()[-1]
+    assert "postmortem:published" not in gate.story.labels(gate.incident)

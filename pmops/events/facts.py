@@ -15,9 +15,12 @@ from functools import cache
 from github import Github, GithubException
 
 from pmops.approvals import APPROVED, Review, ReviewFacts
+from pmops.document import parse_document, plain
+from pmops.errors import PmopsError
 from pmops.events.context import Context
 from pmops.github.client import connect
-from pmops.publish import Facts, codeowners_at
+from pmops.model import Status
+from pmops.publish import SUCCESS, Facts, codeowners_at, stamp_verdict, status_of
 
 
 def review_facts(ctx: Context, number: int) -> ReviewFacts:
@@ -77,3 +80,32 @@ def facts_of(ctx: Context, number: int | None) -> Facts:
     if number is None:
         return ReviewFacts
     return cache(lambda: review_facts(ctx, number))
+
+
+def merged_stamp_problem(ctx: Context, number: int, path: str) -> str | None:
+    """Why the stamp of a postmortem merged by PR `number` is not backed by GitHub's records
+    (None when it is, or when the base had it published already: a later edit).
+
+    The gate runs as a required check, but a merge can skip it (no ruleset yet, an admin
+    bypass); a stamp a writer typed must not become an official postmortem either way.
+    """
+    pull = ctx.api.pull(number)
+    merge_sha, head = pull.merge_commit_sha, pull.head.sha
+    if not merge_sha or not head:
+        return "GitHub reports no merge commit for this pull request"
+    before = f"{merge_sha}^1"
+    if status_of(ctx.workspace.read(before, path), path) == Status.PUBLISHED.value:
+        return None
+    ctx.workspace.fetch(f"+refs/pull/{number}/head:refs/remotes/pull/{number}")
+    text = ctx.workspace.read(head, path)
+    meta = _meta(text, path)
+    verdict = stamp_verdict(ctx.workspace, head, path, str(meta.get("published_by") or ""),
+                            codeowners_at(ctx.workspace, before), review_facts(ctx, number))
+    return None if verdict.state == SUCCESS else verdict.reason
+
+
+def _meta(text: str | None, path: str) -> dict[str, object]:
+    try:
+        return dict(plain(parse_document(text or "", path).meta))
+    except PmopsError:
+        return {}
