@@ -65,8 +65,9 @@ def counted_approvals(facts: ReviewFacts) -> list[Review]:
     for review in facts.reviews:
         if review.state in (APPROVED, "CHANGES_REQUESTED", "DISMISSED"):
             latest[review.login.lower()] = review
-    return [r for r in latest.values()
-            if r.state == APPROVED and facts.role(r.login) >= Role.MEMBER]
+    return [
+        r for r in latest.values() if r.state == APPROVED and facts.role(r.login) >= Role.MEMBER
+    ]
 
 
 class Ownership(StrEnum):
@@ -96,8 +97,7 @@ def ownership(owners: CodeOwners, path: str, login: str, facts: ReviewFacts) -> 
     listed = ", ".join(owners.owners_of(path) or ()) or "nobody"
     teams = owners.team_owners_of(path)
     if role < Role.MEMBER:
-        return OwnerAnswer(Ownership.NOT_OWNER, f"a code owner with write access ({listed})",
-                           teams)
+        return OwnerAnswer(Ownership.NOT_OWNER, f"a code owner with write access ({listed})", teams)
     if any(same_login(login, user) for user in users):
         return OwnerAnswer(Ownership.OWNER, listed, teams)
     known = [facts.memberships.get((team.lower(), login.lower())) for team in teams]

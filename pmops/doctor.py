@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-
 from pmops.codeowners import LOCATIONS, parse_codeowners
 from pmops.config import CONFIG_PATH, Config, load_config
 from pmops.errors import PmopsError

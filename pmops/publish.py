@@ -68,7 +68,7 @@ def postmortem_files(paths: list[str], folder: str) -> list[str]:
     for path in paths:
         if not path.startswith(prefix) or not path.endswith(".md"):
             continue
-        parts = PurePosixPath(path[len(prefix):]).parts
+        parts = PurePosixPath(path[len(prefix) :]).parts
         if ".drafts" in parts or parts[-1].lower() in ("readme.md", "index.md"):
             continue
         result.append(path)
@@ -120,8 +120,9 @@ Facts = Callable[[], ReviewFacts]
 """GitHub's records of the PR's approvals, read only when a stamp must be verified."""
 
 
-def gate(ws: Workspace, base_ref: str, head: str, folder: str,
-         facts: Facts = ReviewFacts) -> GateReport:
+def gate(
+    ws: Workspace, base_ref: str, head: str, folder: str, facts: Facts = ReviewFacts
+) -> GateReport:
     """Evaluate the PR whose head is `head` against the base branch `base_ref`."""
     base = ws.merge_base(base_ref, head) or base_ref
     changed = postmortem_files(ws.changed_files(base, head, folder), folder)
@@ -131,9 +132,15 @@ def gate(ws: Workspace, base_ref: str, head: str, folder: str,
     owners = codeowners_at(ws, base_ref)
     problems: list[Problem] = []
     docs: dict[str, Document] = {}
-    verdicts = [FileVerdict(path, FAILURE, "deleting or moving a published postmortem is a "
-                            "change to it: refused (edit it in place instead)")
-                for path in removed]
+    verdicts = [
+        FileVerdict(
+            path,
+            FAILURE,
+            "deleting or moving a published postmortem is a "
+            "change to it: refused (edit it in place instead)",
+        )
+        for path in removed
+    ]
     for path in changed:
         text = ws.read(head, path) or ""
         found, doc = check_text(text, path)
@@ -147,10 +154,17 @@ def gate(ws: Workspace, base_ref: str, head: str, folder: str,
     problems += check_frozen(ws.path, base_ref, docs)
     problems = sorted(set(problems))
     if removed:
-        more = f" (+{len(verdicts) + len(problems) - 1} more)" if len(verdicts) + len(
-            problems) > 1 else ""
-        return GateReport(FAILURE, f"{PurePosixPath(removed[0]).name}: {verdicts[0].reason}"
-                          f"{more}", tuple(verdicts), tuple(problems))
+        more = (
+            f" (+{len(verdicts) + len(problems) - 1} more)"
+            if len(verdicts) + len(problems) > 1
+            else ""
+        )
+        return GateReport(
+            FAILURE,
+            f"{PurePosixPath(removed[0]).name}: {verdicts[0].reason}{more}",
+            tuple(verdicts),
+            tuple(problems),
+        )
     if problems:
         first = problems[0]
         more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
@@ -160,31 +174,51 @@ def gate(ws: Workspace, base_ref: str, head: str, folder: str,
         worst = FAILURE if any(v.state == FAILURE for v in waiting) else PENDING
         v = waiting[0]
         return GateReport(worst, f"{PurePosixPath(v.path).name}: {v.reason}", tuple(verdicts))
-    return GateReport(SUCCESS, f"{len(verdicts)} postmortem(s) checked and stamped",
-                      tuple(verdicts))
+    return GateReport(
+        SUCCESS, f"{len(verdicts)} postmortem(s) checked and stamped", tuple(verdicts)
+    )
 
 
-def removed_published(ws: Workspace, base: str, base_ref: str, head: str,
-                      folder: str) -> list[str]:
+def removed_published(ws: Workspace, base: str, base_ref: str, head: str, folder: str) -> list[str]:
     """Published postmortems of the base that the PR deletes (or moves: a move deletes)."""
-    gone = ws.text("diff", "--name-only", "--no-renames", "--diff-filter=D", base, head,
-                   "--", f"{folder.strip('/')}/").split("\n")
-    return [path for path in postmortem_files([g for g in gone if g], folder)
-            if status_of(ws.read(base_ref, path), path) == Status.PUBLISHED.value]
+    gone = ws.text(
+        "diff",
+        "--name-only",
+        "--no-renames",
+        "--diff-filter=D",
+        base,
+        head,
+        "--",
+        f"{folder.strip('/')}/",
+    ).split("\n")
+    return [
+        path
+        for path in postmortem_files([g for g in gone if g], folder)
+        if status_of(ws.read(base_ref, path), path) == Status.PUBLISHED.value
+    ]
 
 
-def _verdict(ws: Workspace, base_ref: str, head: str, path: str, meta: dict[str, object],
-             owners: CodeOwners, facts: Facts) -> FileVerdict:
+def _verdict(
+    ws: Workspace,
+    base_ref: str,
+    head: str,
+    path: str,
+    meta: dict[str, object],
+    owners: CodeOwners,
+    facts: Facts,
+) -> FileVerdict:
     if status_of(ws.read(base_ref, path), path) == Status.PUBLISHED.value:
         return FileVerdict(path, SUCCESS, "edits a published postmortem (frozen fields kept)")
     if meta.get("status") != Status.PUBLISHED.value:
-        return FileVerdict(path, PENDING,
-                           f"status {meta.get('status')}: waiting for a code owner's approval")
+        return FileVerdict(
+            path, PENDING, f"status {meta.get('status')}: waiting for a code owner's approval"
+        )
     return stamp_verdict(ws, head, path, str(meta.get("published_by") or ""), owners, facts())
 
 
-def stamp_verdict(ws: Workspace, head: str, path: str, by: str, owners: CodeOwners,
-                  facts: ReviewFacts) -> FileVerdict:
+def stamp_verdict(
+    ws: Workspace, head: str, path: str, by: str, owners: CodeOwners, facts: ReviewFacts
+) -> FileVerdict:
     """Whether GitHub's records back the stamp `published_by: by` at `head`."""
     content = unstamped(ws, head, path)
     approvals = counted_approvals(facts)
@@ -193,43 +227,73 @@ def stamp_verdict(ws: Workspace, head: str, path: str, by: str, owners: CodeOwne
     if mine:
         answer = ownership(owners, path, mine[0].login, facts)
         if answer.ownership is Ownership.OWNER:
-            return FileVerdict(path, SUCCESS, f"stamped for {by}, who approved "
-                               f"{mine[0].commit_id[:7]} as a code owner")
-        if answer.ownership is Ownership.TEAM_UNKNOWN and github_confirms_owner(facts) \
-                and len(covering) == len(approvals):
-            return FileVerdict(path, SUCCESS, f"stamped for {by}; GitHub reports the required "
-                               "code-owner review approved, and every approval covers it")
+            return FileVerdict(
+                path,
+                SUCCESS,
+                f"stamped for {by}, who approved {mine[0].commit_id[:7]} as a code owner",
+            )
+        if (
+            answer.ownership is Ownership.TEAM_UNKNOWN
+            and github_confirms_owner(facts)
+            and len(covering) == len(approvals)
+        ):
+            return FileVerdict(
+                path,
+                SUCCESS,
+                f"stamped for {by}; GitHub reports the required "
+                "code-owner review approved, and every approval covers it",
+            )
         if answer.ownership is Ownership.TEAM_UNKNOWN:
             return FileVerdict(path, PENDING, team_reason(facts, len(covering), len(approvals)))
         return FileVerdict(path, FAILURE, f"published_by {by} is not {answer.who}")
     if dismissed_by_stamp(ws, head, path, by, content, facts):
-        return FileVerdict(path, PENDING, f"{by} approves once more (the stamp dismissed the "
-                           "approval: stale approvals are dismissed on push)")
-    if any(same_login(r.login, by) and r.state in ("APPROVED", "DISMISSED")
-           for r in facts.reviews):
-        return FileVerdict(path, PENDING, f"changed after {by} approved it; a code owner must "
-                           "approve the latest commit")
-    return FileVerdict(path, FAILURE, f"status published, but no approval by {by or 'anyone'} "
-                       "covers it: only a code owner's approval publishes (pmops stamps it)")
+        return FileVerdict(
+            path,
+            PENDING,
+            f"{by} approves once more (the stamp dismissed the "
+            "approval: stale approvals are dismissed on push)",
+        )
+    if any(same_login(r.login, by) and r.state in ("APPROVED", "DISMISSED") for r in facts.reviews):
+        return FileVerdict(
+            path,
+            PENDING,
+            f"changed after {by} approved it; a code owner must approve the latest commit",
+        )
+    return FileVerdict(
+        path,
+        FAILURE,
+        f"status published, but no approval by {by or 'anyone'} "
+        "covers it: only a code owner's approval publishes (pmops stamps it)",
+    )
 
 
-def dismissed_by_stamp(ws: Workspace, head: str, path: str, by: str, content: str | None,
-                       facts: ReviewFacts) -> bool:
+def dismissed_by_stamp(
+    ws: Workspace, head: str, path: str, by: str, content: str | None, facts: ReviewFacts
+) -> bool:
     """Whether `by`'s latest opinion is an approval GitHub dismissed that covered the content
     (what "dismiss stale approvals" does to the approval that caused the stamp)."""
-    latest = [r for r in facts.reviews if same_login(r.login, by)
-              and r.state in ("APPROVED", "CHANGES_REQUESTED", "DISMISSED")]
-    return bool(latest) and latest[-1].state == "DISMISSED" and covers(
-        ws, latest[-1].commit_id, head, path, content)
+    latest = [
+        r
+        for r in facts.reviews
+        if same_login(r.login, by) and r.state in ("APPROVED", "CHANGES_REQUESTED", "DISMISSED")
+    ]
+    return (
+        bool(latest)
+        and latest[-1].state == "DISMISSED"
+        and covers(ws, latest[-1].commit_id, head, path, content)
+    )
 
 
 def team_reason(facts: ReviewFacts, covering: int, approvals: int) -> str:
     """Why a team owner's approval does not publish yet, and what to do."""
     if not facts.rules.require_code_owner_review:
-        return ("a team owns it and GITHUB_TOKEN cannot read team membership: an admin must "
-                "enable the ruleset `pmops init` wrote (code-owner review required)")
+        return (
+            "a team owns it and GITHUB_TOKEN cannot read team membership: an admin must "
+            "enable the ruleset `pmops init` wrote (code-owner review required)"
+        )
     if facts.decision != "APPROVED":
-        return (f"GitHub reports review {str(facts.decision or 'unknown').lower()}: a member "
-                "of the owning team must approve")
-    return (f"{approvals - covering} approval(s) are of an older commit: approve the latest "
-            "commit")
+        return (
+            f"GitHub reports review {str(facts.decision or 'unknown').lower()}: a member "
+            "of the owning team must approve"
+        )
+    return f"{approvals - covering} approval(s) are of an older commit: approve the latest commit"

@@ -33,9 +33,17 @@ class Gate:
         n = story.open_incident()
         self.incident = n
         self.branch = f"pmops/incident-{n}"
-        run = story.deliver("issues", story.payload(
-            "issues.labeled", number=n, labels=["incident", "resolved"], label="resolved",
-            sender="alice"), at=T0 + timedelta(hours=1))
+        run = story.deliver(
+            "issues",
+            story.payload(
+                "issues.labeled",
+                number=n,
+                labels=["incident", "resolved"],
+                label="resolved",
+                sender="alice",
+            ),
+            at=T0 + timedelta(hours=1),
+        )
         assert run.status == "opened", run.log
         self.pr = int(run.outputs["pr-number"])
         self.path = run.outputs["postmortem-path"]
@@ -58,32 +66,46 @@ class Gate:
             review = self.fake.submit_review(OWNER, REPO, self.pr, user)
         if commit:
             review.commit_id = commit
-        payload = self.story.payload("pull_request_review.submitted", number=self.pr,
-                                     head_ref=self.branch, head_sha=commit or self.head,
-                                     user=user, sender=user, review_state="approved")
+        payload = self.story.payload(
+            "pull_request_review.submitted",
+            number=self.pr,
+            head_ref=self.branch,
+            head_sha=commit or self.head,
+            user=user,
+            sender=user,
+            review_state="approved",
+        )
         payload["review"]["id"] = review.id
         return self.story.deliver("pull_request_review", payload, at=when)
 
-    def push(self, user: str, files: dict[str, str | None], message: str,
-             branch: str | None = None) -> str:
+    def push(
+        self, user: str, files: dict[str, str | None], message: str, branch: str | None = None
+    ) -> str:
         when = self.tick()
         with self.fake.at(when):
-            return self.fake.push_commit(OWNER, REPO, branch or self.branch, files, message,
-                                         author=user, date=when)
+            return self.fake.push_commit(
+                OWNER, REPO, branch or self.branch, files, message, author=user, date=when
+            )
 
     def sync(self, user: str, number: int | None = None, branch: str | None = None) -> Run:
         branch = branch or self.branch
-        payload = self.story.payload("pull_request.synchronize", number=number or self.pr,
-                                     head_ref=branch, head_sha=self.fake.head(OWNER, REPO,
-                                                                              branch),
-                                     sender=user)
+        payload = self.story.payload(
+            "pull_request.synchronize",
+            number=number or self.pr,
+            head_ref=branch,
+            head_sha=self.fake.head(OWNER, REPO, branch),
+            sender=user,
+        )
         return self.story.deliver("pull_request", payload, at=self.tick())
 
     def check(self, branch: str | None = None) -> tuple[str | None, str]:
         """(state, description) of `pmops/check` on the branch head."""
         sha = self.fake.head(OWNER, REPO, branch or self.branch)
-        found = [s for s in self.fake.repo(OWNER, REPO).statuses
-                 if s.sha == sha and s.context == "pmops/check"]
+        found = [
+            s
+            for s in self.fake.repo(OWNER, REPO).statuses
+            if s.sha == sha and s.context == "pmops/check"
+        ]
         return (found[-1].state, found[-1].description or "") if found else (None, "")
 
     def merge(self, user: str) -> Run:
@@ -91,14 +113,17 @@ class Gate:
         when = self.tick()
         with self.fake.at(when):
             self.fake.merge_pull(OWNER, REPO, self.pr, user=user)
-        payload = self.story.payload("pull_request.closed", number=self.pr,
-                                     head_ref=self.branch, sender=user, merged=True)
+        payload = self.story.payload(
+            "pull_request.closed", number=self.pr, head_ref=self.branch, sender=user, merged=True
+        )
         return self.story.deliver("pull_request", payload, at=when)
 
     def forge(self, by: str) -> None:
         """A writer types the stamp and pmops's trailers into a commit of their own."""
-        stamped = rewrite_frontmatter(self.text(), {"status": "published", "published_by": by,
-                                                    "published_at": T0 + timedelta(hours=2)})
+        stamped = rewrite_frontmatter(
+            self.text(),
+            {"status": "published", "published_by": by, "published_at": T0 + timedelta(hours=2)},
+        )
         self.push("dave", {self.path: stamped}, FORGED_MESSAGE)
 
     def comments(self) -> list[str]:
@@ -109,7 +134,8 @@ def import_ruleset(fake: FakeGitHub) -> None:
     """An admin imports the ruleset `pmops init` wrote, through the API (body validated)."""
     fake.set_token("admin-al-token", "admin-al")
     fake.client("admin-al-token").requester.requestJsonAndCheck(
-        "POST", f"{fake.api_url}/repos/{OWNER}/{REPO}/rulesets", input=ruleset(InitOptions()))
+        "POST", f"{fake.api_url}/repos/{OWNER}/{REPO}/rulesets", input=ruleset(InitOptions())
+    )
 
 
 @pytest.fixture
@@ -163,12 +189,14 @@ def test_owner_approval_stamps_then_merge_publishes(gate: Gate) -> None:
     assert changed == [gate.path]
     before = meta(gate.story.show(f"{gate.head}~1", gate.path))
     assert {k for k in set(before) | set(stamped) if before.get(k) != stamped.get(k)} <= {
-        "status", "published_by", "published_at"}
+        "status",
+        "published_by",
+        "published_at",
+    }
     # The ruleset dismisses stale approvals: the comment says so, not "merging publishes it".
     said = gate.comments()[-1]
     assert "approve once more" in said and "Merging this pull request publishes it" not in said
-    assert gate.check() == ("pending", gate.check()[1]) and "approves once more" in \
-        gate.check()[1]
+    assert gate.check() == ("pending", gate.check()[1]) and "approves once more" in gate.check()[1]
     head = gate.head
     again = gate.approve("carol")
     assert again.status == "published" and "nothing pushed" in again.summary
@@ -217,8 +245,7 @@ def published(gate: Gate) -> str:
 
 
 @pytest.mark.parametrize("move", [None, "archive/old.md", "postmortems/2026/renamed.md"])
-def test_deleting_or_moving_a_published_postmortem_is_refused(gate: Gate,
-                                                              move: str | None) -> None:
+def test_deleting_or_moving_a_published_postmortem_is_refused(gate: Gate, move: str | None) -> None:
     text = published(gate)
     files: dict[str, str | None] = {gate.path: None}
     if move:
@@ -235,8 +262,10 @@ def test_status_comes_from_the_frontmatter_only(gate: Gate) -> None:
     # A draft on the default branch whose body has a line `status: published`.
     draft = gate.text().replace("## Summary\n\n", "## Summary\n\nstatus: published\n\n", 1)
     gate.push("admin-al", {gate.path: draft}, "Keep the draft on main", branch="main")
-    forged = rewrite_frontmatter(draft, {"status": "published", "published_by": "dave",
-                                         "published_at": T0 + timedelta(hours=2)})
+    forged = rewrite_frontmatter(
+        draft,
+        {"status": "published", "published_by": "dave", "published_at": T0 + timedelta(hours=2)},
+    )
     gate.push("dave", {gate.path: forged}, "Publish it myself", branch="sneak")
     with gate.fake.at(gate.tick()):
         later = gate.fake.create_pull(OWNER, REPO, "Publish", "sneak", user="dave")
@@ -317,12 +346,17 @@ def test_optional_membership_token_reads_the_team(team_gate: Gate) -> None:
         review = gate.fake.submit_review(OWNER, REPO, gate.pr, "wendy")
 
     def deliver(user: str, review_id: int) -> Run:
-        payload = gate.story.payload("pull_request_review.submitted", number=gate.pr,
-                                     head_ref=gate.branch, head_sha=gate.head, user=user,
-                                     sender=user, review_state="approved")
+        payload = gate.story.payload(
+            "pull_request_review.submitted",
+            number=gate.pr,
+            head_ref=gate.branch,
+            head_sha=gate.head,
+            user=user,
+            sender=user,
+            review_state="approved",
+        )
         payload["review"]["id"] = review_id
-        return gate.story.deliver("pull_request_review", payload, at=gate.tick(),
-                                  extra_env=env)
+        return gate.story.deliver("pull_request_review", payload, at=gate.tick(), extra_env=env)
 
     outsider = deliver("wendy", review.id)
     assert outsider.status == "not-owner" and "::add-mask::ghp_reader" in outsider.log

@@ -17,15 +17,17 @@ from tests.github_fake.fixtures import fake_github  # noqa: F401 - fixture
 from tests.github_fake.graphql import SCHEMA_PATH
 
 OWNER, REPO = "acme", "svc"
-WORKFLOW = {"contents": "write", "pull-requests": "write", "issues": "write",
-            "statuses": "write"}
+WORKFLOW = {"contents": "write", "pull-requests": "write", "issues": "write", "statuses": "write"}
 
 
 @pytest.fixture
 def fake(fake_github: FakeGitHub) -> FakeGitHub:  # noqa: F811 - fixture use
     """acme/svc with a team owning docs/; tokens for the run, a member and an outsider."""
-    fake_github.create_repo(OWNER, REPO, files={
-        "README.md": "# svc\n", ".github/CODEOWNERS": "/docs/ @acme/docs-team\n"})
+    fake_github.create_repo(
+        OWNER,
+        REPO,
+        files={"README.md": "# svc\n", ".github/CODEOWNERS": "/docs/ @acme/docs-team\n"},
+    )
     for login, role in (("tess", "write"), ("wendy", "write"), ("al", "admin")):
         fake_github.add_user(login, email=f"{login}@example.com")
         fake_github.add_collaborator(OWNER, REPO, login, role)
@@ -48,23 +50,32 @@ def test_unknown_and_missing_tokens(fake: FakeGitHub) -> None:
     assert get(fake, f"/repos/{OWNER}/{REPO}", None).status_code == 404  # private
     assert get(fake, "/user", None).status_code == 401
     with pytest.raises(github.BadCredentialsException):
-        fake.client("nobody-issued-this").get_repo(f"{OWNER}/{REPO}").get_pulls().totalCount
+        fake.client("nobody-issued-this").get_repo(f"{OWNER}/{REPO}")
 
 
 def test_workflow_token_gets_what_permissions_grant(fake: FakeGitHub) -> None:
     repo = f"/repos/{OWNER}/{REPO}"
     assert get(fake, repo, "ghs_run").status_code == 200
     assert get(fake, f"{repo}/pulls", "ghs_run").status_code == 200
-    for path in (f"{repo}/branches/main/protection", f"{repo}/actions/permissions/workflow",
-                 f"{repo}/actions/runs", f"{repo}/deployments", "/user",
-                 f"/orgs/{OWNER}/teams/docs-team/memberships/tess"):
+    for path in (
+        f"{repo}/branches/main/protection",
+        f"{repo}/actions/permissions/workflow",
+        f"{repo}/actions/runs",
+        f"{repo}/deployments",
+        "/user",
+        f"/orgs/{OWNER}/teams/docs-team/memberships/tess",
+    ):
         answer = get(fake, path, "ghs_run")
         assert answer.status_code == 403, path
         assert answer.json()["message"] == "Resource not accessible by integration", path
     fake.set_actions_token("ghs_read", OWNER, REPO, {"contents": "read"})
     assert get(fake, f"{repo}/pulls", "ghs_read").status_code == 403
-    post = requests.post(f"{fake.api_url}{repo}/issues", json={"title": "x"},
-                         headers={"Authorization": "token ghs_read"}, timeout=10)
+    post = requests.post(
+        f"{fake.api_url}{repo}/issues",
+        json={"title": "x"},
+        headers={"Authorization": "token ghs_read"},
+        timeout=10,
+    )
     assert post.status_code == 403
     fake.create_repo(OWNER, "other")
     assert get(fake, f"/repos/{OWNER}/other", "ghs_run").status_code == 404  # not its repo
@@ -77,11 +88,14 @@ def test_personal_tokens_act_with_their_users_access(fake: FakeGitHub) -> None:
     assert get(fake, protection, "al-admin").status_code == 200
     member = get(fake, f"/orgs/{OWNER}/teams/docs-team/memberships/tess", "tess-org")
     assert member.status_code == 200 and member.json()["state"] == "active"
-    assert get(fake, f"/orgs/{OWNER}/teams/docs-team/memberships/wendy",
-               "tess-org").status_code == 404
+    assert (
+        get(fake, f"/orgs/{OWNER}/teams/docs-team/memberships/wendy", "tess-org").status_code == 404
+    )
     # Without read:org, or outside the organization, the team is not visible.
-    assert get(fake, f"/orgs/{OWNER}/teams/docs-team/memberships/tess",
-               "wendy-repo").status_code == 404
+    assert (
+        get(fake, f"/orgs/{OWNER}/teams/docs-team/memberships/tess", "wendy-repo").status_code
+        == 404
+    )
     members = get(fake, f"/orgs/{OWNER}/teams/docs-team/members", "tess-org").json()
     assert [m["login"] for m in members] == ["tess"]
 
@@ -91,15 +105,19 @@ def test_rules_of_a_branch_are_readable_by_the_workflow_token(fake: FakeGitHub) 
     assert api.branch_rules("main").readable
     assert not api.branch_rules("main").require_code_owner_review
     created = fake.client("al-admin").requester.requestJsonAndCheck(
-        "POST", f"{fake.api_url}/repos/{OWNER}/{REPO}/rulesets", input=ruleset(InitOptions()))
+        "POST", f"{fake.api_url}/repos/{OWNER}/{REPO}/rulesets", input=ruleset(InitOptions())
+    )
     assert created[1]["enforcement"] == "active"
     rules = api.branch_rules("main")
     assert rules.require_code_owner_review and rules.dismiss_stale_reviews
     assert rules.required_checks == ("pmops/check",)
     assert not api.branch_rules("feature").require_code_owner_review  # ~DEFAULT_BRANCH only
-    denied = requests.post(f"{fake.api_url}/repos/{OWNER}/{REPO}/rulesets",
-                           json=ruleset(InitOptions()), timeout=10,
-                           headers={"Authorization": "token ghs_run"})
+    denied = requests.post(
+        f"{fake.api_url}/repos/{OWNER}/{REPO}/rulesets",
+        json=ruleset(InitOptions()),
+        timeout=10,
+        headers={"Authorization": "token ghs_run"},
+    )
     assert denied.status_code == 403  # administration: the workflow cannot change rules
 
 
@@ -127,5 +145,9 @@ def test_pmops_queries_are_valid_against_githubs_schema() -> None:
     schema = build_schema(SCHEMA_PATH.read_text())
     for name, query in QUERIES.items():
         assert validate(schema, parse(query)) == [], name
-    assert validate(schema, parse("{ repository(owner: \"a\", name: \"b\") { "
-                                  "pullRequest(number: 1) { reviewDecisions } } }"))
+    assert validate(
+        schema,
+        parse(
+            '{ repository(owner: "a", name: "b") { pullRequest(number: 1) { reviewDecisions } } }'
+        ),
+    )

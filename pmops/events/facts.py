@@ -32,8 +32,13 @@ def review_facts(ctx: Context, number: int) -> ReviewFacts:
         decision = ctx.api.review_decision(number)
     except GithubException:
         decision = None  # unknown: never read as approved
-    return ReviewFacts(reviews, decision, ctx.api.branch_rules(ctx.default_branch), roles,
-                       team_memberships(ctx, reviews))
+    return ReviewFacts(
+        reviews,
+        decision,
+        ctx.api.branch_rules(ctx.default_branch),
+        roles,
+        team_memberships(ctx, reviews),
+    )
 
 
 def team_memberships(ctx: Context, reviews: Iterable[Review]) -> dict[tuple[str, str], bool]:
@@ -43,8 +48,14 @@ def team_memberships(ctx: Context, reviews: Iterable[Review]) -> dict[tuple[str,
     if not token:
         return {}
     owners = codeowners_at(ctx.workspace, ctx.default_ref)
-    teams = sorted({o[1:].lower() for rule in owners.rules for o in rule.owners
-                    if o.startswith("@") and "/" in o})
+    teams = sorted(
+        {
+            o[1:].lower()
+            for rule in owners.rules
+            for o in rule.owners
+            if o.startswith("@") and "/" in o
+        }
+    )
     approvers = sorted({r.login.lower() for r in reviews if r.state == APPROVED})
     if not teams or not approvers:
         return {}
@@ -55,7 +66,8 @@ def team_memberships(ctx: Context, reviews: Iterable[Review]) -> dict[tuple[str,
         for login in approvers:
             try:
                 _, data = gh.requester.requestJsonAndCheck(
-                    "GET", f"{ctx.inputs.api_url}/orgs/{org}/teams/{slug}/memberships/{login}")
+                    "GET", f"{ctx.inputs.api_url}/orgs/{org}/teams/{slug}/memberships/{login}"
+                )
             except GithubException as exc:
                 if exc.status == 404:  # not a member (or the team is not visible: unknown)
                     found[(team, login)] = False if _team_visible(gh, ctx, org, slug) else None
@@ -68,8 +80,10 @@ def _team_visible(gh: Github, ctx: Context, org: str, slug: str) -> bool:
     """Whether the membership token can see the team at all (else a 404 means nothing)."""
     try:
         gh.requester.requestJsonAndCheck(
-            "GET", f"{ctx.inputs.api_url}/orgs/{org}/teams/{slug}/members",
-            parameters={"per_page": 1})
+            "GET",
+            f"{ctx.inputs.api_url}/orgs/{org}/teams/{slug}/members",
+            parameters={"per_page": 1},
+        )
     except GithubException:
         return False
     return True
@@ -99,8 +113,14 @@ def merged_stamp_problem(ctx: Context, number: int, path: str) -> str | None:
     ctx.workspace.fetch(f"+refs/pull/{number}/head:refs/remotes/pull/{number}")
     text = ctx.workspace.read(head, path)
     meta = _meta(text, path)
-    verdict = stamp_verdict(ctx.workspace, head, path, str(meta.get("published_by") or ""),
-                            codeowners_at(ctx.workspace, before), review_facts(ctx, number))
+    verdict = stamp_verdict(
+        ctx.workspace,
+        head,
+        path,
+        str(meta.get("published_by") or ""),
+        codeowners_at(ctx.workspace, before),
+        review_facts(ctx, number),
+    )
     return None if verdict.state == SUCCESS else verdict.reason
 
 

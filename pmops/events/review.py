@@ -38,6 +38,7 @@ from pmops.model import Status
 from pmops.publish import SUCCESS, codeowners_at, covers, stamp_verdict, team_reason, unstamped
 from pmops.trailers import format_message, pmops_trailers
 
+
 def on_review(event: Mapping[str, Any], ctx: Context) -> Outcome:
     """Handle a submitted review."""
     review = event["review"]
@@ -66,69 +67,116 @@ def on_review(event: Mapping[str, Any], ctx: Context) -> Outcome:
     return _stamp(ctx, number, incident, state, login, pr, facts)
 
 
-def _refusal(ctx: Context, number: int, state: BranchState, login: str,
-             review: Mapping[str, Any], facts: ReviewFacts, owners: CodeOwners
-             ) -> Outcome | None:
+def _refusal(
+    ctx: Context,
+    number: int,
+    state: BranchState,
+    login: str,
+    review: Mapping[str, Any],
+    facts: ReviewFacts,
+    owners: CodeOwners,
+) -> Outcome | None:
     """The outcome (after a comment saying what to do) when this approval cannot publish."""
     answer = ownership(owners, state.path, login, facts)
     if answer.ownership is Ownership.NOT_OWNER:
-        ctx.api.comment(number, comment("not_owner", login=f"@{login}", path=state.path,
-                                        who=answer.who, status=state.status),
-                        marker("not-owner", review["id"]), update=False)
-        return Outcome("not-owner", f"{login} is not a code owner of {state.path}", number,
-                       state.path)
+        ctx.api.comment(
+            number,
+            comment(
+                "not_owner", login=f"@{login}", path=state.path, who=answer.who, status=state.status
+            ),
+            marker("not-owner", review["id"]),
+            update=False,
+        )
+        return Outcome(
+            "not-owner", f"{login} is not a code owner of {state.path}", number, state.path
+        )
     content = unstamped(ctx.workspace, state.head, state.path)
     reviewed = str(review.get("commit_id") or state.head)
-    if reviewed != state.head and not covers(ctx.workspace, reviewed, state.head, state.path,
-                                             content):
-        ctx.api.comment(number, comment("stale_approval", login=f"@{login}",
-                                        reviewed=reviewed[:7], head=state.head[:7]),
-                        marker("stale-approval", review["id"]), update=False)
+    if reviewed != state.head and not covers(
+        ctx.workspace, reviewed, state.head, state.path, content
+    ):
+        ctx.api.comment(
+            number,
+            comment(
+                "stale_approval", login=f"@{login}", reviewed=reviewed[:7], head=state.head[:7]
+            ),
+            marker("stale-approval", review["id"]),
+            update=False,
+        )
         return Outcome("refused", "approval of an older commit", number, state.path)
     if answer.ownership is Ownership.TEAM_UNKNOWN:
         approvals = counted_approvals(facts)
-        covering = [r for r in approvals
-                    if covers(ctx.workspace, r.commit_id, state.head, state.path, content)]
+        covering = [
+            r
+            for r in approvals
+            if covers(ctx.workspace, r.commit_id, state.head, state.path, content)
+        ]
         if not (github_confirms_owner(facts) and len(covering) == len(approvals)):
-            ctx.api.comment(number, comment(
-                "team_unconfirmed", login=f"@{login}", path=state.path, who=answer.who,
-                status=state.status, rules_require=facts.rules.require_code_owner_review,
-                decision=facts.decision, older=len(approvals) - len(covering),
-                ruleset_path=RULESET_PATH), marker("team-unconfirmed", review["id"]),
-                update=False)
+            ctx.api.comment(
+                number,
+                comment(
+                    "team_unconfirmed",
+                    login=f"@{login}",
+                    path=state.path,
+                    who=answer.who,
+                    status=state.status,
+                    rules_require=facts.rules.require_code_owner_review,
+                    decision=facts.decision,
+                    older=len(approvals) - len(covering),
+                    ruleset_path=RULESET_PATH,
+                ),
+                marker("team-unconfirmed", review["id"]),
+                update=False,
+            )
             report_check(ctx, state.head, number)
-            return Outcome("not-owner", team_reason(facts, len(covering), len(approvals)),
-                           number, state.path)
+            return Outcome(
+                "not-owner", team_reason(facts, len(covering), len(approvals)), number, state.path
+            )
     return None
 
 
-def _stamp(ctx: Context, number: int, incident: int, state: BranchState, login: str,
-           pr: Mapping[str, Any], facts: ReviewFacts) -> Outcome:
+def _stamp(
+    ctx: Context,
+    number: int,
+    incident: int,
+    state: BranchState,
+    login: str,
+    pr: Mapping[str, Any],
+    facts: ReviewFacts,
+) -> Outcome:
     problems, _ = check_text(state.text, state.path)
     if problems:
         listed = "\n".join(f"- `{p}`" for p in problems[:10])
-        ctx.api.comment(number, f"The approval cannot publish `{state.path}` yet: fix these "
-                        f"first, then approve again.\n\n{listed}", marker("stamp-blocked",
-                                                                           state.head))
+        ctx.api.comment(
+            number,
+            f"The approval cannot publish `{state.path}` yet: fix these "
+            f"first, then approve again.\n\n{listed}",
+            marker("stamp-blocked", state.head),
+        )
         report_check(ctx, state.head, number)
-        return Outcome("refused", f"{len(problems)} problem(s) block publishing", number,
-                       state.path)
+        return Outcome(
+            "refused", f"{len(problems)} problem(s) block publishing", number, state.path
+        )
     now = ctx.now()
     fields = stamp_fields(Status(state.status), login, now, restamp=True)
     text = rewrite_frontmatter(state.text, fields, state.path)
     generated = state.postmortem.generated_at if state.postmortem else None
-    message = format_message(f"Publish postmortem for #{incident}",
-                             f"Approved by code owner {login} in #{number}.",
-                             pmops_trailers(incident, "publish", None, generated))
+    message = format_message(
+        f"Publish postmortem for #{incident}",
+        f"Approved by code owner {login} in #{number}.",
+        pmops_trailers(incident, "publish", None, generated),
+    )
     sha = ctx.workspace.commit(state.head, {state.path: text}, message, now)
     push(ctx, sha, pr["head"]["ref"], number)
     present = [label.name for label in ctx.api.issue(number).labels]  # the payload's may be stale
     ctx.api.add_labels(number, ["pmops:ready"], present)
     dismissed = facts.rules.dismiss_stale_reviews or _dismissed(ctx, number, login)
-    ctx.api.comment(number, comment("stamped", login=login, path=state.path, sha=sha[:7],
-                                    dismiss_stale=dismissed), marker("stamped", sha))
-    return Outcome("published", f"stamped published by {login} in {sha[:7]}", number,
-                   state.path)
+    ctx.api.comment(
+        number,
+        comment("stamped", login=login, path=state.path, sha=sha[:7], dismiss_stale=dismissed),
+        marker("stamped", sha),
+    )
+    return Outcome("published", f"stamped published by {login} in {sha[:7]}", number, state.path)
 
 
 def _dismissed(ctx: Context, number: int, login: str) -> bool:

@@ -36,8 +36,9 @@ def review_decision(gh: Github, full_name: str, number: int) -> tuple[str | None
     request fails (the caller decides what an unknown decision means).
     """
     owner, _, name = full_name.partition("/")
-    _, data = gh.requester.graphql_query(REVIEW_DECISION, {"owner": owner, "name": name,
-                                                           "number": number})
+    _, data = gh.requester.graphql_query(
+        REVIEW_DECISION, {"owner": owner, "name": name, "number": number}
+    )
     pull: Any = ((data.get("data") or {}).get("repository") or {}).get("pullRequest")
     if not isinstance(pull, dict):
         raise GithubException(404, data, None)

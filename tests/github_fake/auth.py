@@ -96,8 +96,11 @@ def authorize(store: Store, token: Token | None, need: Need, params: dict[str, s
 
 
 def _anonymous(store: Store, need: Need, params: dict[str, str]) -> None:
-    repo = store.repo(params.get("owner", ""), params.get("repo", "")) \
-        if need.where == "repo" else None
+    repo = (
+        store.repo(params.get("owner", ""), params.get("repo", ""))
+        if need.where == "repo"
+        else None
+    )
     if repo is not None and repo.private:
         raise ApiError(404, "Not Found")
     if repo is None or need.level != "read" or need.scope == "administration":
@@ -110,8 +113,7 @@ def _actions(store: Store, token: Token, need: Need, params: dict[str, str]) -> 
         repo = store.repo(params.get("owner", ""), params.get("repo", ""))
         if full != token.repo.lower() and (repo is None or repo.private):
             raise ApiError(404, "Not Found")
-        if full != token.repo.lower() and need.level == "read" and need.scope != \
-                "administration":
+        if full != token.repo.lower() and need.level == "read" and need.scope != "administration":
             return
     granted = token.permission(need.scope)
     if need.scope == "issues" and granted == "none":

@@ -66,8 +66,11 @@ def trimmed_sdl(schema: GraphQLSchema, used: dict[str, set[str]]) -> str:
     for type_name, fields in sorted(used.items()):
         obj = schema.type_map[type_name]
         assert isinstance(obj, GraphQLObjectType), type_name
-        trimmed = GraphQLObjectType(obj.name, {k: v for k, v in obj.fields.items()
-                                               if k in fields}, description=obj.description)
+        trimmed = GraphQLObjectType(
+            obj.name,
+            {k: v for k, v in obj.fields.items() if k in fields},
+            description=obj.description,
+        )
         keep[type_name] = trimmed
         for field in trimmed.fields.values():
             todo.append(get_named_type(field.type))
@@ -100,8 +103,10 @@ def main() -> None:
         # validation refuses that, so it is skipped (the trimmed file is validated).
         schema = build_schema((src / "schema.graphql").read_text(), assume_valid_sdl=True)
     sdl = trimmed_sdl(schema, used_fields(schema, list(QUERIES.values())))
-    header = (f"# Trimmed from {PACKAGE}@{version} schema.graphql by "
-              "tests/github_fake/extract_graphql.py: the fields pmops's queries select.\n\n")
+    header = (
+        f"# Trimmed from {PACKAGE}@{version} schema.graphql by "
+        "tests/github_fake/extract_graphql.py: the fields pmops's queries select.\n\n"
+    )
     OUT.write_text(header + sdl)
     print(f"wrote {OUT} ({len(sdl) // 1024} KiB) from {PACKAGE}@{version}")
 

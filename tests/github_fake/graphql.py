@@ -49,12 +49,13 @@ class GraphQL:
         """Run one request body (``query``, ``variables``) as ``token``."""
         query = body.get("query")
         if not isinstance(query, str):
-            return {"errors": [{"message": "A query attribute must be specified and must be "
-                                "a string."}]}
-        root = {"repository": lambda _info, owner, name, **_: self._repository(token, owner,
-                                                                                name)}
-        result = graphql_sync(schema(), query, root_value=root,
-                              variable_values=body.get("variables") or {})
+            return {
+                "errors": [{"message": "A query attribute must be specified and must be a string."}]
+            }
+        root = {"repository": lambda _info, owner, name, **_: self._repository(token, owner, name)}
+        result = graphql_sync(
+            schema(), query, root_value=root, variable_values=body.get("variables") or {}
+        )
         out: dict[str, Any] = {}
         if result.errors:
             out["errors"] = [_error(e) for e in result.errors]
@@ -67,18 +68,21 @@ class GraphQL:
         visible = repo is not None and (
             not repo.private
             or (token.kind == "actions" and token.repo.lower() == repo.full_name.lower())
-            or (token.kind == "user" and ROLE_RANK.index(repo.role(token.login)) >= 1))
+            or (token.kind == "user" and ROLE_RANK.index(repo.role(token.login)) >= 1)
+        )
         if repo is None or not visible:
-            raise Refused("NOT_FOUND", f"Could not resolve to a Repository with the name "
-                          f"'{owner}/{name}'.")
+            raise Refused(
+                "NOT_FOUND", f"Could not resolve to a Repository with the name '{owner}/{name}'."
+            )
 
         def pull_request(_info: Any, number: int) -> dict[str, Any]:
             if token.kind == "actions" and token.permission("pull_requests") == "none":
                 raise Refused("FORBIDDEN", NOT_ACCESSIBLE)
             iss = repo.issues.get(number)
             if iss is None or iss.pull is None:
-                raise Refused("NOT_FOUND", f"Could not resolve to a PullRequest with the "
-                              f"number of {number}.")
+                raise Refused(
+                    "NOT_FOUND", f"Could not resolve to a PullRequest with the number of {number}."
+                )
             self.core.sync_pull(repo, iss)
             decision = review_decision(self.store, repo, iss, self.core.code_owners(repo, iss))
             return {"reviewDecision": decision, "headRefOid": iss.pull.head_sha}

@@ -17,8 +17,17 @@ from .state import Ruleset, Team, iso
 if TYPE_CHECKING:
     from .core import Core
 
-RULE_TYPES = frozenset({"pull_request", "required_status_checks", "deletion",
-                        "non_fast_forward", "required_linear_history", "creation", "update"})
+RULE_TYPES = frozenset(
+    {
+        "pull_request",
+        "required_status_checks",
+        "deletion",
+        "non_fast_forward",
+        "required_linear_history",
+        "creation",
+        "update",
+    }
+)
 """Rule types the fake stores (others are refused as unsupported rather than ignored)."""
 
 
@@ -54,10 +63,15 @@ class OrgHandlers:
         if role is None:
             raise not_found()
         user = self.store.user(login)
-        return Response(200, {
-            "url": f"{self.store.api}/organizations/{self.store.user(team.org).id}/team/"
-                   f"{team.id}/memberships/{user.login}",
-            "role": role, "state": "active"})
+        return Response(
+            200,
+            {
+                "url": f"{self.store.api}/organizations/{self.store.user(team.org).id}/team/"
+                f"{team.id}/memberships/{user.login}",
+                "role": role,
+                "state": "active",
+            },
+        )
 
     def list_members(self, req: Request) -> Response:
         """GET a team's members."""
@@ -74,8 +88,7 @@ class OrgHandlers:
     def list_rulesets(self, req: Request) -> Response:
         """GET the repository's rulesets (summaries)."""
         repo = self.core.repo(req.params)
-        return Response(200, Paged([self._ruleset(repo, rs, full=False)
-                                    for rs in repo.rulesets]))
+        return Response(200, Paged([self._ruleset(repo, rs, full=False) for rs in repo.rulesets]))
 
     def create_ruleset(self, req: Request) -> Response:
         """POST a ruleset (what Settings → Rules → Rulesets → Import does with a JSON file)."""
@@ -84,35 +97,53 @@ class OrgHandlers:
         if not name:
             raise validation_failed("Ruleset", "name", "missing_field")
         if any(rs.name == name for rs in repo.rulesets):
-            raise validation_failed("Ruleset", "name", "already_exists",
-                                    "Name must be unique")
+            raise validation_failed("Ruleset", "name", "already_exists", "Name must be unique")
         if (req.json("target") or "branch") != "branch":
             raise ApiError(422, "Validation Failed", errors=["only branch rulesets are faked"])
         rules = req.json("rules") or []
         unknown = [r.get("type") for r in rules if r.get("type") not in RULE_TYPES]
         if unknown:
-            raise ApiError(422, "Validation Failed",
-                           errors=[f"Invalid rule '{t}': not supported by the fake"
-                                   for t in unknown])
+            raise ApiError(
+                422,
+                "Validation Failed",
+                errors=[f"Invalid rule '{t}': not supported by the fake" for t in unknown],
+            )
         ref_name = (req.json("conditions") or {}).get("ref_name") or {}
-        rs = Ruleset(self.store.new_id(), name, req.json("enforcement"),
-                     list(ref_name.get("include") or []), list(ref_name.get("exclude") or []),
-                     list(rules), self.store.now(), list(req.json("bypass_actors") or []))
+        rs = Ruleset(
+            self.store.new_id(),
+            name,
+            req.json("enforcement"),
+            list(ref_name.get("include") or []),
+            list(ref_name.get("exclude") or []),
+            list(rules),
+            self.store.now(),
+            list(req.json("bypass_actors") or []),
+        )
         repo.rulesets.append(rs)
         return Response(201, self._ruleset(repo, rs, full=True))
 
     def _ruleset(self, repo: Any, rs: Ruleset, *, full: bool) -> dict[str, Any]:
         url = f"{self.store.api}/repos/{repo.full_name}/rulesets/{rs.id}"
         out: dict[str, Any] = {
-            "id": rs.id, "name": rs.name, "target": "branch", "source_type": "Repository",
-            "source": repo.full_name, "enforcement": rs.enforcement,
+            "id": rs.id,
+            "name": rs.name,
+            "target": "branch",
+            "source_type": "Repository",
+            "source": repo.full_name,
+            "enforcement": rs.enforcement,
             "node_id": node_id("RRS", rs.id),
-            "_links": {"self": {"href": url},
-                       "html": {"href": f"{self.store.html}/{repo.full_name}/rules/{rs.id}"}},
-            "created_at": iso(rs.created_at), "updated_at": iso(rs.created_at),
+            "_links": {
+                "self": {"href": url},
+                "html": {"href": f"{self.store.html}/{repo.full_name}/rules/{rs.id}"},
+            },
+            "created_at": iso(rs.created_at),
+            "updated_at": iso(rs.created_at),
         }
         if full:
-            out.update(bypass_actors=rs.bypass_actors, current_user_can_bypass="never",
-                       conditions={"ref_name": {"include": rs.include, "exclude": rs.exclude}},
-                       rules=rs.rules)
+            out.update(
+                bypass_actors=rs.bypass_actors,
+                current_user_can_bypass="never",
+                conditions={"ref_name": {"include": rs.include, "exclude": rs.exclude}},
+                rules=rs.rules,
+            )
         return out

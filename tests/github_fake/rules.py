@@ -53,8 +53,9 @@ def ruleset_applies(repo: Repo, ruleset: Ruleset, branch: str) -> bool:
 
 def active_rules(repo: Repo, branch: str) -> list[tuple[Ruleset, dict[str, Any]]]:
     """(ruleset, rule) of every active rule that applies to ``branch``."""
-    return [(rs, rule) for rs in repo.rulesets if ruleset_applies(repo, rs, branch)
-            for rule in rs.rules]
+    return [
+        (rs, rule) for rs in repo.rulesets if ruleset_applies(repo, rs, branch) for rule in rs.rules
+    ]
 
 
 def requirements(repo: Repo, branch: str) -> Requirements | None:
@@ -65,14 +66,21 @@ def requirements(repo: Repo, branch: str) -> Requirements | None:
         return None
     req = Requirements()
     if prot is not None:
-        req = Requirements(prot.required_approving_review_count,
-                           prot.require_code_owner_reviews, prot.dismiss_stale_reviews,
-                           tuple(prot.required_status_checks), prot.strict,
-                           not prot.enforce_admins, True)
+        req = Requirements(
+            prot.required_approving_review_count,
+            prot.require_code_owner_reviews,
+            prot.dismiss_stale_reviews,
+            tuple(prot.required_status_checks),
+            prot.strict,
+            not prot.enforce_admins,
+            True,
+        )
     bypass = req.admins_bypass if prot is not None else True
     for ruleset, rule in rules:
-        if not any(a.get("actor_type") == "RepositoryRole" and a.get("actor_id") ==
-                   ADMIN_ROLE_ID for a in ruleset.bypass_actors):
+        if not any(
+            a.get("actor_type") == "RepositoryRole" and a.get("actor_id") == ADMIN_ROLE_ID
+            for a in ruleset.bypass_actors
+        ):
             bypass = False
         params = rule.get("parameters") or {}
         if rule.get("type") == "pull_request":
@@ -80,16 +88,31 @@ def requirements(repo: Repo, branch: str) -> Requirements | None:
                 max(req.approvals, int(params.get("required_approving_review_count", 0))),
                 req.code_owner_review or bool(params.get("require_code_owner_review")),
                 req.dismiss_stale or bool(params.get("dismiss_stale_reviews_on_push")),
-                req.status_checks, req.strict, req.admins_bypass, True)
+                req.status_checks,
+                req.strict,
+                req.admins_bypass,
+                True,
+            )
         elif rule.get("type") == "required_status_checks":
             checks = [c["context"] for c in params.get("required_status_checks") or []]
-            req = Requirements(req.approvals, req.code_owner_review, req.dismiss_stale,
-                               tuple(dict.fromkeys([*req.status_checks, *checks])),
-                               req.strict or bool(params.get("strict_required_status_checks_"
-                                                             "policy")),
-                               req.admins_bypass, req.reviews)
-    return Requirements(req.approvals, req.code_owner_review, req.dismiss_stale,
-                        req.status_checks, req.strict, bypass, req.reviews)
+            req = Requirements(
+                req.approvals,
+                req.code_owner_review,
+                req.dismiss_stale,
+                tuple(dict.fromkeys([*req.status_checks, *checks])),
+                req.strict or bool(params.get("strict_required_status_checks_policy")),
+                req.admins_bypass,
+                req.reviews,
+            )
+    return Requirements(
+        req.approvals,
+        req.code_owner_review,
+        req.dismiss_stale,
+        req.status_checks,
+        req.strict,
+        bypass,
+        req.reviews,
+    )
 
 
 def latest_reviews(pr_reviews: list[Review]) -> dict[str, Review]:
@@ -103,9 +126,12 @@ def latest_reviews(pr_reviews: list[Review]) -> dict[str, Review]:
 
 def counted_approvers(repo: Repo, pr_reviews: list[Review]) -> list[str]:
     """Logins whose latest review approves and who have write access (GitHub counts those)."""
-    return [rv.user for rv in latest_reviews(pr_reviews).values()
-            if rv.state == "APPROVED"
-            and ROLE_RANK.index(repo.role(rv.user)) >= ROLE_RANK.index("write")]
+    return [
+        rv.user
+        for rv in latest_reviews(pr_reviews).values()
+        if rv.state == "APPROVED"
+        and ROLE_RANK.index(repo.role(rv.user)) >= ROLE_RANK.index("write")
+    ]
 
 
 def owner_approved(store: Store, owners: list[str], approvers: list[str]) -> bool:
@@ -119,8 +145,9 @@ def owner_approved(store: Store, owners: list[str], approvers: list[str]) -> boo
     return False
 
 
-def review_decision(store: Store, repo: Repo, iss: Issue,
-                    owners: dict[str, list[str] | None]) -> str | None:
+def review_decision(
+    store: Store, repo: Repo, iss: Issue, owners: dict[str, list[str] | None]
+) -> str | None:
     """GitHub's ``reviewDecision`` of a pull request, given its changed paths' owners."""
     pr = iss.pull
     assert pr is not None
@@ -142,5 +169,9 @@ def review_decision(store: Store, repo: Repo, iss: Issue,
 
 def rule_detail(repo: Repo, ruleset: Ruleset, rule: dict[str, Any]) -> dict[str, Any]:
     """A rule as ``GET /rules/branches/{branch}`` answers it (with its ruleset's origin)."""
-    return {**rule, "ruleset_source_type": "Repository", "ruleset_source": repo.full_name,
-            "ruleset_id": ruleset.id}
+    return {
+        **rule,
+        "ruleset_source_type": "Repository",
+        "ruleset_source": repo.full_name,
+        "ruleset_id": ruleset.id,
+    }
