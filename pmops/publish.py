@@ -106,14 +106,29 @@ def unstamped(ws: Workspace, commit: str, path: str) -> str | None:
 
 def covers(ws: Workspace, commit: str, head: str, path: str, content: str | None) -> bool:
     """Whether an approval of `commit` covers `head`: the same content but for the stamp
-    fields of `path`, and no other file changed between them."""
+    fields of `path`, and no other file changed between them. An approver who saw a stamp
+    approved that stamp: then the stamp fields must be unchanged too."""
     if content is None or unstamped(ws, commit, path) != content:
         return False
     try:
         changed = ws.text("diff", "--name-only", "--no-renames", commit, head).split("\n")
     except PmopsError:  # the reviewed commit is gone (force-pushed away)
         return False
-    return all(name in ("", path) for name in changed)
+    if not all(name in ("", path) for name in changed):
+        return False
+    seen = stamp_of(ws.read(commit, path), path)
+    return seen.get("status") != Status.PUBLISHED.value or seen == stamp_of(
+        ws.read(head, path), path
+    )
+
+
+def stamp_of(text: str | None, path: str) -> dict[str, object]:
+    """The stamp fields of a file's frontmatter ({} when it does not parse)."""
+    try:
+        meta = plain(parse_document(text or "", path).meta)
+    except PmopsError:
+        return {}
+    return {key: meta.get(key) for key in STAMP_FIELDS}
 
 
 Facts = Callable[[], ReviewFacts]

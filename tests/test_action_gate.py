@@ -377,3 +377,15 @@ def test_merging_a_forged_stamp_does_not_publish(gate: Gate) -> None:
     assert run.status == "merged-unpublished", run.log
     assert "do not back that stamp" in gate.comments()[-1]
     assert "postmortem:published" not in gate.story.labels(gate.incident)
+
+
+def test_an_approved_stamp_cannot_be_retyped(gate: Gate) -> None:
+    # Without "dismiss stale approvals", carol's approval of the stamped head still counts
+    # after a writer changes the stamp fields; it no longer covers the file.
+    assert gate.approve("carol").status == "published"
+    assert gate.approve("carol").status == "published"  # approves the stamp itself
+    assert gate.check()[0] == "success"
+    retyped = rewrite_frontmatter(gate.text(), {"published_at": T0 - timedelta(days=400)})
+    gate.push("dave", {gate.path: retyped}, FORGED_MESSAGE)
+    gate.sync("dave")
+    assert gate.check()[0] != "success"
