@@ -44,7 +44,7 @@ _repo = click.option("--repo", type=click.Path(path_type=Path, file_okay=False),
 @click.option("--force", is_flag=True, help="Overwrite existing workflow, config and form.")
 def init(repo: Path, plan: str, model: str | None, owner: str, action_ref: str,
          force: bool) -> None:
-    """Write the workflow, .github/pmops.yml, an incident issue form and a CODEOWNERS rule."""
+    """Write the workflow, .github/pmops.yml, an incident form, a CODEOWNERS rule, a ruleset."""
     options = InitOptions(plan=plan, model=model, action=action_ref, owner=owner)
     try:
         written = init_repository(repo, options, force=force)
@@ -55,8 +55,9 @@ def init(repo: Path, plan: str, model: str | None, owner: str, action_ref: str,
         click.echo(f"{item.action:8} {item.path}")
     if owner == DEFAULT_OWNER:
         click.echo(f"pmops: replace {DEFAULT_OWNER} in CODEOWNERS with the real owners", err=True)
-    click.echo("pmops: next: commit these files, then run `pmops doctor --github OWNER/NAME`",
-               err=True)
+    click.echo("pmops: next: commit these files; import .github/rulesets/pmops-publish.json "
+               "(Settings → Rules → Rulesets → New ruleset → Import a ruleset); then run "
+               "`pmops doctor --github OWNER/NAME`", err=True)
 
 
 @click.command()

@@ -2,7 +2,8 @@
 
 The workflow (least permissions, pinned actions, `issue_comment` made safe and said so), a
 commented `.github/pmops.yml`, an incident issue form whose headings the GitHub source reads,
-and a CODEOWNERS line so that postmortems are published by the people who own them.
+a CODEOWNERS line so that postmortems are published by the people who own them, and the
+ruleset to import that makes GitHub enforce (and report) that code owner's review.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@ schemas and zizmor accept; `pmops doctor` reports what is missing, locally and o
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,7 +16,14 @@ from pmops.codeowners import parse_codeowners
 from pmops.config import parse_config
 from pmops.doctor import remote_findings
 from pmops.events.api import GitHubApi
-from pmops.init import FORM_PATH, WORKFLOW_PATH, InitOptions, render_workflow, ruleset
+from pmops.init import (
+    FORM_PATH,
+    RULESET_PATH,
+    WORKFLOW_PATH,
+    InitOptions,
+    render_workflow,
+    ruleset,
+)
 from pmops.sources.github_issue import FORM_FIELDS
 from tests.github_fake import FakeGitHub
 
@@ -37,8 +45,12 @@ def initialized(tmp_path: Path) -> Path:
 
 
 def test_init_writes_every_file(initialized: Path) -> None:
-    for path in (WORKFLOW_PATH, ".github/pmops.yml", FORM_PATH, ".github/CODEOWNERS"):
+    for path in (WORKFLOW_PATH, ".github/pmops.yml", FORM_PATH, ".github/CODEOWNERS",
+                 RULESET_PATH):
         assert (initialized / path).is_file(), path
+    imported = json.loads((initialized / RULESET_PATH).read_text())
+    assert imported == ruleset(InitOptions())  # what the fake's import test posts
+    assert {r["type"] for r in imported["rules"]} >= {"pull_request", "required_status_checks"}
     config = parse_config((initialized / ".github/pmops.yml").read_text())
     assert config.plan == "starter" and config.ai
     owners = parse_codeowners((initialized / ".github/CODEOWNERS").read_text())
@@ -57,9 +69,11 @@ def test_init_keeps_existing_files_and_codeowners(initialized: Path) -> None:
 def test_workflow_least_permissions_and_safe_trigger(initialized: Path) -> None:
     text = (initialized / WORKFLOW_PATH).read_text()
     assert "permissions: {}" in text
-    granted = [line.split(":")[0].strip() for line in text.splitlines()
-               if line.strip().endswith(("write", "read")) or ": write " in line]
-    assert sorted(set(granted)) == ["contents", "issues", "pull-requests", "statuses"]
+    from ruamel.yaml import YAML
+
+    granted = YAML(typ="safe").load(text)["jobs"]["pmops"]["permissions"]
+    assert granted == {"contents": "write", "pull-requests": "write", "issues": "write",
+                       "statuses": "write", "actions": "read", "deployments": "read"}
     assert "# zizmor: ignore[dangerous-triggers]" in text
     assert "persist-credentials: false" in text and "fetch-depth: 0" in text
     for line in text.splitlines():
