@@ -77,6 +77,10 @@ def local_findings(repo: Path) -> list[Finding]:
     found.append(Finding((repo / FORM_PATH).is_file(), "issue form",
                          FORM_PATH + (" exists" if (repo / FORM_PATH).is_file() else
                                       " is missing"), "run `pmops init`"))
+    found.append(Finding((repo / RULESET_PATH).is_file(), "ruleset",
+                         RULESET_PATH + (" exists (import it in the settings)"
+                                         if (repo / RULESET_PATH).is_file() else " is missing"),
+                         "run `pmops init`; it writes the ruleset to import"))
     folder = config.postmortems_dir if config else "postmortems"
     found.append(_codeowners_finding(repo, folder))
     return found
