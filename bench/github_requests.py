@@ -66,6 +66,10 @@ def measure(commits: int, work: Path) -> dict[str, Any]:
         fake.latency = LATENCY_S
         fake.reset_log()
         counter = RequestCounter()
+        # The Action's GITHUB_TOKEN, with what `pmops init`'s workflow grants the job.
+        fake.set_actions_token("bench-token", OWNER, NAME, {
+            "contents": "write", "pull-requests": "write", "issues": "write",
+            "statuses": "write", "actions": "read", "deployments": "read"})
         gh = connect("bench-token", fake.api_url, counter=counter)
         config = default_config()
         started = time.perf_counter()

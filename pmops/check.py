@@ -341,6 +341,28 @@ def check_frozen(repo: Path, base: str, docs: Mapping[str, Document]) -> list[Pr
     return problems
 
 
+def check_removed(repo: Path, base: str, folder: str = "postmortems") -> list[Problem]:
+    """Published postmortems of `base` that the working tree no longer has: deleting or
+    moving a published postmortem is a change to it (status read from the frontmatter)."""
+    listing = _git(repo, "ls-tree", "-r", "--name-only", base, "--", f"{folder.strip('/')}/")
+    problems = []
+    for name in (listing or "").splitlines():
+        parts = PurePosixPath(name).parts
+        if not name.endswith(".md") or ".drafts" in parts or parts[-1].lower() == "readme.md":
+            continue
+        if (repo / name).exists():
+            continue
+        blob = _git_bytes(repo, "show", f"{base}:{name}")
+        try:
+            meta = plain(parse_document(decode(blob or b"", name), name).meta)
+        except InputError:
+            continue
+        if meta.get("status") == "published":
+            problems.append(Problem(name, 1, f"a published postmortem on {base} is deleted or "
+                                    "moved: that is a change to it (edit it in place instead)"))
+    return problems
+
+
 def _git_bytes(repo: Path, *args: str) -> bytes | None:
     result = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, check=False)
     return result.stdout if result.returncode == 0 else None

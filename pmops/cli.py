@@ -15,7 +15,7 @@ import click
 
 from pmops import __version__
 from pmops.analyze.suspects import suspects_json
-from pmops.check import check_files, default_branch, find_postmortems
+from pmops.check import Problem, check_files, check_removed, default_branch, find_postmortems
 from pmops.cli_action import COMMANDS as ACTION_COMMANDS
 from pmops.cli_history import index_command, search_command, stats_command
 from pmops.cli_reach import import_command, site_command
@@ -101,15 +101,17 @@ def check(paths: tuple[Path, ...], base: str | None) -> None:
                 files.append(path)
             else:
                 raise click.BadParameter(f"{path}: no such file or folder", param_hint="PATHS")
-    else:
-        folder = load_config(root).postmortems_dir
-        files = find_postmortems(root, folder)
-        if not files:
-            click.echo(f"no postmortems found under {folder}/", err=True)
-            return
     if base is None and repo is not None:
         base = default_branch(repo)
-    problems = check_files(files, root, base, load_config(root).sections)
+    removed: list[Problem] = []
+    if not paths:
+        folder = load_config(root).postmortems_dir
+        files = find_postmortems(root, folder)
+        removed = check_removed(root, base, folder) if base else []
+        if not files and not removed:
+            click.echo(f"no postmortems found under {folder}/", err=True)
+            return
+    problems = check_files(files, root, base, load_config(root).sections) + removed
     for problem in problems:
         click.echo(str(problem))
     if problems:

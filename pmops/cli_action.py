@@ -50,7 +50,7 @@ _repo = click.option("--repo", type=click.Path(path_type=Path, file_okay=False),
               "book's, or a short one for SEV-3/4.")
 def init(repo: Path, plan: str, model: str | None, owner: str, action_ref: str,
          force: bool, site: bool, template: str) -> None:
-    """Write the workflow, .github/pmops.yml, an incident issue form and a CODEOWNERS rule."""
+    """Write the workflow, .github/pmops.yml, an incident form, a CODEOWNERS rule, a ruleset."""
     options = InitOptions(plan=plan, model=model, action=action_ref, owner=owner, site=site,
                           template=template)
     try:
@@ -62,8 +62,9 @@ def init(repo: Path, plan: str, model: str | None, owner: str, action_ref: str,
         click.echo(f"{item.action:8} {item.path}")
     if owner == DEFAULT_OWNER:
         click.echo(f"pmops: replace {DEFAULT_OWNER} in CODEOWNERS with the real owners", err=True)
-    click.echo("pmops: next: commit these files, then run `pmops doctor --github OWNER/NAME`",
-               err=True)
+    click.echo("pmops: next: commit these files; import .github/rulesets/pmops-publish.json "
+               "(Settings → Rules → Rulesets → New ruleset → Import a ruleset); then run "
+               "`pmops doctor --github OWNER/NAME`", err=True)
 
 
 @click.command()

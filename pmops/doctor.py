@@ -1,8 +1,12 @@
 """`pmops doctor`: what is missing or wrong in a repository's pmops setup, and how to fix it.
 
-Local findings read the repository's files; remote findings ask GitHub (labels, branch
-protection, the required `pmops/check`, code-owner reviews, the Actions pull-request switch).
-Each finding says what to do; none of this changes anything.
+Local findings read the repository's files; remote findings ask GitHub what the workflow's
+GITHUB_TOKEN may read: labels, and the active rules of the default branch (the ruleset
+`pmops init` writes: a pull request, code-owner review, the `pmops/check` status). Classic
+branch protection and the Actions settings need admin to read: with GITHUB_TOKEN they are
+notes (what to check by hand), never FIX lines a token cannot act on; so are pmops's own
+labels, which pmops creates itself. Each finding says what to do; none of this changes
+anything.
 """
 
 from __future__ import annotations
@@ -10,13 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from github import GithubException
-
 from pmops.codeowners import LOCATIONS, parse_codeowners
 from pmops.config import CONFIG_PATH, Config, load_config
 from pmops.errors import PmopsError
 from pmops.events.api import LABELS, STATUS_CONTEXT, GitHubApi
-from pmops.init import FORM_PATH, WORKFLOW_PATH
+from pmops.init import FORM_PATH, RULESET_PATH, WORKFLOW_PATH
 
 TOKEN_NOTE = (
     "Pull requests opened and commits pushed with GITHUB_TOKEN start no workflow runs, so "
@@ -34,11 +36,13 @@ class Finding:
     topic: str
     message: str
     fix: str = ""
+    note: bool = False
+    """Something to know or check by hand that the token cannot read or need not fix."""
 
     def line(self) -> str:
-        """`✓ topic: message` or `✗ topic: message — fix`."""
-        mark = "ok  " if self.ok else "FIX "
-        fix = f" — {self.fix}" if self.fix and not self.ok else ""
+        """`ok   topic: message`, `FIX  topic: message — fix` or `note topic: message — fix`."""
+        mark = "note " if self.note else "ok  " if self.ok else "FIX "
+        fix = f" — {self.fix}" if self.fix and (self.note or not self.ok) else ""
         return f"{mark}{self.topic}: {self.message}{fix}"
 
 
@@ -73,6 +77,10 @@ def local_findings(repo: Path) -> list[Finding]:
     found.append(Finding((repo / FORM_PATH).is_file(), "issue form",
                          FORM_PATH + (" exists" if (repo / FORM_PATH).is_file() else
                                       " is missing"), "run `pmops init`"))
+    found.append(Finding((repo / RULESET_PATH).is_file(), "ruleset",
+                         RULESET_PATH + (" exists (import it in the settings)"
+                                         if (repo / RULESET_PATH).is_file() else " is missing"),
+                         "run `pmops init`; it writes the ruleset to import"))
     folder = config.postmortems_dir if config else "postmortems"
     found.append(_codeowners_finding(repo, folder))
     return found
@@ -91,14 +99,26 @@ def _codeowners_finding(repo: Path, folder: str) -> Finding:
     return Finding(True, "CODEOWNERS", f"{folder}/ is owned by {' '.join(who)} ({location})")
 
 
+IMPORT_RULESET = (f"import {RULESET_PATH} (written by `pmops init`): Settings → Rules → "
+                  "Rulesets → New ruleset → Import a ruleset; keep it Active")
+
+MEMBERSHIP_NOTE = (
+    "GITHUB_TOKEN cannot read team membership; with the ruleset active, pmops publishes a "
+    "team's approval when GitHub reports the code-owner review approved. Optional: a token "
+    "with read:org (classic) or Members: read (fine-grained) lets pmops read membership "
+    "directly")
+
+
 def remote_findings(api: GitHubApi, default_branch: str, config: Config) -> list[Finding]:
-    """Repository settings as GitHub reports them (some need admin access to read)."""
-    found = [_labels_finding(api, config)]
-    found += _protection_findings(api, default_branch)
+    """Repository settings as GitHub reports them to this token."""
+    found = _labels_findings(api, config)
+    found += _rules_findings(api, default_branch)
     settings = api.workflow_permissions()
     if settings is None:
-        found.append(Finding(False, "actions", "cannot read the Actions settings (needs admin)",
-                             "check Settings → Actions → General → Workflow permissions"))
+        found.append(Finding(True, "actions", "the Actions settings are not readable with this "
+                             "token (they need admin)", "check that Settings → Actions → "
+                             "General → \"Allow GitHub Actions to create and approve pull "
+                             "requests\" is on, or use a GitHub App token", note=True))
     elif not settings.get("can_approve_pull_request_reviews"):
         found.append(Finding(False, "actions", "GitHub Actions may not create pull requests "
                              "here, so GITHUB_TOKEN cannot open the postmortem PR",
@@ -107,46 +127,46 @@ def remote_findings(api: GitHubApi, default_branch: str, config: Config) -> list
                              "token"))
     else:
         found.append(Finding(True, "actions", "GitHub Actions may create pull requests"))
-    found.append(Finding(False, "token", "pull requests opened with GITHUB_TOKEN cannot "
-                         "trigger other workflows", TOKEN_NOTE))
+    found.append(Finding(True, "token", "pull requests opened with GITHUB_TOKEN cannot "
+                         "trigger other workflows", TOKEN_NOTE, note=True))
     return found
 
 
-def _labels_finding(api: GitHubApi, config: Config) -> Finding:
-    wanted = [config.incident_label, config.resolved_label, *LABELS]
-    missing = [name for name in wanted if name.lower() not in api.label_names]
-    if missing:
-        return Finding(False, "labels", "missing: " + ", ".join(missing),
-                       "create them (pmops creates its own pmops:* labels on first use; the "
-                       "incident and resolved labels are yours)")
-    return Finding(True, "labels", "all present")
+def _labels_findings(api: GitHubApi, config: Config) -> list[Finding]:
+    yours = [config.incident_label, config.resolved_label]
+    missing = [name for name in yours if name.lower() not in api.label_names]
+    found = [Finding(not missing, "labels", "missing: " + ", ".join(missing) if missing else
+                     "the incident and resolved labels exist",
+                     "create them: pmops starts when an issue carries both")]
+    own = [name for name in LABELS if name.lower() not in api.label_names]
+    if own:
+        found.append(Finding(True, "labels", "pmops creates its own labels on first use: "
+                             + ", ".join(own), note=True))
+    return found
 
 
-def _protection_findings(api: GitHubApi, branch: str) -> list[Finding]:
-    try:
-        protection = api.repo.get_branch(branch).get_protection()
-    except GithubException as exc:
-        if exc.status == 404:
-            return [Finding(False, "protection", f"{branch} is not protected: anything merges",
-                            f"protect {branch}; require the `{STATUS_CONTEXT}` status check "
-                            "and code-owner reviews")]
-        return [Finding(False, "protection", f"cannot read the protection of {branch} "
-                        f"(HTTP {exc.status}; needs admin)", "check it in Settings → Branches")]
-    found = []
-    checks = protection.required_status_checks
-    contexts = list(checks.contexts) if checks else []
-    found.append(Finding(STATUS_CONTEXT in contexts, "required check",
-                         f"`{STATUS_CONTEXT}` is required" if STATUS_CONTEXT in contexts else
-                         f"`{STATUS_CONTEXT}` is not a required status check, so an unstamped "
-                         "postmortem can be merged", f"add `{STATUS_CONTEXT}` to the required "
-                         f"status checks of {branch}"))
-    reviews = protection.required_pull_request_reviews
-    owners = bool(reviews and reviews.require_code_owner_reviews)
-    found.append(Finding(owners, "code-owner review",
-                         "code-owner review is required" if owners else
-                         "code-owner review is not required",
-                         "turn on \"Require review from Code Owners\""))
-    if reviews and reviews.dismiss_stale_reviews:
+def _rules_findings(api: GitHubApi, branch: str) -> list[Finding]:
+    rules = api.branch_rules(branch)
+    if not rules.readable:
+        return [Finding(False, "rules", f"cannot read the rules of {branch}",
+                        "give the token read access to the repository (metadata: read)")]
+    found = [
+        Finding(STATUS_CONTEXT in rules.required_checks, "required check",
+                f"`{STATUS_CONTEXT}` is required by an active ruleset"
+                if STATUS_CONTEXT in rules.required_checks else
+                f"no active ruleset requires `{STATUS_CONTEXT}`, so an unstamped postmortem "
+                "can be merged", IMPORT_RULESET),
+        Finding(rules.require_code_owner_review, "code-owner review",
+                "an active ruleset requires code-owner review" if
+                rules.require_code_owner_review else "no active ruleset requires code-owner "
+                "review, so a team code owner's approval cannot publish", IMPORT_RULESET),
+        Finding(True, "branch protection", "classic branch protection is not readable with "
+                "GITHUB_TOKEN (it needs admin), so pmops reads rulesets only",
+                "if you use classic protection, also require the `pmops/check` status and "
+                "code-owner review there", note=True),
+        Finding(True, "team owners", MEMBERSHIP_NOTE, note=True),
+    ]
+    if rules.dismiss_stale_reviews:
         found.append(Finding(True, "stale approvals", "new commits dismiss approvals: the "
                              "publish stamp dismisses the approval that caused it, so the code "
                              "owner approves twice (pmops pushes nothing the second time)"))

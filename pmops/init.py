@@ -2,13 +2,16 @@
 
 The workflow (least permissions, pinned actions, `issue_comment` made safe and said so), a
 commented `.github/pmops.yml`, an incident issue form whose headings the GitHub source reads,
-and a CODEOWNERS line so that postmortems are published by the people who own them.
+a CODEOWNERS line so that postmortems are published by the people who own them, and the
+ruleset to import that makes GitHub enforce (and report) that code owner's review.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pmops.codeowners import LOCATIONS, parse_codeowners
 from pmops.config import CONFIG_PATH
@@ -20,6 +23,8 @@ from pmops.templating import render_template
 
 WORKFLOW_PATH = ".github/workflows/pmops.yml"
 REMIND_PATH = ".github/workflows/pmops-remind.yml"
+RULESET_PATH = ".github/rulesets/pmops-publish.json"
+"""The ruleset to import (Settings → Rules → Rulesets → New ruleset → Import a ruleset)."""
 FORM_PATH = ".github/ISSUE_TEMPLATE/incident.yml"
 DEFAULT_ACTION = "pmops/pmops@v1"
 DEFAULT_OWNER = "@your-org/incident-reviewers"
@@ -74,6 +79,41 @@ def render_form(options: InitOptions) -> str:
                            resolved_label=options.resolved_label)
 
 
+def ruleset(options: InitOptions) -> dict[str, Any]:
+    """The default branch's ruleset that makes a code owner's approval publish with
+    GITHUB_TOKEN alone: a pull request with a code owner's approval and the `pmops/check`
+    status before merge. GitHub then reports the review decision that pmops reads (team
+    membership is unreadable for GITHUB_TOKEN; the decision is not), and the rules are
+    readable by the workflow (classic branch protection is not). Stale approvals are
+    dismissed on push, so nobody's approval outlives a change; the stamp asks the owner to
+    approve once more. Nobody bypasses it (add bypass actors in the settings if you must)."""
+    return {
+        "name": "pmops: postmortems publish by code-owner approval",
+        "target": "branch",
+        "enforcement": "active",
+        "conditions": {"ref_name": {"include": ["~DEFAULT_BRANCH"], "exclude": []}},
+        "bypass_actors": [],
+        "rules": [
+            {"type": "deletion"},
+            {"type": "non_fast_forward"},
+            {"type": "pull_request", "parameters": {
+                "required_approving_review_count": 1,
+                "require_code_owner_review": True,
+                "dismiss_stale_reviews_on_push": True,
+                "require_last_push_approval": False,
+                "required_review_thread_resolution": False}},
+            {"type": "required_status_checks", "parameters": {
+                "strict_required_status_checks_policy": False,
+                "required_status_checks": [{"context": "pmops/check"}]}},
+        ],
+    }
+
+
+def render_ruleset(options: InitOptions) -> str:
+    """The ruleset as the JSON file GitHub's import takes."""
+    return json.dumps(ruleset(options), indent=2) + "\n"
+
+
 def codeowners_line(options: InitOptions) -> str:
     """The CODEOWNERS rule that makes the owner's approval publish a postmortem."""
     if not options.owner.startswith("@") and "@" not in options.owner:
@@ -87,7 +127,8 @@ def init_repository(repo: Path, options: InitOptions, *, force: bool = False) ->
     files = [(WORKFLOW_PATH, render_workflow(options)),
              (REMIND_PATH, render_remind_workflow(options)),
              (CONFIG_PATH, render_config(options)),
-             (FORM_PATH, render_form(options))]
+             (FORM_PATH, render_form(options)),
+             (RULESET_PATH, render_ruleset(options))]
     if options.site:
         files.append((SITE_WORKFLOW_PATH,
                       render_site_workflow(options.action, options.postmortems_dir)))

@@ -28,6 +28,9 @@ class Event(StrEnum):
 FROZEN_AFTER_PUBLISH = ("id", "generated_at", "published_at", "published_by")
 """Frontmatter keys no change may touch once a postmortem is published."""
 
+STAMP_FIELDS = ("status", "published_by", "published_at")
+"""The only keys a publish stamp changes (and the only difference an approval tolerates)."""
+
 _TRANSITIONS: dict[tuple[Status | None, Event], Status] = {
     (None, Event.GENERATE): Status.DRAFT,
     (Status.DRAFT, Event.GENERATE): Status.DRAFT,
@@ -73,6 +76,19 @@ def mark_published(pm: Postmortem, by: str, at: datetime) -> Postmortem:
     """Stamp a postmortem as published by `by` at `at`."""
     status = next_status(pm.status, Event.PUBLISH)
     return replace(pm, status=status, published_by=by, published_at=at)
+
+
+def stamp_fields(current: Status | None, by: str, at: datetime, *,
+                 restamp: bool = False) -> dict[str, Any]:
+    """The frontmatter a publish stamp writes (exactly STAMP_FIELDS).
+
+    `restamp`: the file says published but no approval covers it any more (a human changed
+    it after the stamp, or a writer typed the stamp): a code owner's approval stamps it again.
+    Anything else that is not a PUBLISH transition raises TransitionError.
+    """
+    status = Status.PUBLISHED if restamp and current is Status.PUBLISHED else next_status(
+        current, Event.PUBLISH)
+    return {"status": status.value, "published_by": by, "published_at": at}
 
 
 def frozen_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:

@@ -265,4 +265,4 @@ def test_a_persons_marker_comment_is_not_taken_for_pmops(
     assert run.status == "opened", run.log
     comments = story.repo().issues[n].comments
     assert [c.body for c in comments if c.user == "alice"] == [f"ready? <!-- pmops:pr:{n} -->"]
-    assert any(c.user == "pmops-bot" and f"pmops:pr:{n}" in c.body for c in comments)
+    assert any(c.user == "github-actions[bot]" and f"pmops:pr:{n}" in c.body for c in comments)

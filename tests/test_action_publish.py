@@ -61,11 +61,13 @@ def test_stamp_restamp_and_later_edits(fake_github: FakeGitHub, tmp_path: Path) 
     assert checked.status == "checked"
     head = fake.head(OWNER, REPO, branch)
     assert story.status(head) == "pending"
-    assert "changed after its publish stamp" in fake.repo(OWNER, REPO).statuses[-1].description
+    assert "changed after carol approved it" in fake.repo(OWNER, REPO).statuses[-1].description
+    # carol approves the changed head, which already names her: the stamp is valid again
+    # without a new commit (so nothing dismisses this approval).
     again = approve(story, pr, branch, "carol", 74)
-    assert again.status == "published"
+    assert again.status == "published" and "nothing pushed" in again.summary
     final_head = fake.head(OWNER, REPO, branch)
-    assert final_head != head and story.status(final_head) == "success"
+    assert final_head == head and story.status(final_head) == "success"
     assert "LATE." in story.show(branch, path)
 
     assert approve(story, pr, branch, "carol", 75).status == "published"  # stale: once more

@@ -13,7 +13,7 @@ import pytest
 from pmops.errors import InputError
 from pmops.events.context import ActionInputs
 from tests.github_fake import FakeGitHub
-from tests.test_action_support import OWNER, REPO, T0, Story
+from tests.test_action_support import OWNER, REPO, T0, Story, workflow_permissions
 
 
 def story_with(fake: FakeGitHub, tmp: Path, config: str) -> Story:
@@ -92,8 +92,8 @@ def test_slash_postmortem_by_a_writer(fake_github: FakeGitHub, tmp_path: Path) -
 
 def test_actions_may_not_create_prs(fake_github: FakeGitHub, tmp_path: Path) -> None:
     story = story_with(fake_github, tmp_path, "plan: pro\n")
-    fake_github.set_token("gha-token", "github-actions[bot]")
-    fake_github.add_collaborator(OWNER, REPO, "github-actions[bot]", "write")
+    fake_github.set_workflow_permissions(OWNER, REPO, can_approve_pull_requests=False)
+    fake_github.set_actions_token("gha-token", OWNER, REPO, workflow_permissions())
     n = story.open_incident()
     payload = story.payload("issues.labeled", number=n, labels=["incident", "resolved"],
                             label="resolved", sender="alice")
@@ -116,7 +116,9 @@ def test_workflow_dispatch(fake_github: FakeGitHub, tmp_path: Path) -> None:
     assert run.status == "opened", run.log
     assert run.outputs["pr-number"] and run.outputs["postmortem-path"]
     assert "### pmops: opened" in run.summary
-    assert "doctor: FIX protection: main is not protected" in run.summary
+    assert "doctor: FIX required check" in run.summary  # no active ruleset yet
+    assert "doctor: note branch protection" in run.summary  # unreadable: a note, not a FIX
+    assert "doctor: FIX actions" not in run.summary
 
 
 def test_concurrent_runs_for_one_incident(fake_github: FakeGitHub, tmp_path: Path) -> None:

@@ -17,6 +17,8 @@ from tests.github_fake import FakeGitHub, load_payload
 
 OWNER, REPO = "acme", "shop"
 FULL = f"{OWNER}/{REPO}"
+WORKFLOW_TOKEN = "ghs_workflow_token"
+"""The run's GITHUB_TOKEN, with the permissions `pmops init`'s workflow grants the job."""
 T0 = datetime(2026, 3, 20, 14, 0, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,6 +40,16 @@ api
 
 Checkout requests failed with HTTP 500.
 """
+
+
+def workflow_permissions() -> dict[str, str]:
+    """The `permissions:` of the job in the workflow `pmops init` writes."""
+    from ruamel.yaml import YAML
+
+    from pmops.init import InitOptions, render_workflow
+
+    workflow = YAML(typ="safe").load(render_workflow(InitOptions()))
+    return dict(workflow["jobs"]["pmops"]["permissions"])
 
 
 def load_entrypoint() -> Any:
@@ -85,6 +97,9 @@ class Story:
                             ("wendy", "write"), ("admin-al", "admin"), ("dave", "write")):
             fake.add_user(login, email=f"{login}@example.com")
             fake.add_collaborator(OWNER, REPO, login, role)
+        # GitHub Actions may open pull requests here, with the init workflow's token.
+        fake.set_workflow_permissions(OWNER, REPO, can_approve_pull_requests=True)
+        fake.set_actions_token(WORKFLOW_TOKEN, OWNER, REPO, workflow_permissions())
         fake.push_commit(OWNER, REPO, "main", {"api/pool.py": "POOL = 2\n"},
                          "Shrink the api connection pool", author="dave",
                          date=T0 - timedelta(minutes=10))
@@ -108,7 +123,7 @@ class Story:
 
     def deliver(self, event_name: str, payload: dict[str, Any], *,
                 at: datetime | None = None, extra_env: dict[str, str] | None = None,
-                token: str = "test-token", out: io.StringIO | None = None) -> Run:
+                token: str = WORKFLOW_TOKEN, out: io.StringIO | None = None) -> Run:
         """Run the Action for one event, as GitHub Actions would (fresh checkout, env, files)."""
         self.runs += 1
         when = at or self.now

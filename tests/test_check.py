@@ -184,6 +184,28 @@ def test_frozen_fields_of_published_postmortem(tmp_path: Path) -> None:
     assert any("status of a published postmortem cannot change" in p for p in found), found
 
 
+def test_cli_refuses_deleting_or_moving_a_published_postmortem(tmp_path: Path) -> None:
+    _git(tmp_path, "init", "-q", "-b", "main")
+    published = rewrite_frontmatter(
+        sample_text(),
+        {"status": "published", "published_at": "2026-03-21T09:00:00Z", "published_by": "carol"},
+    )
+    path = _write(tmp_path, NAME, published)
+    draft_name = NAME.replace("-42-", "-43-")
+    # a draft whose body has a line `status: published` is still a draft
+    draft = sample_text().replace("Text of summary.", "status: published\n\nText.")
+    _write(tmp_path, draft_name, rewrite_frontmatter(draft, {"id": 43}))
+    _git(tmp_path, "add", "-A")
+    _git(tmp_path, "commit", "-qm", "publish")
+    _git(tmp_path, "checkout", "-qb", "tidy")
+    _git(tmp_path, "rm", "-q", draft_name)
+    _git(tmp_path, "mv", str(path.relative_to(tmp_path)), "moved.md")
+    code, out, _ = run_check(tmp_path)
+    assert code == 1
+    assert f"{NAME}:1: a published postmortem on main is deleted or moved" in out
+    assert draft_name not in out
+
+
 # ---------------------------------------------------------------- CLI and bad input
 
 

@@ -84,7 +84,7 @@ def test_secondary_rate_limit_honours_retry_after(fake: FakeGitHub, status: int)
 
 def test_secondary_rate_limit_really_waits(fake: FakeGitHub) -> None:
     fake.secondary_rate_limit(1, retry_after=1)
-    gh = connect("t", fake.api_url)  # the real time.sleep
+    gh = connect("test-token", fake.api_url)  # the real time.sleep
     started = time.monotonic()
     assert gh.get_repo(f"{OWNER}/{NAME}").name == NAME
     assert 0.9 <= time.monotonic() - started < 5
@@ -107,7 +107,7 @@ def test_primary_rate_limit_waits_until_the_reset(fake: FakeGitHub) -> None:
         waits.append(seconds)
         fake.set_rate_limit(1000)
 
-    gh = connect("t", fake.api_url, sleep=sleep, max_wait_s=7200)
+    gh = connect("test-token", fake.api_url, sleep=sleep, max_wait_s=7200)
     assert gh.get_repo(f"{OWNER}/{NAME}").name == NAME
     [wait] = waits
     assert abs(wait - (reset - time.time() + 1)) < 5
@@ -122,8 +122,8 @@ def test_primary_rate_limit_beyond_the_cap_gives_up(fake: FakeGitHub) -> None:
 
 
 def test_a_forbidden_request_keeps_its_message(fake: FakeGitHub) -> None:
-    fake.set_token("ghs_actions", "github-actions[bot]")
-    fake.add_collaborator(OWNER, NAME, "github-actions[bot]", "write")
+    fake.set_actions_token("ghs_actions", OWNER, NAME,
+                           {"contents": "write", "pull-requests": "write"})
     fake.push_commit(OWNER, NAME, "feature", {"a.txt": "a\n"}, "a")
     counter = RequestCounter()
     waits: list[float] = []
@@ -152,7 +152,7 @@ def test_without_retry_nothing_is_retried_but_all_is_counted(fake: FakeGitHub) -
 
 
 def test_enterprise_base_url_with_trailing_slash(fake: FakeGitHub) -> None:
-    gh = connect("t", fake.api_url + "/")
+    gh = connect("test-token", fake.api_url + "/")
     assert gh.get_repo(f"{OWNER}/{NAME}").full_name == f"{OWNER}/{NAME}"
     assert fake.requests[-1].route == "/repos/{owner}/{repo}"
 

@@ -22,6 +22,10 @@ from tests.github_fake.payloads import WEBHOOKS
 
 OWNER, REPO = "acme", "svc"
 
+http = requests.Session()
+"""Raw HTTP as the fake's default user (its registered token; unknown tokens get 401)."""
+http.headers["Authorization"] = "token test-token"
+
 
 def git(repo: Path, *args: str) -> str:
     """Run git against a bare or work-tree repository."""
@@ -100,7 +104,9 @@ def test_protected_branch_needs_code_owner_approval(fake: FakeGitHub,
     assert [(r.user.login, r.state) for r in pr.get_reviews()] == [
         ("bob", "APPROVED"), ("alice", "APPROVED")]
     assert pr.merge().merged
-    prot = gh.get_repo(f"{OWNER}/{REPO}").get_branch("main").get_protection()
+    fake.set_token("acme-admin", OWNER)  # reading protection needs admin
+    prot = fake.client("acme-admin").get_repo(f"{OWNER}/{REPO}").get_branch("main"
+                                                                           ).get_protection()
     assert prot.required_pull_request_reviews.require_code_owner_reviews
 
 
@@ -191,7 +197,7 @@ def test_collaborator_permissions_map_like_github(fake: FakeGitHub,
     coarse = {login: repo.get_collaborator_permission(login) for login in [*roles, "stranger"]}
     assert coarse == {"m": "write", "w": "write", "t": "read", "r": "read", "a": "admin",
                       "stranger": "none"}
-    raw = requests.get(f"{fake.api_url}/repos/{OWNER}/{REPO}/collaborators/t/permission").json()
+    raw = http.get(f"{fake.api_url}/repos/{OWNER}/{REPO}/collaborators/t/permission").json()
     assert (raw["permission"], raw["role_name"]) == ("read", "triage")
     assert repo.get_collaborator_permission(OWNER) == "admin"
 
@@ -266,14 +272,16 @@ def test_deployments_releases_runs_and_workflow_permissions(fake: FakeGitHub,
     runs = repo.get_workflow_runs(branch="main", status="failure")
     assert [r.conclusion for r in runs] == ["failure"]
     assert repo.get_workflow_runs(created="2026-03-19..2026-03-21").totalCount == 1
-    perms = requests.get(f"{fake.api_url}/repos/{OWNER}/{REPO}/actions/permissions/workflow").json()
+    fake.set_token("acme-admin", OWNER)  # the Actions settings need admin
+    perms = http.get(f"{fake.api_url}/repos/{OWNER}/{REPO}/actions/permissions/workflow",
+                     headers={"Authorization": "token acme-admin"}).json()
     assert perms == {"default_workflow_permissions": "read",
                      "can_approve_pull_request_reviews": False}
 
 
 def test_actions_token_cannot_open_pr_unless_allowed(fake: FakeGitHub) -> None:
-    fake.set_token("ghs_actions", "github-actions[bot]")
-    fake.add_collaborator(OWNER, REPO, "github-actions[bot]", "write")
+    fake.set_actions_token("ghs_actions", OWNER, REPO,
+                           {"contents": "write", "pull-requests": "write"})
     fake.push_commit(OWNER, REPO, "feature", {"a.txt": "a\n"}, "a")
     repo = fake.client("ghs_actions").get_repo(f"{OWNER}/{REPO}")
     with pytest.raises(github.GithubException) as err:
@@ -312,14 +320,14 @@ def test_pagination_link_headers(fake: FakeGitHub, gh: github.Github) -> None:
     for i in range(45):
         fake.create_issue(OWNER, REPO, f"issue {i}")
     url = f"{fake.api_url}/repos/{OWNER}/{REPO}/issues"
-    first = requests.get(url, params={"per_page": 10})
+    first = http.get(url, params={"per_page": 10})
     assert len(first.json()) == 10
     assert set(first.links) == {"next", "last"}
     assert first.links["last"]["url"].endswith("page=5")
-    middle = requests.get(first.links["next"]["url"])
+    middle = http.get(first.links["next"]["url"])
     assert set(middle.links) == {"next", "last", "prev", "first"}
-    assert len(requests.get(url).json()) == 30  # default per_page
-    assert len(requests.get(url, params={"per_page": 500}).json()) == 45  # capped at 100
+    assert len(http.get(url).json()) == 30  # default per_page
+    assert len(http.get(url, params={"per_page": 500}).json()) == 45  # capped at 100
     fake.reset_log()
     issues = gh.get_repo(f"{OWNER}/{REPO}").get_issues(state="open")
     gh.per_page = 10
@@ -331,15 +339,15 @@ def test_pagination_link_headers(fake: FakeGitHub, gh: github.Github) -> None:
 
 def test_rate_limit_headers_and_exhaustion(fake: FakeGitHub) -> None:
     url = f"{fake.api_url}/repos/{OWNER}/{REPO}"
-    one = requests.get(url).headers
-    two = requests.get(url).headers
+    one = http.get(url).headers
+    two = http.get(url).headers
     assert one["x-ratelimit-limit"] == "5000" and one["x-ratelimit-resource"] == "core"
     assert int(two["x-ratelimit-remaining"]) == int(one["x-ratelimit-remaining"]) - 1
     assert int(two["x-ratelimit-used"]) == 2 and int(two["x-ratelimit-reset"]) > time.time()
-    search = requests.get(f"{fake.api_url}/search/issues", params={"q": f"repo:{OWNER}/{REPO}"})
+    search = http.get(f"{fake.api_url}/search/issues", params={"q": f"repo:{OWNER}/{REPO}"})
     assert search.headers["x-ratelimit-resource"] == "search"
     fake.set_rate_limit(1000, used=1000)
-    denied = requests.get(url)
+    denied = http.get(url)
     assert denied.status_code == 403 and denied.headers["x-ratelimit-remaining"] == "0"
     assert denied.json()["message"].startswith("API rate limit exceeded")
     with pytest.raises(github.RateLimitExceededException):
@@ -348,7 +356,7 @@ def test_rate_limit_headers_and_exhaustion(fake: FakeGitHub) -> None:
 
 def test_secondary_rate_limit_with_retry_after(fake: FakeGitHub) -> None:
     fake.secondary_rate_limit(1, retry_after=1, status=429)
-    raw = requests.get(f"{fake.api_url}/repos/{OWNER}/{REPO}")
+    raw = http.get(f"{fake.api_url}/repos/{OWNER}/{REPO}")
     assert raw.status_code == 429 and raw.headers["Retry-After"] == "1"
     assert "secondary rate limit" in raw.json()["message"]
     fake.secondary_rate_limit(1, retry_after=1)
@@ -365,24 +373,24 @@ def test_secondary_rate_limit_with_retry_after(fake: FakeGitHub) -> None:
 def test_injected_server_errors(fake: FakeGitHub) -> None:
     fake.fail_next(2, status=502)
     url = f"{fake.api_url}/repos/{OWNER}/{REPO}"
-    assert [requests.get(url).status_code for _ in range(3)] == [502, 502, 200]
+    assert [http.get(url).status_code for _ in range(3)] == [502, 502, 200]
     fake.fail_next(1, status=500, route="/repos/{owner}/{repo}/pulls")
-    assert requests.get(url).status_code == 200
-    assert requests.get(f"{url}/pulls").status_code == 500
-    missing = requests.get(f"{fake.api_url}/repos/{OWNER}/nope")
+    assert http.get(url).status_code == 200
+    assert http.get(f"{url}/pulls").status_code == 500
+    missing = http.get(f"{fake.api_url}/repos/{OWNER}/nope")
     assert missing.status_code == 404
     assert missing.json()["message"] == "Not Found" and "documentation_url" in missing.json()
 
 
 def test_etag_if_none_match_gives_304(fake: FakeGitHub) -> None:
     url = f"{fake.api_url}/repos/{OWNER}/{REPO}/issues"
-    first = requests.get(url)
+    first = http.get(url)
     etag = first.headers["ETag"]
-    again = requests.get(url, headers={"If-None-Match": etag})
+    again = http.get(url, headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.content == b""
     assert again.headers["x-ratelimit-remaining"] == first.headers["x-ratelimit-remaining"]
     fake.create_issue(OWNER, REPO, "new")
-    assert requests.get(url, headers={"If-None-Match": etag}).status_code == 200
+    assert http.get(url, headers={"If-None-Match": etag}).status_code == 200
 
 
 def test_latency_and_request_log(fake: FakeGitHub, gh: github.Github) -> None:
@@ -415,7 +423,7 @@ def test_contract_catches_a_response_missing_a_required_field(
         return out
 
     monkeypatch.setattr(fake_builders, "simple_user", broken)
-    requests.get(f"{fake.api_url}/repos/{OWNER}/{REPO}/collaborators/bob/permission")
+    http.get(f"{fake.api_url}/repos/{OWNER}/{REPO}/collaborators/bob/permission")
     monkeypatch.undo()
     assert fake.violations, "a response without user.node_id must be flagged"
     v = fake.violations[0]
@@ -427,8 +435,8 @@ def test_contract_catches_a_response_missing_a_required_field(
 
 
 def test_contract_flags_unserved_operations_and_bad_request_bodies(fake: FakeGitHub) -> None:
-    requests.get(f"{fake.api_url}/repos/{OWNER}/{REPO}/hooks")
-    requests.post(f"{fake.api_url}/repos/{OWNER}/{REPO}/issues",
+    http.get(f"{fake.api_url}/repos/{OWNER}/{REPO}/hooks")
+    http.post(f"{fake.api_url}/repos/{OWNER}/{REPO}/issues",
                   json={"title": ["not", "a string"]})
     kinds = sorted({v.kind for v in fake.violations})
     assert kinds == ["request-body", "unserved"]
@@ -438,7 +446,7 @@ def test_contract_flags_unserved_operations_and_bad_request_bodies(fake: FakeGit
 def test_fake_without_validation_records_nothing() -> None:
     with FakeGitHub(validate=False) as plain:
         plain.create_repo(OWNER, REPO)
-        assert requests.get(f"{plain.api_url}/repos/{OWNER}/{REPO}/hooks").status_code == 404
+        assert http.get(f"{plain.api_url}/repos/{OWNER}/{REPO}/hooks").status_code == 404
         assert plain.violations == []
 
 

@@ -292,7 +292,7 @@ def test_secondary_rate_limit_waits_for_retry_after(scenario: Scenario) -> None:
 
 def test_budget_exhaustion_degrades_instead_of_failing(scenario: Scenario) -> None:
     counter = RequestCounter()
-    gh = connect("t", scenario.fake.api_url, counter=counter)
+    gh = connect("test-token", scenario.fake.api_url, counter=counter)
     budget = RequestBudget(5, counter)
     evidence = gather_github(
         gh, FULL, scenario.issue, default_config(), checkout=scenario.checkout, budget=budget
@@ -307,14 +307,14 @@ def test_budget_exhaustion_degrades_instead_of_failing(scenario: Scenario) -> No
 
 
 def test_unreadable_issue_is_the_one_fatal_error(scenario: Scenario) -> None:
-    gh = connect("t", scenario.fake.api_url, retry=False)
+    gh = connect("test-token", scenario.fake.api_url, retry=False)
     with pytest.raises(SourceError, match="incident issue #99 of acme/svc: HTTP 404"):
         gather_github(gh, FULL, 99, default_config(), checkout=None)
 
 
 def test_enterprise_server_base_url(scenario: Scenario) -> None:
     assert scenario.fake.api_url.endswith("/api/v3")  # GHES layout
-    gh = connect("t", scenario.fake.api_url + "/")
+    gh = connect("test-token", scenario.fake.api_url + "/")
     evidence = gather_github(gh, FULL, scenario.issue, default_config(), checkout=scenario.checkout)
     assert evidence.incident.title == "Auth 5xx after deploy"
 
@@ -356,7 +356,7 @@ def test_unresolved_issue_lasts_until_now(fake_github: FakeGitHub, tmp_path: Pat
     fake_github.create_repo(OWNER, NAME)
     with fake_github.at(T0):
         number = fake_github.create_issue(OWNER, NAME, "Slow pages", "It is slow.").number
-    gh = connect("t", fake_github.api_url)
+    gh = connect("test-token", fake_github.api_url)
     now = T0 + timedelta(hours=2)
     evidence = gather_github(gh, FULL, number, default_config(), checkout=None, now=now)
     assert (evidence.incident.started_at, evidence.incident.resolved_at) == (T0, now)

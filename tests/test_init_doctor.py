@@ -3,6 +3,7 @@ schemas and zizmor accept; `pmops doctor` reports what is missing, locally and o
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,7 +16,14 @@ from pmops.codeowners import parse_codeowners
 from pmops.config import parse_config
 from pmops.doctor import remote_findings
 from pmops.events.api import GitHubApi
-from pmops.init import FORM_PATH, WORKFLOW_PATH, InitOptions, render_workflow
+from pmops.init import (
+    FORM_PATH,
+    RULESET_PATH,
+    WORKFLOW_PATH,
+    InitOptions,
+    render_workflow,
+    ruleset,
+)
 from pmops.sources.github_issue import FORM_FIELDS
 from tests.github_fake import FakeGitHub
 
@@ -37,8 +45,12 @@ def initialized(tmp_path: Path) -> Path:
 
 
 def test_init_writes_every_file(initialized: Path) -> None:
-    for path in (WORKFLOW_PATH, ".github/pmops.yml", FORM_PATH, ".github/CODEOWNERS"):
+    for path in (WORKFLOW_PATH, ".github/pmops.yml", FORM_PATH, ".github/CODEOWNERS",
+                 RULESET_PATH):
         assert (initialized / path).is_file(), path
+    imported = json.loads((initialized / RULESET_PATH).read_text())
+    assert imported == ruleset(InitOptions())  # what the fake's import test posts
+    assert {r["type"] for r in imported["rules"]} >= {"pull_request", "required_status_checks"}
     config = parse_config((initialized / ".github/pmops.yml").read_text())
     assert config.plan == "starter" and config.ai
     owners = parse_codeowners((initialized / ".github/CODEOWNERS").read_text())
@@ -57,9 +69,11 @@ def test_init_keeps_existing_files_and_codeowners(initialized: Path) -> None:
 def test_workflow_least_permissions_and_safe_trigger(initialized: Path) -> None:
     text = (initialized / WORKFLOW_PATH).read_text()
     assert "permissions: {}" in text
-    granted = [line.split(":")[0].strip() for line in text.splitlines()
-               if line.strip().endswith(("write", "read")) or ": write " in line]
-    assert sorted(set(granted)) == ["contents", "issues", "pull-requests", "statuses"]
+    from ruamel.yaml import YAML
+
+    granted = YAML(typ="safe").load(text)["jobs"]["pmops"]["permissions"]
+    assert granted == {"contents": "write", "pull-requests": "write", "issues": "write",
+                       "statuses": "write", "actions": "read", "deployments": "read"}
     assert "# zizmor: ignore[dangerous-triggers]" in text
     assert "persist-credentials: false" in text and "fetch-depth: 0" in text
     for line in text.splitlines():
@@ -115,19 +129,30 @@ def test_doctor_locally(initialized: Path, tmp_path_factory: pytest.TempPathFact
 
 def test_doctor_on_github(fake_github: FakeGitHub) -> None:
     fake_github.create_repo("acme", "shop")
-    api = GitHubApi(fake_github.client(), "acme/shop")
+    fake_github.set_actions_token("ghs_run", "acme", "shop", {"contents": "write",
+                                                              "pull-requests": "write"})
+    api = GitHubApi(fake_github.client("ghs_run"), "acme/shop")  # the Action's token
     config = parse_config("")
-    findings = {f.topic: f for f in remote_findings(api, "main", config)}
-    assert not findings["labels"].ok and "incident" in findings["labels"].message
-    assert not findings["protection"].ok
-    assert not findings["actions"].ok and "Allow GitHub Actions" in findings["actions"].fix
-    assert "GitHub App" in findings["token"].fix
-    fake_github.set_protection("acme", "shop", "main", require_code_owner_reviews=True,
-                               required_status_checks=["pmops/check"],
-                               dismiss_stale_reviews=True)
-    fake_github.set_workflow_permissions("acme", "shop", can_approve_pull_requests=True)
-    api = GitHubApi(fake_github.client(), "acme/shop")
-    findings = {f.topic: f for f in remote_findings(api, "main", config)}
+    findings = remote_findings(api, "main", config)
+    by_topic = {f.topic: f for f in findings if not f.note}
+    assert not by_topic["labels"].ok and "incident" in by_topic["labels"].message
+    assert not by_topic["required check"].ok and not by_topic["code-owner review"].ok
+    assert "pmops-publish.json" in by_topic["code-owner review"].fix
+    # What GITHUB_TOKEN can never read or fix is a note, never a FIX line.
+    notes = {f.topic: f for f in findings if f.note}
+    assert {"actions", "branch protection", "token", "labels", "team owners"} <= set(notes)
+    assert all(f.ok for f in notes.values())
+    assert "read:org" in notes["team owners"].message
+    assert all(not line.startswith("FIX actions") for line in (f.line() for f in findings))
+
+    # An admin imports the ruleset `pmops init` writes (the request body GitHub validates).
+    fake_github.set_token("acme-admin", "acme")
+    admin = fake_github.client("acme-admin").requester
+    admin.requestJsonAndCheck("POST", f"{fake_github.api_url}/repos/acme/shop/rulesets",
+                              input=ruleset(InitOptions()))
+    findings = {f.topic: f for f in remote_findings(api, "main", config) if not f.note}
     assert findings["required check"].ok and findings["code-owner review"].ok
-    assert findings["actions"].ok
     assert "approves twice" in findings["stale approvals"].message
+    fake_github.set_workflow_permissions("acme", "shop", can_approve_pull_requests=True)
+    admin_api = GitHubApi(fake_github.client("acme-admin"), "acme/shop")
+    assert {f.topic: f for f in remote_findings(admin_api, "main", config)}["actions"].ok

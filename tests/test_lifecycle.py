@@ -7,7 +7,15 @@ from datetime import UTC, datetime
 import pytest
 
 from pmops.errors import TransitionError
-from pmops.lifecycle import Event, frozen_changes, mark_edited, mark_published, next_status
+from pmops.lifecycle import (
+    STAMP_FIELDS,
+    Event,
+    frozen_changes,
+    mark_edited,
+    mark_published,
+    next_status,
+    stamp_fields,
+)
 from pmops.model import Status
 from tests.samples import sample_postmortem
 
@@ -83,3 +91,15 @@ def test_frozen_changes() -> None:
     assert frozen_changes(before, {**before, "id": 2}) == ["id"]
     assert frozen_changes(before, {**before, "status": "draft"}) == ["status"]
     assert frozen_changes({**before, "status": "draft"}, {"id": 9}) == []
+
+
+def test_stamp_fields_are_exactly_the_stamp() -> None:
+    at = datetime(2026, 3, 21, 9, tzinfo=UTC)
+    fields = stamp_fields(Status.EDITED, "carol", at)
+    assert tuple(fields) == STAMP_FIELDS and fields["status"] == "published"
+    with pytest.raises(TransitionError, match="already published"):
+        stamp_fields(Status.PUBLISHED, "carol", at)
+    # a published file no approval covers any more is stamped again, on purpose only
+    assert stamp_fields(Status.PUBLISHED, "dave", at, restamp=True)["published_by"] == "dave"
+    with pytest.raises(TransitionError):
+        stamp_fields(None, "carol", at, restamp=True)

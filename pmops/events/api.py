@@ -17,7 +17,9 @@ from github.PullRequest import PullRequest
 from github.Repository import Repository
 
 from pmops.action_items import PRIORITY_LABELS
+from pmops.approvals import BranchRules, Review
 from pmops.errors import PmopsError
+from pmops.github.graphql import review_decision
 from pmops.own import OwnAccount
 from pmops.permissions import Role, role_from
 
@@ -239,6 +241,36 @@ class GitHubApi:
             except GithubException as exc:
                 notes.append(f"could not request a review from team {team}: {_message(exc)}")
         return notes
+
+    # ------------------------------------------------------------ approvals (publish gate)
+    def reviews(self, number: int) -> tuple[Review, ...]:
+        """A PR's submitted reviews, oldest first, with the commit each one reviewed."""
+        return tuple(Review(r.user.login if r.user else "", str(r.state), r.commit_id or "")
+                     for r in self.pull(number).get_reviews())
+
+    def review_decision(self, number: int) -> str | None:
+        """GitHub's `reviewDecision` of a PR (GraphQL; None when no review is required)."""
+        decision, _ = review_decision(self.gh, self.full_name, number)
+        return decision
+
+    def branch_rules(self, branch: str) -> BranchRules:
+        """The active rules that apply to `branch` (any reader may ask; classic branch
+        protection needs admin, so GITHUB_TOKEN never reads it)."""
+        try:
+            rules = self._raw("GET", f"/rules/branches/{branch}", parameters={"per_page": 100})
+        except GithubException:
+            return BranchRules()
+        owner_review = stale = False
+        checks: list[str] = []
+        for rule in rules if isinstance(rules, list) else []:
+            params = rule.get("parameters") or {}
+            if rule.get("type") == "pull_request":
+                owner_review = owner_review or bool(params.get("require_code_owner_review"))
+                stale = stale or bool(params.get("dismiss_stale_reviews_on_push"))
+            elif rule.get("type") == "required_status_checks":
+                checks += [str(c.get("context")) for c in params.get("required_status_checks")
+                           or []]
+        return BranchRules(True, owner_review, stale, tuple(dict.fromkeys(checks)))
 
     # ------------------------------------------------------------ statuses
     def set_status(self, sha: str, state: str, description: str, target_url: str = "") -> None:

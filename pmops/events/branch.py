@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pmops.document import parse_document, plain
 from pmops.errors import InputError
 from pmops.events.context import Context
+from pmops.events.facts import facts_of
 from pmops.model import Postmortem
 from pmops.publish import GateReport, gate, postmortem_files
 from pmops.render import from_document
@@ -67,9 +68,11 @@ def read_state(ctx: Context, head: str, expected_id: int | str | None = None) ->
     return BranchState(head, path, text, plain(doc.meta), pm)
 
 
-def report_check(ctx: Context, head: str) -> GateReport:
-    """Run the gate on `head` and set the `pmops/check` commit status there (DESIGN §4)."""
-    report = gate(ctx.workspace, ctx.default_ref, head, ctx.config.postmortems_dir)
+def report_check(ctx: Context, head: str, number: int | None = None) -> GateReport:
+    """Run the gate on `head` (of PR `number`, whose approvals back a publish stamp) and set
+    the `pmops/check` commit status there (DESIGN §4)."""
+    report = gate(ctx.workspace, ctx.default_ref, head, ctx.config.postmortems_dir,
+                  facts_of(ctx, number))
     ctx.api.set_status(head, report.state, report.description, ctx.inputs.run_url)
     return report
 
@@ -80,7 +83,7 @@ def abandon(ctx: Context, branch: str, sha: str) -> None:
     ctx.workspace.delete_branch(branch, sha)
 
 
-def push(ctx: Context, sha: str, branch: str) -> GateReport:
+def push(ctx: Context, sha: str, branch: str, number: int | None = None) -> GateReport:
     """Push `sha` to `branch` (fast-forward only), then report the check on it."""
     ctx.workspace.push(sha, branch)
-    return report_check(ctx, sha)
+    return report_check(ctx, sha, number)

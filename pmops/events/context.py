@@ -56,6 +56,8 @@ class ActionInputs:
     run_url: str = ""
     run_doctor: bool = False
     command: str = ""  # "remind": the scheduled workflow's runs (and its manual dispatch)
+    membership_token: str | None = None
+    """Optional token that may read team membership (read:org); never required."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> ActionInputs:
@@ -112,12 +114,13 @@ class ActionInputs:
             run_url=f"{server}/{repository}/actions/runs/{run_id}" if run_id else "",
             run_doctor=env.get("PMOPS_DOCTOR", "").strip().lower() in ("1", "true", "yes"),
             command=command,
+            membership_token=env.get("PMOPS_MEMBERSHIP_TOKEN", "").strip() or None,
         )
 
     @property
     def secrets(self) -> tuple[str, ...]:
         """Values to mask in logs."""
-        return tuple(s for s in (self.token, self.api_key) if s)
+        return tuple(s for s in (self.token, self.api_key, self.membership_token) if s)
 
 
 @dataclass

@@ -21,6 +21,7 @@ from pmops.events.action_record import record_items
 from pmops.events.api import marker
 from pmops.events.branch import incident_of
 from pmops.events.context import Context, Outcome
+from pmops.events.facts import merged_stamp_problem
 from pmops.events.generate import published_on_default
 from pmops.events.messages import comment
 from pmops.item_issues import ItemOpener, Opened, Source, list_tracking_issues
@@ -51,6 +52,12 @@ def on_closed(event: Mapping[str, Any], ctx: Context) -> Outcome:
         ctx.api.comment(number, comment("merged_unpublished", path=path, status=pm.status.value),
                         marker("merged-unpublished", number), update=False)
         return Outcome("merged-unpublished", f"{path} merged as {pm.status.value}", number, path)
+    problem = merged_stamp_problem(ctx, number, path)
+    if problem is not None:
+        ctx.api.comment(number, comment("merged_unverified", path=path, reason=problem),
+                        marker("merged-unverified", number), update=False)
+        return Outcome("merged-unpublished", f"{path}: the stamp is not backed by a code "
+                       f"owner's approval ({problem})", number, path)
     url = ctx.html(f"blob/{ctx.default_branch}/{path}")
     tracked = _open_items(ctx, incident, pm.action_items, path, url, number,
                           (pm.published_at or ctx.now()).date())

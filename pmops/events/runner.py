@@ -199,7 +199,8 @@ def _doctor_notes(ctx: Context) -> list[str]:
     from pmops.doctor import remote_findings
 
     return [f"doctor: {f.line()}" for f in remote_findings(ctx.api, ctx.default_branch,
-                                                           ctx.config) if not f.ok]
+                                                           ctx.config)
+            if not f.ok or f.note]
 
 
 def _write_results(inputs: ActionInputs, outcome: Outcome) -> None:

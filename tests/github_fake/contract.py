@@ -164,6 +164,8 @@ class Contract:
                                                      "responses", key)
         content = self._deref(responses[key]).get("content", {})
         if "application/json" not in content:
+            if status >= 400 and body not in (None, b"", ""):
+                return self.check_error(body)  # GitHub sends its error body regardless
             if body not in (None, b"", ""):
                 return [f"status {status} documents no body but one was sent"]
             return []
@@ -171,6 +173,16 @@ class Contract:
             return []
         ptr += "/" + _pointer("content", "application/json", "schema")
         return self._errors(self._validator("read", ptr), body)
+
+
+    def check_error(self, body: Any) -> list[str]:
+        """Errors of an error body against ``basic-error``.
+
+        GitHub answers 401 ``Bad credentials`` and 403 ``Resource not accessible by
+        integration`` on every operation, but its description documents them on few; such
+        answers are checked against the shared error schema instead of per operation.
+        """
+        return self._errors(self._validator("read", "components/schemas/basic-error"), body)
 
 
 def format_violations(violations: list[Violation]) -> str:

@@ -8,8 +8,8 @@ from datetime import datetime
 from .codeowners import owners_for, read_rules
 from .gitrepo import Ident
 from .routing import ApiError, not_found, validation_failed
+from .rules import counted_approvers, latest_reviews, owner_approved, requirements
 from .state import (
-    ROLE_RANK,
     Event,
     Issue,
     Label,
@@ -132,8 +132,8 @@ class Core:
         if head and head != pr.head_sha:
             pr.head_sha = head
             repo.git.update_ref(f"refs/pull/{iss.number}/head", head)
-            prot = repo.protection.get(pr.base)
-            if prot and prot.dismiss_stale_reviews:
+            req = requirements(repo, pr.base)
+            if req and req.dismiss_stale:
                 for rv in pr.reviews:
                     if rv.state == "APPROVED" and rv.commit_id != head:
                         rv.state = "DISMISSED"
@@ -172,15 +172,15 @@ class Core:
         """Record a submitted review (``APPROVED``/``CHANGES_REQUESTED``/``COMMENTED``)."""
         pr = iss.pull
         assert pr is not None
-        if state == "APPROVED" and user == iss.user:
+        if state == "APPROVED" and user.lower() == iss.user.lower():
             raise ApiError(422, "Unprocessable Entity", errors=[
                 {"resource": "PullRequestReview", "code": "custom", "field": "event",
                  "message": "Can not approve your own pull request"}])
         rv = Review(self.store.new_id(), user, state, body, commit_id or pr.head_sha,
                     self.store.now())
         pr.reviews.append(rv)
-        if user in pr.requested_reviewers:
-            pr.requested_reviewers.remove(user)
+        for login in [u for u in pr.requested_reviewers if u.lower() == user.lower()]:
+            pr.requested_reviewers.remove(login)
         iss.updated_at = rv.submitted_at
         return rv
 
@@ -194,43 +194,35 @@ class Core:
         return {p: owners_for(rules, p) for p in paths}
 
     def merge_blocker(self, repo: Repo, iss: Issue, actor: str) -> str | None:
-        """GitHub's refusal message if branch protection forbids merging now."""
+        """GitHub's refusal message if protection or rulesets forbid merging now."""
         pr = iss.pull
         assert pr is not None
-        prot = repo.protection.get(pr.base)
-        if prot is None:
+        req = requirements(repo, pr.base)
+        if req is None:
             return None
-        if repo.role(actor) == "admin" and not prot.enforce_admins:
+        if repo.role(actor) == "admin" and req.admins_bypass:
             return None
-        latest: dict[str, Review] = {}
-        for rv in pr.reviews:
-            if rv.state in {"APPROVED", "CHANGES_REQUESTED", "DISMISSED"}:
-                latest[rv.user] = rv
-        approvers = [
-            u for u, rv in latest.items()
-            if rv.state == "APPROVED"
-            and ROLE_RANK.index(repo.role(u)) >= ROLE_RANK.index("write")
-            and (not prot.dismiss_stale_reviews or rv.commit_id == pr.head_sha)
-        ]
+        latest = latest_reviews(pr.reviews)
+        approvers = counted_approvers(repo, pr.reviews)
         if any(rv.state == "CHANGES_REQUESTED" for rv in latest.values()):
             return "Changes must be made through a pull request."
-        n = prot.required_approving_review_count
+        n = req.approvals
         if len(approvers) < n:
             plural = "review is" if n == 1 else "reviews are"
             return f"At least {n} approving {plural} required by reviewers with write access."
-        if prot.require_code_owner_reviews:
+        if req.code_owner_review:
             for owners in self.code_owners(repo, iss).values():
-                if owners and not set(owners) & set(approvers):
+                if owners and not owner_approved(self.store, owners, approvers):
                     return "Waiting on code owner review from " + ", ".join(owners) + "."
         from .builders_misc import latest_statuses
 
         states = {s.context: s.state for s in latest_statuses(repo, pr.head_sha)}
-        for ctx in prot.required_status_checks:
+        for ctx in req.status_checks:
             if ctx not in states:
                 return f'Required status check "{ctx}" is expected.'
             if states[ctx] != "success":
                 return f'Required status check "{ctx}" is {states[ctx]}.'
-        if prot.strict and not repo.git.is_ancestor(pr.base_sha, pr.head_sha):
+        if req.strict and not repo.git.is_ancestor(pr.base_sha, pr.head_sha):
             return "Head branch is out of date. Review and try the merge again."
         return None
 

@@ -69,7 +69,7 @@ class MiscHandlers:
         """GET a user's permission: ``permission`` coarse, ``role_name`` fine-grained."""
         repo = self.core.repo(req.params)
         login = req.params["username"]
-        if login not in self.store.users:
+        if self.store.find_user(login) is None:  # logins are case-insensitive
             raise not_found()
         return Response(200, b.permission(self.store, repo, login))
 

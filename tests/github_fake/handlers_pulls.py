@@ -243,7 +243,7 @@ class PullHandlers:
         method = req.json("merge_method") or "merge"
         if method not in ("merge", "squash", "rebase"):
             raise validation_failed("PullRequest", "merge_method", "invalid")
-        if repo.role(req.login) not in ("admin", "maintain", "write"):
+        if not req.app and repo.role(req.login) not in ("admin", "maintain", "write"):
             raise ApiError(403, "Resource not accessible by integration")
         sha = self.core.merge(repo, iss, req.login, method, req.json("sha"),
                               req.json("commit_title"), req.json("commit_message"))

@@ -80,6 +80,7 @@ class Request:
     body: Any
     login: str
     headers: dict[str, str] = field(default_factory=dict)
+    app: bool = False  # a workflow's GITHUB_TOKEN (permissions checked before the handler)
 
     def q(self, name: str, default: str | None = None) -> str | None:
         """A query parameter, or ``default``."""

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .gitrepo import BareRepo, Ident
 from .state import (
@@ -22,9 +22,14 @@ from .state import (
     Repo,
     Review,
     ReviewComment,
+    Ruleset,
+    Team,
+    Token,
     User,
     WorkflowRun,
 )
+
+ACTIONS_LOGIN = "github-actions[bot]"
 
 if TYPE_CHECKING:
     from .core import Core
@@ -59,10 +64,43 @@ class Seeder:
         u.type = type
         return u
 
-    def set_token(self, token: str, login: str) -> None:
-        """Requests with ``Authorization: token <token>`` act as ``login``."""
+    def set_token(self, token: str, login: str, *, scopes: tuple[str, ...] = ("repo",)) -> None:
+        """A personal access token: requests with it act as ``login`` (classic ``scopes``)."""
+        if login == ACTIONS_LOGIN:
+            raise ValueError("use set_actions_token for a workflow's GITHUB_TOKEN")
         self.store.user(login)
-        self.store.tokens[token] = login
+        self.store.tokens[token] = Token(login, "user", frozenset(scopes))
+
+    def set_actions_token(self, token: str, owner: str, name: str,
+                          permissions: dict[str, str]) -> None:
+        """A workflow's ``GITHUB_TOKEN`` for ``owner/name`` with the job's ``permissions:``
+        (keys as in a workflow, ``pull-requests`` or ``pull_requests``; ``metadata: read``
+        is always granted, nothing else unless listed)."""
+        self.store.user(ACTIONS_LOGIN).type = "Bot"
+        perms = tuple(sorted((k.replace("-", "_"), v) for k, v in permissions.items()))
+        self.store.tokens[token] = Token(ACTIONS_LOGIN, "actions", frozenset(),
+                                         f"{owner}/{name}", perms)
+
+    def add_team(self, org: str, slug: str, members: dict[str, str] | list[str]) -> Team:
+        """A team ``org/slug``; ``members`` are logins (or login → member|maintainer)."""
+        roles = members if isinstance(members, dict) else dict.fromkeys(members, "member")
+        for login in roles:
+            self.store.user(login)
+        self.store.user(org).type = "Organization"
+        team = Team(self.store.new_id(), org, slug, slug.replace("-", " ").title(), dict(roles))
+        self.store.teams[f"{org}/{slug}".lower()] = team
+        return team
+
+    def add_ruleset(self, owner: str, name: str, ruleset: dict[str, Any]) -> Ruleset:
+        """A ruleset as ``POST /repos/{owner}/{repo}/rulesets`` takes it (an imported JSON)."""
+        repo = self.repo(owner, name)
+        ref = (ruleset.get("conditions") or {}).get("ref_name") or {}
+        rs = Ruleset(self.store.new_id(), ruleset["name"], ruleset["enforcement"],
+                     list(ref.get("include") or []), list(ref.get("exclude") or []),
+                     list(ruleset.get("rules") or []), self.store.now(),
+                     list(ruleset.get("bypass_actors") or []))
+        repo.rulesets.append(rs)
+        return rs
 
     # -- repositories ------------------------------------------------------
     def create_repo(self, owner: str, name: str, *, default_branch: str = "main",

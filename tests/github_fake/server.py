@@ -22,17 +22,24 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from .auth import authenticate, authorize, need_of
 from .contract import Violation, format_violations, load
 from .core import Core
+from .graphql import GraphQL
 from .handlers_git import GitHandlers
 from .handlers_issues import IssueHandlers
 from .handlers_misc import MiscHandlers
+from .handlers_orgs import OrgHandlers
 from .handlers_pulls import PullHandlers
 from .routing import ApiError, Paged, Request, Response, Router
 from .seeding import Seeder
 from .state import Store
 
 API_PREFIX = "/api/v3"
+GRAPHQL_PATH = "/api/graphql"  # where PyGithub (and GHES) send GraphQL for this base URL
+DEFAULT_TOKEN = "test-token"
+"""A personal access token of the fake's default user, registered explicitly at start;
+any other unregistered token is refused with 401 as GitHub does."""
 RATE_DOCS = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
 SECONDARY_MESSAGE = (
     "You have exceeded a secondary rate limit. Please wait a few minutes before you try "
@@ -44,7 +51,8 @@ SECONDARY_MESSAGE = (
 def build_router(core: Core) -> Router:
     """All served operations; order matters where greedy templates overlap."""
     router = Router()
-    for group in (MiscHandlers(core), IssueHandlers(core), PullHandlers(core), GitHandlers(core)):
+    for group in (MiscHandlers(core), OrgHandlers(core), IssueHandlers(core), PullHandlers(core),
+                  GitHandlers(core)):
         group.register(router)
     return router
 
@@ -107,7 +115,9 @@ class FakeGitHub(Seeder):
         self.store = Store(Path(root or self._tmp or "."))
         self.store.default_login = default_login
         self.store.user(default_login)
+        self.set_token(DEFAULT_TOKEN, default_login)
         self.core = Core(self.store)
+        self.graphql = GraphQL(self.core)
         self.issues = IssueHandlers(self.core)
         self.router = build_router(self.core)
         self.validate = validate
@@ -167,7 +177,7 @@ class FakeGitHub(Seeder):
         """The REST root to give PyGithub as ``base_url``."""
         return self.store.api
 
-    def client(self, token: str = "test-token", **kwargs: Any) -> Any:
+    def client(self, token: str = DEFAULT_TOKEN, **kwargs: Any) -> Any:
         """A ``github.Github`` (PyGithub) for this fake: no throttling, no retries by default."""
         import github
 
@@ -251,8 +261,11 @@ class FakeGitHub(Seeder):
         except ValueError:
             body = None
         with self._lock:
-            status, out_headers, payload, template = self._dispatch(
-                method, path, query, headers, body, raw_path)
+            if path == GRAPHQL_PATH and method == "POST":
+                status, out_headers, payload, template = self._graphql(headers, body)
+            else:
+                status, out_headers, payload, template = self._dispatch(
+                    method, path, query, headers, body, raw_path)
             self.requests.append(RequestRecord(method, template, path, status,
                                                time.perf_counter() - started))
         data = b"" if payload is None else json.dumps(payload).encode()
@@ -286,7 +299,18 @@ class FakeGitHub(Seeder):
             return 403, bucket.headers(resource), {
                 "message": msg, "documentation_url": f"{RATE_DOCS}#about-the-primary-rate-limit"
             }, template
-        req = Request(method, path, params, query, body, self._login(headers), headers)
+        try:
+            token = authenticate(self.store, headers)
+            authorize(self.store, token, need_of(method, template), params)
+        except ApiError as err:
+            bucket.used += 1
+            if self.contract:
+                self._record("response", method, path, template, err.status,
+                             self.contract.check_error(err.body()))
+            return err.status, {**err.headers, **bucket.headers(resource)}, err.body(), template
+        login = token.login if token else ""
+        req = Request(method, path, params, query, body, login, headers,
+                      app=bool(token and token.kind == "actions"))
         try:
             resp = route.handler(req)
         except ApiError as err:
@@ -309,8 +333,27 @@ class FakeGitHub(Seeder):
 
     def _login(self, headers: dict[str, str]) -> str:
         auth = headers.get("authorization", "")
-        token = auth.split(" ", 1)[1].strip() if " " in auth else ""
-        return self.store.tokens.get(token, self.store.default_login)
+        token = self.store.tokens.get(auth.split(" ", 1)[1].strip() if " " in auth else "")
+        return token.login if token else "anonymous"
+
+    def _graphql(self, headers: dict[str, str], body: Any
+                 ) -> tuple[int, dict[str, str], Any, str]:
+        """POST /graphql: authenticate, then answer from the same state as REST."""
+        bucket = self.buckets["core"]
+        bucket.used += 1
+        try:
+            token = authenticate(self.store, headers)
+        except ApiError as err:
+            return 401, bucket.headers("graphql"), {
+                "message": err.message, "documentation_url": "https://docs.github.com/graphql"
+            }, "/graphql"
+        if token is None:
+            return 401, bucket.headers("graphql"), {
+                "message": "This endpoint requires you to be authenticated.",
+                "documentation_url": "https://docs.github.com/graphql/guides/forming-calls-"
+                                     "with-graphql#authenticating-with-graphql"}, "/graphql"
+        answer = self.graphql.execute(token, body if isinstance(body, dict) else {})
+        return 200, bucket.headers("graphql"), answer, "/graphql"
 
     def _rate_limit_body(self) -> dict[str, Any]:
         res = {k: {"limit": b.limit, "remaining": max(b.limit - b.used, 0), "reset": b.reset,

@@ -241,6 +241,59 @@ class Protection:
 
 
 @dataclass
+class Ruleset:
+    """A repository ruleset (Settings → Rules → Rulesets) targeting branches.
+
+    ``include``/``exclude`` hold GitHub's ref patterns (``~DEFAULT_BRANCH``, ``~ALL``,
+    ``refs/heads/main``, ``refs/heads/release/*``); ``rules`` GitHub's rule objects as the
+    API takes them (``{"type": "pull_request", "parameters": {...}}``).
+    """
+
+    id: int
+    name: str
+    enforcement: str  # active | evaluate | disabled
+    include: list[str]
+    exclude: list[str]
+    rules: list[dict[str, Any]]
+    created_at: datetime
+    bypass_actors: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Team:
+    """An organization team: ``members`` maps login → role (member | maintainer)."""
+
+    id: int
+    org: str
+    slug: str
+    name: str
+    members: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Token:
+    """What a token acts as.
+
+    ``kind`` "user": a personal access token acting as ``login`` with that user's access
+    and the classic OAuth ``scopes``. ``kind`` "actions": a workflow's ``GITHUB_TOKEN``
+    (``github-actions[bot]``), valid for ``repo`` only, with the workflow's ``permissions``
+    (``contents: write`` …; ``metadata: read`` always).
+    """
+
+    login: str
+    kind: str = "user"
+    scopes: frozenset[str] = frozenset({"repo"})
+    repo: str = ""
+    permissions: tuple[tuple[str, str], ...] = ()
+
+    def permission(self, scope: str) -> str:
+        """The token's level (none | read | write) for a fine-grained permission."""
+        if scope == "metadata":
+            return "read"
+        return dict(self.permissions).get(scope, "none")
+
+
+@dataclass
 class Repo:
     """A repository: metadata plus its bare git repository."""
 
@@ -261,6 +314,7 @@ class Repo:
     runs: list[WorkflowRun] = field(default_factory=list)
     statuses: list[CommitStatus] = field(default_factory=list)
     protection: dict[str, Protection] = field(default_factory=dict)
+    rulesets: list[Ruleset] = field(default_factory=list)
     default_workflow_permissions: str = "read"
     can_approve_pull_request_reviews: bool = False
 
@@ -275,10 +329,13 @@ class Repo:
         return self.git.path
 
     def role(self, login: str) -> str:
-        """The user's fine-grained role (owner = admin)."""
-        if login == self.owner:
+        """The user's fine-grained role (owner = admin); logins compare case-insensitively."""
+        if login.lower() == self.owner.lower():
             return "admin"
-        return self.collaborators.get(login, "none")
+        for name, role in self.collaborators.items():
+            if name.lower() == login.lower():
+                return role
+        return "none"
 
     def next_number(self) -> int:
         """The next issue/PR number (shared sequence, as on GitHub)."""
@@ -292,7 +349,8 @@ class Store:
         self.root = root
         self.users: dict[str, User] = {}
         self.repos: dict[str, Repo] = {}
-        self.tokens: dict[str, str] = {}
+        self.tokens: dict[str, Token] = {}
+        self.teams: dict[str, Team] = {}  # "org/slug" lowercased → team
         self.default_login = "pmops-bot"
         self.api = ""
         self.html = ""
@@ -307,8 +365,19 @@ class Store:
         """The fake's current time."""
         return self.clock()
 
+    def find_user(self, login: str) -> User | None:
+        """The account ``login`` (case-insensitive, as GitHub), or None."""
+        found = self.users.get(login)
+        if found is None:
+            found = next((u for u in self.users.values() if u.login.lower() == login.lower()),
+                         None)
+        return found
+
     def user(self, login: str) -> User:
-        """The account ``login``, created on first use."""
+        """The account ``login`` (case-insensitive), created on first use."""
+        found = self.find_user(login)
+        if found is not None:
+            return found
         if login not in self.users:
             kind = "Bot" if login.endswith("[bot]") else "User"
             self.users[login] = User(self.new_id(), login, type=kind,
@@ -325,3 +394,18 @@ class Store:
     def repo(self, owner: str, name: str) -> Repo | None:
         """A repository by owner and name (case-insensitive, like GitHub)."""
         return self.repos.get(f"{owner}/{name}".lower())
+
+    def team(self, org: str, slug: str) -> Team | None:
+        """A team by organization and slug (case-insensitive)."""
+        return self.teams.get(f"{org}/{slug}".lower())
+
+    def in_team(self, org_slug: str, login: str) -> bool:
+        """Whether ``login`` is an active member of ``org/slug``."""
+        org, _, slug = org_slug.partition("/")
+        team = self.team(org, slug)
+        return team is not None and login.lower() in {m.lower() for m in team.members}
+
+    def in_org(self, org: str, login: str) -> bool:
+        """Whether ``login`` belongs to ``org`` (a member of one of its teams)."""
+        return any(t.org.lower() == org.lower() and login.lower() in
+                   {m.lower() for m in t.members} for t in self.teams.values())
