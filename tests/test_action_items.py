@@ -47,6 +47,7 @@ def merged_story(story: Story, text: str, branch: str = "pmops/incident-7") -> t
     fake.create_branch(OWNER, REPO, branch)
     fake.push_commit(OWNER, REPO, branch, {path: text}, "Postmortem for #7", author="pmops-bot")
     pr = fake.create_pull(OWNER, REPO, "Postmortem (#7)", branch)
+    fake.submit_review(OWNER, REPO, pr.number, "carol")  # the code owner's approval backs the stamp
     sha = fake.merge_pull(OWNER, REPO, pr.number, user="carol")
     payload = story.payload(
         "pull_request.closed",
