@@ -1,0 +1,333 @@
+"""The link, HTML and mention policy, enforced on a CommonMark/GFM parse tree (DESIGN §7).
+
+Untrusted markdown is parsed by markdown-it-py with GitHub's extensions (tables,
+strikethrough, task lists, extended autolinks), the policy is applied to the tokens, and a
+changed tree is rendered back to markdown by mdformat. Text the policy leaves untouched is
+returned byte for byte, so pmops's own layout (headings, tables, Mermaid fences) stays as
+written. The parser decodes entities, resolves reference definitions wherever they stand
+(quotes, list items, over two lines) and finds the bare URLs GitHub autolinks, so none of
+those hide a target from the check.
+
+The policy:
+- a link or image goes only to the repository or a configured host (`link_allowed`, after
+  the parser's entity decoding); a foreign link keeps its text, a foreign image its alt text,
+  and a foreign autolink or bare URL is shown as code, which GitHub never links;
+- raw HTML is shown as text (escaped), never rendered, except pmops's own marker comments;
+- `@user` and `@org/team` become code spans, which GitHub never turns into notifications;
+- control and bidirectional-override characters are removed;
+- in a postmortem section (`Policy.sections`) headings are at least `###` and thematic breaks
+  go, so model text cannot split a section or fake frontmatter.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
+
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+"""Control bytes, zero-width and bidirectional-override characters (never kept)."""
+
+_MENTION = r"(?<![A-Za-z0-9])@[A-Za-z0-9][A-Za-z0-9-]*(?:/[A-Za-z0-9][A-Za-z0-9_.-]*)?"
+"""Stricter than GitHub (which needs a non-word character before `@`): any `@login` not
+glued to a letter or digit is neutralized, `_@u_` and `@org/team` included."""
+_URL = r"(?:(?:https?|ftp)://|www\.)[^\s<>`]+"
+_EMAIL = r"[A-Za-z0-9.+_-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
+_INERT = re.compile(rf"(?i)(?P<url>{_URL})|(?P<email>{_EMAIL})|(?P<mention>{_MENTION})")
+"""What GitHub would turn into a link or a mention in plain text."""
+_URL_TAIL = ".,:;!?*_~'\")"
+"""Trailing characters GitHub leaves out of an extended autolink."""
+_MARKER = re.compile(r"<!-- pmops:[A-Za-z0-9:_.-]+ -->\n?")
+"""pmops's own comment markers (`events.api.marker`): the one HTML an outbound body keeps."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What a piece of markdown may contain."""
+
+    allowed: tuple[str, ...] = ()
+    """Hosts (subdomains included) and URL prefixes that links and images may point to."""
+    sections: bool = False
+    """Text for inside a postmortem section: headings demoted to `###`, no thematic breaks."""
+    markers: bool = False
+    """Keep pmops's `<!-- pmops:... -->` marker comments (outbound bodies)."""
+
+
+def link_allowed(url: str, allowed: Sequence[str]) -> bool:
+    """True for relative links and http(s) links to an allowed host or under an allowed URL."""
+    url = url.strip()
+    if url.lower().startswith("www."):
+        url = "https://" + url
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return False
+    if not parts.scheme and not parts.netloc:
+        return bool(url) and not url.startswith("\\")
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return False
+    path = posixpath.normpath(parts.path) if parts.path.startswith("/") else "/"
+    for entry in allowed:
+        entry = entry.strip().lower()
+        if "://" in entry:
+            prefix = urlsplit(entry)
+            base = prefix.path.rstrip("/") + "/"
+            if host == (prefix.hostname or "") and (path.rstrip("/") + "/").startswith(base):
+                return True
+        elif entry and (host == entry.strip(".") or host.endswith("." + entry.strip("."))):
+            return True
+    return False
+
+
+def enforce(text: str, policy: Policy) -> str:
+    """`text` (a markdown document or section) with the policy applied; unchanged when it
+    already complies."""
+    return _enforce(text, policy, inline=False)
+
+
+def enforce_inline(text: str, policy: Policy) -> str:
+    """One line of untrusted text for inside a line pmops writes (a title, a table cell, a
+    list item): parsed as inline markdown only, so `# x` or `[r]: url` stay text."""
+    return _enforce(text, policy, inline=True)
+
+
+_PASSES = 4
+"""Enforcing renders markdown that is parsed and checked again, until nothing changes: an
+unwrapped link's text can itself be a bare URL. Two passes settle every case seen; the cap
+only guards the loop."""
+
+
+_INLINE_SPECIAL = re.compile(r"(?i)[<\[@&]|://|www\.")
+"""Inline markdown without these characters has no link, image, HTML, entity or mention."""
+
+
+def _enforce(text: str, policy: Policy, inline: bool) -> str:
+    text = CONTROL.sub("", text)
+    if inline and not _INLINE_SPECIAL.search(text) and not CONTROL.search(text):
+        return text
+    for _ in range(_PASSES):
+        tokens, env = _parse(text, inline)
+        changed = _Walk(policy, text.split("\n"))
+        tokens = changed.blocks(tokens, env)
+        if not changed.any and inline:
+            # the line may start a line of the document: as a block it must comply too
+            # (`> [r]: //host/i.png` is text inline, a reference definition as a block)
+            block, block_env = _parse(text, False)
+            as_block = _Walk(policy, text.split("\n"))
+            as_block.blocks(block, block_env)
+            changed.any = as_block.any
+        if not changed.any:
+            return text
+        text = _render(tokens, env, inline)
+    return _plain(text)
+
+
+def _plain(text: str) -> str:
+    """Last resort: every character that could start markup escaped."""
+    return re.sub(r"([\\`*_{}\[\]()<>#+!|~@:&-])", r"\\\1", text)
+
+
+class _Walk:
+    """One pass of the policy over a token stream; `any` tells whether it changed anything."""
+
+    def __init__(self, policy: Policy, lines: list[str]) -> None:
+        self.policy = policy
+        self.lines = lines
+        self.any = False
+
+    def blocks(self, tokens: list[Token], env: dict[str, Any]) -> list[Token]:
+        refs = env.get("references") or {}
+        if any(not link_allowed(r.get("href", ""), self.policy.allowed) for r in refs.values()):
+            self.any = True  # a definition nothing uses still renders nothing, but goes
+        env["references"] = {}
+        out: list[Token] = []
+        for token in tokens:
+            if token.type == "html_block":
+                if self.policy.markers and _MARKER.fullmatch(token.content):
+                    out.append(token)
+                else:
+                    self.any = True
+                    out += _paragraph(token.content, token.level)
+                continue
+            if token.type == "hr" and self.policy.sections:
+                self.any = True
+                continue
+            if token.type.startswith("heading_") and self.policy.sections and token.tag < "h3":
+                self.any = True
+                token.tag, token.markup = "h3", "###"
+            if token.type == "fence" and self.policy.sections and not self.closed(token):
+                self.any = True  # rendering closes it: it must not swallow the next section
+                token.content = token.content.rstrip("\n") + "\n"
+            if token.type in ("fence", "code_block") and CONTROL.search(token.content):
+                self.any = True
+                token.content = CONTROL.sub("", token.content)
+            if token.type == "inline" and token.children is not None:
+                token.children = self.inline(token.children)
+            out.append(token)
+        return out
+
+    def closed(self, fence: Token) -> bool:
+        """Whether the fence's last source line closes it (else it runs to the end)."""
+        first, end = fence.map or (0, 0)
+        last = self.lines[end - 1].strip() if first < end - 1 < len(self.lines) else ""
+        mark = fence.markup
+        return len(last) >= len(mark) and last == mark[0] * len(last)
+
+    def inline(self, children: list[Token]) -> list[Token]:
+        out: list[Token] = []
+        i = 0
+        while i < len(children):
+            token = children[i]
+            kind = token.type
+            if kind in ("link_open", "gfm_autolink_open"):
+                close = _closing(children, i)
+                out += self.link(token, children[i + 1 : close], children[close])
+                i = close + 1
+                continue
+            if kind == "image":
+                out += self.image(token)
+            elif kind == "html_inline":
+                if self.policy.markers and _MARKER.fullmatch(token.content):
+                    out.append(token)
+                else:
+                    self.any = True
+                    out.append(_token("text", token.content))
+            elif kind == "text":
+                out += self.text(token)
+            elif kind == "code_inline" and CONTROL.search(token.content):
+                self.any = True
+                token.content = CONTROL.sub("", token.content)
+                out.append(token)
+            else:
+                out.append(token)
+            i += 1
+        return out
+
+    def link(self, opening: Token, inner: list[Token], closing: Token) -> list[Token]:
+        href = str(opening.attrs.get("href", ""))
+        if link_allowed(href, self.policy.allowed):
+            if opening.meta.pop("label", None) is not None:
+                self.any = True  # a reference link is written inline: no definitions kept
+            return [opening, *self.inline(inner), closing]
+        self.any = True
+        if opening.type == "gfm_autolink_open" or opening.info == "auto":
+            shown = str(opening.meta.get("source_text") or "".join(t.content for t in inner))
+            return [_token("code_inline", CONTROL.sub("", shown), "`")]
+        return self.inline(inner)
+
+    def image(self, token: Token) -> list[Token]:
+        if link_allowed(str(token.attrs.get("src", "")), self.policy.allowed):
+            if token.meta.pop("label", None) is not None:
+                self.any = True
+            return [token]
+        self.any = True
+        return self.inline(list(token.children or [])) or [_token("text", "(image removed)")]
+
+    def text(self, token: Token) -> list[Token]:
+        content = CONTROL.sub("", token.content)
+        pieces = _inert_pieces(content, self.policy.allowed)
+        if content == token.content and len(pieces) == 1 and pieces[0].type == "text":
+            return [token]
+        self.any = True
+        return pieces
+
+
+def _inert_pieces(text: str, allowed: Sequence[str]) -> list[Token]:
+    """`text` as text tokens, with mentions and foreign URLs or e-mail addresses as code."""
+    out: list[Token] = []
+    last = 0
+    for match in _INERT.finditer(text):
+        found = match.group(0)
+        if match.group("url"):
+            found = found.rstrip(_URL_TAIL)
+            if link_allowed(found, allowed):
+                continue
+        out.append(_token("text", text[last : match.start()]))
+        out.append(_token("code_inline", found, "`"))
+        last = match.start() + len(found)
+    out.append(_token("text", text[last:]))
+    return [t for t in out if t.content] or [_token("text", "")]
+
+
+def _closing(children: list[Token], start: int) -> int:
+    """Index of the token closing the link opened at `start` (links never nest)."""
+    want = children[start].type.replace("_open", "_close")
+    for j in range(start + 1, len(children)):
+        if children[j].type == want:
+            return j
+    return len(children) - 1
+
+
+def _token(kind: str, content: str, markup: str = "") -> Token:
+    from markdown_it.token import Token
+
+    return Token(kind, "code" if kind == "code_inline" else "", 0, content=content, markup=markup)
+
+
+def _paragraph(content: str, level: int) -> list[Token]:
+    """Raw HTML as a paragraph of text, line breaks kept."""
+    from markdown_it.token import Token
+
+    children: list[Token] = []
+    for n, line in enumerate(content.rstrip("\n").split("\n")):
+        if n:
+            children.append(Token("hardbreak", "br", 0))
+        children.append(_token("text", CONTROL.sub("", line)))
+    inline = Token("inline", "", 0, children=children, level=level + 1)
+    return [
+        Token("paragraph_open", "p", 1, level=level, block=True),
+        inline,
+        Token("paragraph_close", "p", -1, level=level, block=True),
+    ]
+
+
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    """markdown-it with GitHub's extensions and mdformat's renderer (built once, lazily: the
+    import costs tens of milliseconds that commands printing no markdown need not pay)."""
+    import mdformat.plugins
+    from markdown_it import MarkdownIt
+    from mdformat.renderer import MDRenderer
+
+    md = MarkdownIt(renderer_cls=MDRenderer)
+    md.options["mdformat"] = {"number": False, "wrap": "keep", "end_of_line": "lf"}
+    md.options["store_labels"] = True
+    md.validateLink = lambda url: True  # type: ignore[method-assign]  # `link_allowed` decides
+    md.options["parser_extension"] = []
+    md.options["codeformatters"] = {}
+    gfm = mdformat.plugins.PARSER_EXTENSIONS["gfm"]
+    md.options["parser_extension"].append(gfm)
+    gfm.update_mdit(md)
+    return md
+
+
+def _parse(text: str, inline: bool) -> tuple[list[Token], dict[str, Any]]:
+    env: dict[str, Any] = {}
+    md = _parser()
+    if not inline:
+        return md.parse(text, env), env
+    from markdown_it.token import Token
+
+    children = md.parseInline(text, env)[0].children or []
+    inline_token = Token("inline", "", 0, children=children, content=text, level=1)
+    return [
+        Token("paragraph_open", "p", 1, block=True),
+        inline_token,
+        Token("paragraph_close", "p", -1, block=True),
+    ], env
+
+
+def _render(tokens: list[Token], env: dict[str, Any], inline: bool) -> str:
+    md = _parser()
+    text: str = md.renderer.render(tokens, md.options, env)
+    return " ".join(text.split()) if inline else text.rstrip("\n")
+
