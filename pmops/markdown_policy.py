@@ -43,6 +43,7 @@ _URL = r"(?:(?:https?|ftp)://|www\.)[^\s<>`]+"
 _EMAIL = r"[A-Za-z0-9.+_-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
 _INERT = re.compile(rf"(?i)(?P<url>{_URL})|(?P<email>{_EMAIL})|(?P<mention>{_MENTION})")
 """What GitHub would turn into a link or a mention in plain text."""
+_URL_START = re.compile(r"(?i)(?:https?|ftp)://|www\.")
 _URL_TAIL = ".,:;!?*_~'\")"
 """Trailing characters GitHub leaves out of an extended autolink."""
 _MARKER = re.compile(r"<!-- pmops:[A-Za-z0-9:_.-]+ -->\n?")
@@ -249,8 +250,8 @@ def _inert_pieces(text: str, allowed: Sequence[str]) -> list[Token]:
         found = match.group(0)
         if match.group("url"):
             found = found.rstrip(_URL_TAIL)
-            if link_allowed(found, allowed):
-                continue
+            if len(_URL_START.findall(found)) == 1 and link_allowed(found, allowed):
+                continue  # (a second `https://` inside would be linked on its own)
         out.append(_token("text", text[last : match.start()]))
         out.append(_token("code_inline", found, "`"))
         last = match.start() + len(found)
@@ -259,10 +260,11 @@ def _inert_pieces(text: str, allowed: Sequence[str]) -> list[Token]:
 
 
 def _closing(children: list[Token], start: int) -> int:
-    """Index of the token closing the link opened at `start` (links never nest)."""
-    want = children[start].type.replace("_open", "_close")
-    for j in range(start + 1, len(children)):
-        if children[j].type == want:
+    """Index of the token closing the link opened at `start` (an autolink can sit inside)."""
+    depth = 0
+    for j in range(start, len(children)):
+        depth += children[j].nesting if children[j].type.endswith(("link_open", "link_close")) else 0
+        if depth == 0:
             return j
     return len(children) - 1
 

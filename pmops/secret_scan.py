@@ -1,0 +1,102 @@
+"""Yelp's detect-secrets as pmops's maintained secret detector (`redact.redact_secrets` runs it
+after the project's own rules).
+
+Its plugins are used in-process, without its baseline or settings machinery: the per-service
+regular-expression detectors (AWS, Artifactory, Azure storage, basic auth, Cloudant, Discord,
+GitHub, GitLab, IBM, JWT, Mailchimp, npm, OpenAI, private keys, PyPI, SendGrid, Slack,
+SoftLayer, Square, Stripe, Telegram, Twilio) replace their whole match; the keyword detector
+and the Base64 entropy check on quoted strings give the secret value, replaced wherever it
+stands on the line. Not used: the public-IP detector (an address is not a secret) and the hex
+entropy check (commit SHAs are hex). The plugins are imported on first use: the import costs
+a few hundred milliseconds that commands writing nothing need not pay.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+_REGEX_PLUGINS = (
+    "artifactory.ArtifactoryDetector", "aws.AWSKeyDetector",
+    "azure_storage_key.AzureStorageKeyDetector", "basic_auth.BasicAuthDetector",
+    "cloudant.CloudantDetector", "discord.DiscordBotTokenDetector",
+    "github_token.GitHubTokenDetector", "gitlab_token.GitLabTokenDetector",
+    "ibm_cloud_iam.IbmCloudIamDetector", "ibm_cos_hmac.IbmCosHmacDetector", "jwt.JwtTokenDetector",
+    "mailchimp.MailchimpDetector", "npm.NpmDetector", "openai.OpenAIDetector",
+    "private_key.PrivateKeyDetector", "pypi_token.PypiTokenDetector",
+    "sendgrid.SendGridDetector", "slack.SlackDetector", "softlayer.SoftlayerDetector",
+    "square_oauth.SquareOAuthDetector", "stripe.StripeDetector",
+    "telegram_token.TelegramBotTokenDetector", "twilio.TwilioKeyDetector",
+)  # fmt: skip
+MIN_LINE = 8
+"""No secret any detector knows is shorter: shorter lines are not scanned."""
+_LINE_FILE = "evidence.txt"
+"""The file name the keyword detector is told: plain text (quoted values after a keyword)."""
+
+
+@dataclass(frozen=True)
+class _Detectors:
+    regexes: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]
+    keyword: Any
+    entropy: Any
+
+
+@lru_cache(maxsize=1)
+def _detectors() -> _Detectors:
+    base = "detect_secrets.plugins."
+    regexes = []
+    for name in _REGEX_PLUGINS:
+        module, cls = name.split(".")
+        plugin = getattr(importlib.import_module(base + module), cls)()
+        regexes.append((_kind(plugin.secret_type), tuple(plugin.denylist)))
+    keyword = importlib.import_module(base + "keyword").KeywordDetector()
+    entropy = importlib.import_module(base + "high_entropy_strings").Base64HighEntropyString()
+    return _Detectors(tuple(regexes), keyword, entropy)
+
+
+def _kind(secret_type: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", secret_type.lower()).strip("-")
+
+
+def scan_lines(text: str, mark: str) -> tuple[str, int]:
+    """`text` with what detect-secrets finds replaced by `mark.format(kind=...)`, and the count."""
+    detectors = _detectors()
+    count = 0
+    lines = text.split("\n")
+    for n, line in enumerate(lines):
+        if len(line) < MIN_LINE:
+            continue
+        for kind, patterns in detectors.regexes:
+            for pattern in patterns:
+                line, hits = pattern.subn(mark.format(kind=kind), line)
+                count += hits
+        line, hits = _values(line, _found(detectors, line), mark)
+        count += hits
+        lines[n] = line
+    return "\n".join(lines) if count else text, count
+
+
+def _found(detectors: _Detectors, line: str) -> list[tuple[str, str]]:
+    found = [
+        ("secret-keyword", s.secret_value or "")
+        for s in detectors.keyword.analyze_line(filename=_LINE_FILE, line=line, line_number=0)
+    ]
+    entropy = detectors.entropy
+    found += [
+        ("high-entropy-string", value)
+        for value in entropy.analyze_string(line)
+        if entropy.calculate_shannon_entropy(value) > entropy.entropy_limit
+    ]
+    return found
+
+
+def _values(line: str, found: list[tuple[str, str]], mark: str) -> tuple[str, int]:
+    count = 0
+    for kind, value in sorted(found, key=lambda f: -len(f[1])):
+        if len(value) >= 6 and "REDACTED" not in value and value in line:
+            count += line.count(value)
+            line = line.replace(value, mark.format(kind=kind))
+    return line, count
