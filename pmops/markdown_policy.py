@@ -60,6 +60,9 @@ class Policy:
     """Text for inside a postmortem section: headings demoted to `###`, no thematic breaks."""
     markers: bool = False
     """Keep pmops's `<!-- pmops:... -->` marker comments (outbound bodies)."""
+    links: bool = True
+    """Decide links and images here; False leaves them to the policy pass of the document the
+    text goes into (`outbound`), for a fragment written where the allowed hosts are unknown."""
 
 
 def link_allowed(url: str, allowed: Sequence[str]) -> bool:
@@ -215,6 +218,8 @@ class _Walk:
 
     def link(self, opening: Token, inner: list[Token], closing: Token) -> list[Token]:
         href = str(opening.attrs.get("href", ""))
+        if not self.policy.links:
+            return [opening, *self.inline(inner), closing]
         if link_allowed(href, self.policy.allowed):
             if opening.meta.pop("label", None) is not None:
                 self.any = True  # a reference link is written inline: no definitions kept
@@ -226,6 +231,8 @@ class _Walk:
         return self.inline(inner)
 
     def image(self, token: Token) -> list[Token]:
+        if not self.policy.links:
+            return [token]
         if link_allowed(str(token.attrs.get("src", "")), self.policy.allowed):
             if token.meta.pop("label", None) is not None:
                 self.any = True
@@ -235,19 +242,21 @@ class _Walk:
 
     def text(self, token: Token) -> list[Token]:
         content = CONTROL.sub("", token.content)
-        pieces = _inert_pieces(content, self.policy.allowed)
+        pieces = _inert_pieces(content, self.policy.allowed, self.policy.links)
         if content == token.content and len(pieces) == 1 and pieces[0].type == "text":
             return [token]
         self.any = True
         return pieces
 
 
-def _inert_pieces(text: str, allowed: Sequence[str]) -> list[Token]:
+def _inert_pieces(text: str, allowed: Sequence[str], links: bool = True) -> list[Token]:
     """`text` as text tokens, with mentions and foreign URLs or e-mail addresses as code."""
     out: list[Token] = []
     last = 0
     for match in _INERT.finditer(text):
         found = match.group(0)
+        if not links and not match.group("mention"):
+            continue
         if match.group("url"):
             found = found.rstrip(_URL_TAIL)
             if len(_URL_START.findall(found)) == 1 and link_allowed(found, allowed):

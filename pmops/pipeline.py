@@ -23,6 +23,7 @@ from pmops.document import plain
 from pmops.draft.compose import compose_postmortem, postmortem_path
 from pmops.draft.deterministic import draft_deterministic
 from pmops.draft.links import allowed_links, restrict_links
+from pmops.outbound import evidence_secrets, redact_suspects, safe_postmortem
 from pmops.errors import PmopsError, SourceError
 from pmops.model import Analysis, Deploy, Draft, Evidence, Postmortem, Suspect, Verification
 from pmops.render import render_postmortem, to_frontmatter
@@ -116,7 +117,9 @@ def _resolve_deploys(
 
 def analyze(evidence: Evidence, config: Config, *, limit: int | None = MAX_SUSPECTS) -> Analysis:
     """Rank suspects (the best `limit`; None: all) and build the timeline."""
-    suspects = rank_suspects(evidence, config.services, limit=limit)
+    suspects = redact_suspects(
+        rank_suspects(evidence, config.services, limit=limit), evidence_secrets(evidence)
+    )
     return Analysis(
         evidence=evidence, timeline=build_timeline(evidence, suspects), suspects=suspects
     )
@@ -279,7 +282,11 @@ def draft_from_evidence(
     progress("verifying claims")
     verification = verify_draft(draft, analysis, history=lines)
     draft = apply_verification(draft, verification)
-    postmortem = compose_postmortem(analysis, draft, verification, now or datetime.now(UTC))
+    postmortem = safe_postmortem(
+        compose_postmortem(analysis, draft, verification, now or datetime.now(UTC)),
+        allowed_links(config, evidence),
+        evidence_secrets(evidence),
+    )
     return Result(analysis, draft, verification, postmortem, similar)
 
 

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pmops.secret_scan import scan_lines
 
 MARK = "[REDACTED:{kind}]"
+MIN_KNOWN = 8
+"""Shorter known values are not redacted on their own: too many ordinary words match."""
 
 
 @dataclass(frozen=True)
@@ -110,28 +112,42 @@ _PATTERNS: tuple[_Pattern, ...] = (
 )
 
 
-def redact_secrets(text: str, known: Iterable[str] = ()) -> tuple[str, int]:
+def redact_secrets(
+    text: str, known: Iterable[str] = (), found: set[str] | None = None
+) -> tuple[str, int]:
     """Return `text` with every secret replaced by a marker, and how many were replaced.
 
-    `known` are literal secret values (e.g. the API key in use) redacted wherever they occur.
+    `known` are literal secret values (e.g. the API key in use, or secrets found in the
+    evidence) redacted wherever they occur, in any letter case (pmops's ranking lowercases
+    the words it quotes). Each value found is added to `found` when it is given.
     """
     count = 0
-    for value in sorted({k for k in known if len(k) >= 8}, key=len, reverse=True):
-        hits = text.count(value)
-        if hits:
-            text = text.replace(value, MARK.format(kind="secret"))
-            count += hits
-    for pattern in _PATTERNS:
-        text, hits = _apply(pattern, text)
+    values = sorted({k for k in known if len(k) >= MIN_KNOWN}, key=len, reverse=True)
+    if values:
+        alternatives = "|".join(re.escape(v) for v in values)
+        text, hits = re.subn(f"(?i){alternatives}", MARK.format(kind="secret"), text)
         count += hits
-    text, hits = scan_lines(text, MARK)
+    for pattern in _PATTERNS:
+        text, hits = _apply(pattern, text, found)
+        count += hits
+    text, hits = scan_lines(text, MARK, found)
     return text, count + hits
 
 
-def _apply(pattern: _Pattern, text: str) -> tuple[str, int]:
+def secret_values(texts: Iterable[str]) -> set[str]:
+    """The secrets in `texts`, as written: redact them as `known` wherever they turn up."""
+    found: set[str] = set()
+    for text in texts:
+        redact_secrets(text, found=found)
+    return {v for v in found if len(v) >= MIN_KNOWN}
+
+
+def _apply(pattern: _Pattern, text: str, found: set[str] | None) -> tuple[str, int]:
     mark = MARK.format(kind=pattern.kind)
 
     def replace(match: re.Match[str]) -> str:
+        if found is not None:
+            found.add(match.group(pattern.group))
         if pattern.group == 0:
             return mark
         start, end = match.span(pattern.group)

@@ -22,11 +22,13 @@ def neutralize_mentions(text: str, allowed: Sequence[str] = ()) -> str:
     return enforce_inline(text, Policy(tuple(allowed)))
 
 
-def one_line(text: str, limit: int = 200, allowed: Sequence[str] = ()) -> str:
-    """Untrusted text as one safe markdown line: no control bytes, no HTML, no mentions, no
-    links or images outside `allowed` (relative links stay), capped at `limit` before the
-    policy's escapes."""
-    return sanitize_inline(text, allowed, limit)
+def one_line(text: str, limit: int = 200, allowed: Sequence[str] | None = None) -> str:
+    """Untrusted text as one safe markdown line: no control bytes, no HTML, no mentions,
+    capped at `limit` before the policy's escapes. Links and images outside `allowed` are
+    removed (relative links stay); with `allowed` None (the caller does not know the hosts)
+    they are left to the policy pass of the document the line goes into: the postmortem
+    (`outbound.safe_postmortem`) or a PR body, comment or issue (`outbound_markdown`)."""
+    return _inline(text, limit, Policy(tuple(allowed or ()), links=allowed is not None))
 
 
 def sanitize_markdown(text: str, allowed_hosts: Sequence[str] = ()) -> str:
@@ -44,10 +46,14 @@ def sanitize_markdown(text: str, allowed_hosts: Sequence[str] = ()) -> str:
 
 def sanitize_inline(text: str, allowed_hosts: Sequence[str] = (), limit: int = 1000) -> str:
     """Untrusted text as one safe line (a list item, a timeline entry), capped at `limit`."""
+    return _inline(text, limit, Policy(tuple(allowed_hosts)))
+
+
+def _inline(text: str, limit: int, policy: Policy) -> str:
     text = " ".join(CONTROL.sub("", text).split())
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
-    return enforce_inline(text, Policy(tuple(allowed_hosts)))
+    return enforce_inline(text, policy)
 
 
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]")

@@ -61,8 +61,9 @@ def _kind(secret_type: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", secret_type.lower()).strip("-")
 
 
-def scan_lines(text: str, mark: str) -> tuple[str, int]:
-    """`text` with what detect-secrets finds replaced by `mark.format(kind=...)`, and the count."""
+def scan_lines(text: str, mark: str, found: set[str] | None = None) -> tuple[str, int]:
+    """`text` with what detect-secrets finds replaced by `mark.format(kind=...)`, and the count;
+    each secret found is added to `found` when it is given."""
     detectors = _detectors()
     count = 0
     lines = text.split("\n")
@@ -71,9 +72,14 @@ def scan_lines(text: str, mark: str) -> tuple[str, int]:
             continue
         for kind, patterns in detectors.regexes:
             for pattern in patterns:
+                if found is not None:
+                    found.update(m.group(0) for m in pattern.finditer(line))
                 line, hits = pattern.subn(mark.format(kind=kind), line)
                 count += hits
-        line, hits = _values(line, _found(detectors, line), mark)
+        values = _found(detectors, line)
+        if found is not None:
+            found.update(v for _, v in values if "REDACTED" not in v)
+        line, hits = _values(line, values, mark)
         count += hits
         lines[n] = line
     return "\n".join(lines) if count else text, count

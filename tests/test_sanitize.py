@@ -74,15 +74,15 @@ def test_sections_render_nothing_active(text: str) -> None:
 @pytest.mark.parametrize("text", ALL_CASES)
 def test_one_line_fields_render_nothing_active(text: str) -> None:
     """Titles, notes and refusal texts: `one_line` removes links, images and HTML too."""
-    out = one_line(text)
+    out = one_line(text, allowed=())
     assert violations(out) == [], out
     assert violations(f"# {out}") == [] and violations(f"| a |\n|---|\n| {out} |") == []
     assert violations(neutralize_mentions(text)) == []
 
 
 def test_one_line_joined_with_a_definition_elsewhere_stays_text() -> None:
-    title = one_line("![p][r]")
-    definition = one_line("[r]: https://evil.example/i.png")
+    title = one_line("![p][r]", allowed=())
+    definition = one_line("[r]: https://evil.example/i.png", allowed=())
     assert violations(f"# {title}\n\n{definition}\n") == []
 
 
