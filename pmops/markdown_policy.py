@@ -39,7 +39,9 @@ CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\
 _MENTION = r"(?<![A-Za-z0-9])@[A-Za-z0-9][A-Za-z0-9-]*(?:/[A-Za-z0-9][A-Za-z0-9_.-]*)?"
 """Stricter than GitHub (which needs a non-word character before `@`): any `@login` not
 glued to a letter or digit is neutralized, `_@u_` and `@org/team` included."""
-_URL = r"(?:(?:https?|ftp)://|www\.)[^\s<>`]+"
+_URL = r"(?:(?:https?|ftp)://|www\.)[^\s<>`]*"
+"""Empty after the prefix too: cmark-gfm links `www.` followed by anything up to a blank,
+even the backticks of a code span that follows."""
 _EMAIL = r"[A-Za-z0-9.+_-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
 _INERT = re.compile(rf"(?i)(?P<url>{_URL})|(?P<email>{_EMAIL})|(?P<mention>{_MENTION})")
 """What GitHub would turn into a link or a mention in plain text."""
@@ -48,6 +50,12 @@ _URL_TAIL = ".,:;!?*_~'\")"
 """Trailing characters GitHub leaves out of an extended autolink."""
 _MARKER = re.compile(r"<!-- pmops:[A-Za-z0-9:_.-]+ -->\n?")
 """pmops's own comment markers (`events.api.marker`): the one HTML an outbound body keeps."""
+
+
+_CHECKBOX = re.compile(
+    r'<input class="task-list-item-checkbox"(?: checked="checked")? disabled="disabled" '
+    r'type="checkbox">'
+)
 
 
 @dataclass(frozen=True)
@@ -154,6 +162,7 @@ class _Walk:
             self.any = True  # a definition nothing uses still renders nothing, but goes
         env["references"] = {}
         out: list[Token] = []
+        task = False  # the next inline opens a task-list item: its checkbox is the parser's
         for token in tokens:
             if token.type == "html_block":
                 if self.policy.markers and _MARKER.fullmatch(token.content):
@@ -174,8 +183,13 @@ class _Walk:
             if token.type in ("fence", "code_block") and CONTROL.search(token.content):
                 self.any = True
                 token.content = CONTROL.sub("", token.content)
+            if token.type == "list_item_open":
+                task = token.attrs.get("class") == "task-list-item"
             if token.type == "inline" and token.children is not None:
-                token.children = self.inline(token.children)
+                children = token.children
+                keep = children[:1] if task and _checkbox(children) else []
+                token.children = keep + self.inline(children[len(keep) :])
+                task = False
             out.append(token)
         return out
 
@@ -266,6 +280,12 @@ def _inert_pieces(text: str, allowed: Sequence[str], links: bool = True) -> list
         last = match.start() + len(found)
     out.append(_token("text", text[last:]))
     return [t for t in out if t.content] or [_token("text", "")]
+
+
+def _checkbox(children: list[Token]) -> bool:
+    """The task-list plugin's checkbox (an HTML token it makes for `- [ ]`, never input's)."""
+    first = children[0] if children else None
+    return first is not None and first.type == "html_inline" and bool(_CHECKBOX.fullmatch(first.content))
 
 
 def _closing(children: list[Token], start: int) -> int:

@@ -177,7 +177,7 @@ def _generate_once(ctx: Context, number: int) -> Outcome:
             return _over_quota(ctx, number, use)
         push(ctx, sha, branch)
     assert sha is not None
-    body = _body(ctx, pm, path, result)
+    body = ctx.api.publishable(_body(ctx, pm, path, result))
     created = pull is None
     if pull is None:
         try:

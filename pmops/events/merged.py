@@ -86,6 +86,6 @@ def _track(ctx: Context, incident: int, item: ActionItem, path: str, url: str,
     body = comment("action_item", incident=incident, path=path, url=url,
                    priority=item.priority.value, owner=one_line(item.owner or "", 100),
                    pr_number=pr_number)
-    created = ctx.api.repo.create_issue(title=title, body=f"{body}\n{tag}\n",
+    created = ctx.api.repo.create_issue(title=title, body=f"{ctx.api.publishable(body)}\n{tag}\n",
                                         labels=[ITEM_LABEL])
     return Tracked(created.number, title)
