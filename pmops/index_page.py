@@ -19,6 +19,7 @@ from urllib.parse import quote
 from pmops.document import read_text
 from pmops.errors import InputError
 from pmops.model import Postmortem, Severity
+from pmops.files import write_atomic
 from pmops.sanitize import neutralize_mentions
 from pmops.search import Record, open_index
 from pmops.search_fields import count_done, extract_errors, extract_paths
@@ -168,8 +169,7 @@ def write_index_page(repo: Path, *, check: bool = False) -> tuple[IndexPage, boo
         current = None
     stale = current != page.text
     if stale and not check:
-        page.path.parent.mkdir(parents=True, exist_ok=True)
-        page.path.write_text(page.text, encoding="utf-8", newline="\n")
+        write_atomic(page.path, page.text, root=repo)
     return page, stale
 
 

@@ -46,6 +46,7 @@ _EMAIL = r"[A-Za-z0-9.+_-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
 _INERT = re.compile(rf"(?i)(?P<url>{_URL})|(?P<email>{_EMAIL})|(?P<mention>{_MENTION})")
 """What GitHub would turn into a link or a mention in plain text."""
 _URL_START = re.compile(r"(?i)(?:https?|ftp)://|www\.")
+_URL_AMBIGUOUS = re.compile(r"[\[\]()<>\"'`\\{}|^]")
 _URL_TAIL = ".,:;!?*_~'\")"
 """Trailing characters GitHub leaves out of an extended autolink."""
 _MARKER = re.compile(r"<!-- pmops:[A-Za-z0-9:_.-]+ -->\n?")
@@ -140,12 +141,19 @@ def _enforce(text: str, policy: Policy, inline: bool) -> str:
         if not changed.any:
             return text
         text = _render(tokens, env, inline)
-    return _plain(text)
+    return _plain(text, inline)
 
 
-def _plain(text: str) -> str:
-    """Last resort: every character that could start markup escaped."""
-    return re.sub(r"([\\`*_{}\[\]()<>#+!|~@:&-])", r"\\\1", text)
+def _plain(text: str, inline: bool) -> str:
+    """Last resort for text the policy could not settle: all of it as code, which GitHub
+    renders as typed (a code span for a line, a fenced block otherwise)."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    if inline:
+        text = " ".join(text.split())
+        fence = "`" * (longest + 1)
+        return f"{fence} {text} {fence}"
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{text}\n{fence}"
 
 
 class _Walk:
@@ -234,13 +242,14 @@ class _Walk:
         href = str(opening.attrs.get("href", ""))
         if not self.policy.links:
             return [opening, *self.inline(inner), closing]
-        if link_allowed(href, self.policy.allowed):
+        auto = opening.type == "gfm_autolink_open" or opening.info == "auto"
+        shown = str(opening.meta.get("source_text") or "".join(t.content for t in inner))
+        if link_allowed(href, self.policy.allowed) and (not auto or _plain_url(shown)):
             if opening.meta.pop("label", None) is not None:
                 self.any = True  # a reference link is written inline: no definitions kept
             return [opening, *self.inline(inner), closing]
         self.any = True
-        if opening.type == "gfm_autolink_open" or opening.info == "auto":
-            shown = str(opening.meta.get("source_text") or "".join(t.content for t in inner))
+        if auto:
             return [_token("code_inline", CONTROL.sub("", shown), "`")]
         return self.inline(inner)
 
@@ -273,13 +282,20 @@ def _inert_pieces(text: str, allowed: Sequence[str], links: bool = True) -> list
             continue
         if match.group("url"):
             found = found.rstrip(_URL_TAIL)
-            if len(_URL_START.findall(found)) == 1 and link_allowed(found, allowed):
-                continue  # (a second `https://` inside would be linked on its own)
+            if _plain_url(found) and link_allowed(found, allowed):
+                continue
         out.append(_token("text", text[last : match.start()]))
         out.append(_token("code_inline", found, "`"))
         last = match.start() + len(found)
     out.append(_token("text", text[last:]))
     return [t for t in out if t.content] or [_token("text", "")]
+
+
+def _plain_url(url: str) -> bool:
+    """A URL every GFM parser reads the same way: one scheme or `www.`, no brackets,
+    parentheses or quotes (a second `https://` or a `[x](...)` inside would be linked on its
+    own by GitHub)."""
+    return len(_URL_START.findall(url)) == 1 and not _URL_AMBIGUOUS.search(url)
 
 
 def _checkbox(children: list[Token]) -> bool:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
+from pmops.files import repair_surrogates
 from pmops.markdown_policy import Policy, enforce, enforce_inline
 from pmops.model import Evidence, Postmortem, Suspect
 from pmops.redact import redact_secrets, secret_values
@@ -22,7 +23,7 @@ from pmops.redact import redact_secrets, secret_values
 def outbound_markdown(text: str, allowed: Sequence[str], known: Iterable[str] = ()) -> str:
     """A PR body, comment or issue body ready to post: secrets redacted, the markdown policy
     enforced (pmops's `<!-- pmops:... -->` markers kept)."""
-    text = redact_secrets(text, known)[0]
+    text = redact_secrets(repair_surrogates(text), known)[0]
     return enforce(text, Policy(tuple(allowed), markers=True))
 
 
@@ -49,7 +50,7 @@ def safe_postmortem(pm: Postmortem, allowed: Sequence[str], known: Iterable[str]
     known = tuple(known)
 
     def text(value: str) -> str:
-        return redact_secrets(value, known)[0]
+        return redact_secrets(repair_surrogates(value), known)[0]
 
     def line(value: str) -> str:
         return enforce_inline(text(value), Policy(tuple(allowed)))
