@@ -216,7 +216,8 @@ class _Walk:
             kind = token.type
             if kind in ("link_open", "gfm_autolink_open"):
                 close = _closing(children, i)
-                out += self.link(token, children[i + 1 : close], children[close])
+                after = children[close + 1] if close + 1 < len(children) else None
+                out += self.link(token, children[i + 1 : close], children[close], after)
                 i = close + 1
                 continue
             if kind == "image":
@@ -238,13 +239,16 @@ class _Walk:
             i += 1
         return out
 
-    def link(self, opening: Token, inner: list[Token], closing: Token) -> list[Token]:
+    def link(
+        self, opening: Token, inner: list[Token], closing: Token, after: Token | None = None
+    ) -> list[Token]:
         href = str(opening.attrs.get("href", ""))
         if not self.policy.links:
             return [opening, *self.inline(inner), closing]
         auto = opening.type == "gfm_autolink_open" or opening.info == "auto"
         shown = str(opening.meta.get("source_text") or "".join(t.content for t in inner))
-        if link_allowed(href, self.policy.allowed) and (not auto or _plain_url(shown)):
+        plain = _plain_url(shown) and _blank_after(after)
+        if link_allowed(href, self.policy.allowed) and (not auto or plain):
             if opening.meta.pop("label", None) is not None:
                 self.any = True  # a reference link is written inline: no definitions kept
             return [opening, *self.inline(inner), closing]
@@ -282,8 +286,9 @@ def _inert_pieces(text: str, allowed: Sequence[str], links: bool = True) -> list
             continue
         if match.group("url"):
             found = found.rstrip(_URL_TAIL)
-            if _plain_url(found) and link_allowed(found, allowed):
-                continue
+            ends = match.end() == len(text) or text[match.end()].isspace()
+            if ends and _plain_url(found) and link_allowed(found, allowed):
+                continue  # (GitHub's autolink can run on past a `<` or a backtick)
         out.append(_token("text", text[last : match.start()]))
         out.append(_token("code_inline", found, "`"))
         last = match.start() + len(found)
@@ -296,6 +301,15 @@ def _plain_url(url: str) -> bool:
     parentheses or quotes (a second `https://` or a `[x](...)` inside would be linked on its
     own by GitHub)."""
     return len(_URL_START.findall(url)) == 1 and not _URL_AMBIGUOUS.search(url)
+
+
+def _blank_after(token: Token | None) -> bool:
+    """Whether an autolink ends the text or a blank follows it (else GitHub's autolink may
+    run on into what follows, escapes included)."""
+    if token is None or token.type in ("softbreak", "hardbreak"):
+        return True
+    rest = token.content.lstrip(_URL_TAIL) if token.type == "text" else "x"
+    return token.type == "text" and (not rest or rest[0].isspace())
 
 
 def _checkbox(children: list[Token]) -> bool:
