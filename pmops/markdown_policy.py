@@ -42,7 +42,8 @@ glued to a letter or digit is neutralized, `_@u_` and `@org/team` included."""
 _URL = r"(?:(?:https?|ftp)://|www\.)[^\s<>`]*"
 """Empty after the prefix too: cmark-gfm links `www.` followed by anything up to a blank,
 even the backticks of a code span that follows."""
-_EMAIL = r"[A-Za-z0-9.+_-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
+_EMAIL = r"(?<![A-Za-z0-9.+_-])[A-Za-z0-9.+_-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
+"""Only from the start of a run of address characters: a scan per run, not per character."""
 _INERT = re.compile(rf"(?i)(?P<url>{_URL})|(?P<email>{_EMAIL})|(?P<mention>{_MENTION})")
 """What GitHub would turn into a link or a mention in plain text."""
 _URL_START = re.compile(r"(?i)(?:https?|ftp)://|www\.")

@@ -67,6 +67,7 @@ _PATTERNS: tuple[_Pattern, ...] = (
     _p("stripe-key", r"\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}"),
     _p("google-api-key", r"\bAIza[0-9A-Za-z_-]{35}"),
     _p("npm-token", r"\bnpm_[A-Za-z0-9]{36}\b"),
+    _p("npm-token", r"(?i):_authToken\s*=\s*[\"']?([^\s\"']{8,})", group=1),
     _p("pypi-token", r"\bpypi-AgE[A-Za-z0-9_-]{50,}"),
     _p("huggingface-token", r"\bhf_[A-Za-z0-9]{30,}\b"),
     _p("square-token", r"\bsq0(?:csp|atp|idp)-[A-Za-z0-9_-]{22,}"),

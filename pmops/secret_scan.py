@@ -6,8 +6,10 @@ regular-expression detectors (AWS, Artifactory, Azure storage, basic auth, Cloud
 GitHub, GitLab, IBM, JWT, Mailchimp, npm, OpenAI, private keys, PyPI, SendGrid, Slack,
 SoftLayer, Square, Stripe, Telegram, Twilio) replace their whole match; the keyword detector
 and the Base64 entropy check on quoted strings give the secret value, replaced wherever it
-stands on the line. Not used: the public-IP detector (an address is not a secret) and the hex
-entropy check (commit SHAs are hex). The plugins are imported on first use: the import costs
+stands on the line. Not used: the public-IP detector (an address is not a secret), the hex
+entropy check (commit SHAs are hex) and the npm detector, whose `//.+/:_authToken=` pattern
+is cubic on a line of slashes (`redact` has linear npm rules). Lines are scanned in pieces of
+at most `CHUNK` characters, cut at blanks, so no detector's pattern sees a long line whole. The plugins are imported on first use: the import costs
 a few hundred milliseconds that commands writing nothing need not pay.
 """
 
@@ -25,7 +27,7 @@ _REGEX_PLUGINS = (
     "cloudant.CloudantDetector", "discord.DiscordBotTokenDetector",
     "github_token.GitHubTokenDetector", "gitlab_token.GitLabTokenDetector",
     "ibm_cloud_iam.IbmCloudIamDetector", "ibm_cos_hmac.IbmCosHmacDetector", "jwt.JwtTokenDetector",
-    "mailchimp.MailchimpDetector", "npm.NpmDetector", "openai.OpenAIDetector",
+    "mailchimp.MailchimpDetector", "openai.OpenAIDetector",
     "private_key.PrivateKeyDetector", "pypi_token.PypiTokenDetector",
     "sendgrid.SendGridDetector", "slack.SlackDetector", "softlayer.SoftlayerDetector",
     "square_oauth.SquareOAuthDetector", "stripe.StripeDetector",
@@ -33,6 +35,9 @@ _REGEX_PLUGINS = (
 )  # fmt: skip
 MIN_LINE = 8
 """No secret any detector knows is shorter: shorter lines are not scanned."""
+CHUNK = 2_000
+"""Longest piece of a line a detector sees: bounds what a backtracking pattern can cost, and
+no secret format is longer (a piece is cut at a blank; a longer run without one, at CHUNK)."""
 _LINE_FILE = "evidence.txt"
 """The file name the keyword detector is told: plain text (quoted values after a keyword)."""
 
@@ -70,19 +75,37 @@ def scan_lines(text: str, mark: str, found: set[str] | None = None) -> tuple[str
     for n, line in enumerate(lines):
         if len(line) < MIN_LINE:
             continue
-        for kind, patterns in detectors.regexes:
-            for pattern in patterns:
-                if found is not None:
-                    found.update(m.group(0) for m in pattern.finditer(line))
-                line, hits = pattern.subn(mark.format(kind=kind), line)
-                count += hits
-        values = _found(detectors, line)
-        if found is not None:
-            found.update(v for _, v in values if "REDACTED" not in v)
-        line, hits = _values(line, values, mark)
-        count += hits
-        lines[n] = line
+        pieces = [_scan_piece(detectors, piece, mark, found) for piece in _pieces(line)]
+        lines[n] = "".join(p for p, _ in pieces)
+        count += sum(c for _, c in pieces)
     return "\n".join(lines) if count else text, count
+
+
+def _pieces(line: str) -> list[str]:
+    """`line` cut into pieces of at most CHUNK characters, each ending at a blank if it can."""
+    pieces, start = [], 0
+    while len(line) - start > CHUNK:
+        cut = line.rfind(" ", start + CHUNK // 2, start + CHUNK) + 1 or start + CHUNK
+        pieces.append(line[start:cut])
+        start = cut
+    return [*pieces, line[start:]]
+
+
+def _scan_piece(
+    detectors: _Detectors, line: str, mark: str, found: set[str] | None
+) -> tuple[str, int]:
+    count = 0
+    for kind, patterns in detectors.regexes:
+        for pattern in patterns:
+            if found is not None:
+                found.update(m.group(0) for m in pattern.finditer(line))
+            line, hits = pattern.subn(mark.format(kind=kind), line)
+            count += hits
+    values = _found(detectors, line)
+    if found is not None:
+        found.update(v for _, v in values if "REDACTED" not in v)
+    line, hits = _values(line, values, mark)
+    return line, count + hits
 
 
 def _found(detectors: _Detectors, line: str) -> list[tuple[str, str]]:
