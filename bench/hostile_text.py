@@ -62,10 +62,10 @@ def functions() -> dict[str, Callable[[str], object]]:
     from pmops.analyze.text import words
     from pmops.document import split_sections
     from pmops.draft.blameless import blameless
-    from pmops.redact import redact_secrets
     from pmops.joblog import inert
     from pmops.markdown_policy import Policy, enforce
     from pmops.outbound import outbound_markdown
+    from pmops.redact import redact_secrets
     from pmops.sanitize import neutralize_mentions, one_line, sanitize_inline, sanitize_markdown
     from pmops.search_fields import extract_errors, fts_query
     from pmops.sources.github_issue import parse_form

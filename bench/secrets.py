@@ -35,45 +35,58 @@ def _r(chars: str, n: int) -> str:
     return "".join(_rng.choice(chars) for _ in range(n))
 
 
+D = string.digits
+UP = string.ascii_uppercase + "234567"
+WORD = ALNUM + "_-"
+FAMILIES: tuple[tuple[str, str, Callable[[], str]], ...] = (
+    # (family, how it is written with its sensitive part as {v}, a generator of that part)
+    ("aws-access-key-id", "{v}", lambda: "AKIA" + _r(UP, 16)),
+    ("aws-secret-json", '"SecretAccessKey": "{v}"', lambda: _r(B64, 40)),
+    ("aws-session-token-json", '"SessionToken": "{v}"', lambda: "IQoJb3JpZ2lu" + _r(B64, 120)),
+    ("github-pat", "{v}", lambda: "ghp_" + _r(ALNUM, 36)),
+    ("github-fine-grained", "{v}", lambda: "github_pat_11" + _r(ALNUM + "_", 80)),
+    ("gitlab-pat", "{v}", lambda: "glpat-" + _r(WORD, 20)),
+    ("slack-bot-token", "xoxb-{v}", lambda: f"{_r(D, 12)}-{_r(D, 13)}-{_r(ALNUM, 24)}"),
+    ("slack-app-token", "xapp-1-{v}", lambda: f"A{_r(ALNUM, 10)}-{_r(D, 13)}-{_r(HEX, 64)}"),
+    ("slack-webhook", "https://hooks.slack.com/services/{v}",
+     lambda: f"T{_r(ALNUM, 8)}/B{_r(ALNUM, 10)}/{_r(ALNUM, 24)}"),
+    ("openai-key", "{v}", lambda: "sk-proj-" + _r(WORD, 48)),
+    ("anthropic-key", "{v}", lambda: "sk-ant-api03-" + _r(WORD, 80)),
+    ("stripe-live-key", "{v}", lambda: "sk_live_" + _r(ALNUM, 24)),
+    ("google-api-key", "{v}", lambda: "AIza" + _r(WORD, 35)),
+    ("npm-token", "{v}", lambda: "npm_" + _r(ALNUM, 36)),
+    ("pypi-token", "{v}", lambda: "pypi-AgEIcHlwaS5vcmc" + _r(WORD, 60)),
+    ("jwt", "eyJhbGciOiJIUzI1NiJ9.{v}", lambda: f"eyJzdWIiOi{_r(ALNUM, 20)}.{_r(WORD, 43)}"),
+    ("private-key", "-----BEGIN RSA PRIVATE KEY-----\n{v}\n-----END RSA PRIVATE KEY-----",
+     lambda: _r(B64, 64)),
+    ("postgres-dsn", "postgres://app:{v}@db.internal:5432/shop", lambda: _r(ALNUM, 16)),
+    ("pgpassword", "PGPASSWORD={v} psql -h db", lambda: _r(ALNUM, 14)),
+    ("x-api-key-header", "x-api-key: {v}", lambda: _r(HEX, 32)),
+    ("bearer-header", "Authorization: Bearer {v}", lambda: _r(ALNUM, 32)),
+    ("azure-account-key", "AccountName=shop;AccountKey={v};EndpointSuffix=core.windows.net",
+     lambda: _r(B64, 86) + "=="),
+    ("sendgrid-key", "SG.{v}", lambda: f"{_r(WORD, 22)}.{_r(WORD, 43)}"),
+    ("twilio-key", "{v}", lambda: "SK" + _r(HEX, 32)),
+    ("discord-bot-token", "{v}", lambda: f"M{_r(ALNUM, 23)}.{_r(ALNUM, 6)}.{_r(WORD, 27)}"),
+    ("telegram-bot-token", "{v}", lambda: f"{_r(D, 9)}:AA{_r(WORD, 33)}"),
+    ("mailchimp-key", "{v}", lambda: _r(HEX, 32) + "-us12"),
+    ("password-assignment", "password={v}", lambda: _r(ALNUM, 14)),
+    ("basic-auth-url", "https://deploy:{v}@registry.example.com/v2/", lambda: _r(ALNUM, 14)),
+    ("mysql-dsn", "mysql://root:{v}@10.0.0.5/db", lambda: _r(ALNUM, 12)),
+    ("redis-url", "redis://:{v}@cache:6379/0", lambda: _r(ALNUM, 16)),
+    ("square-secret", "{v}", lambda: "sq0csp-" + _r(WORD, 43)),
+    ("huggingface-token", "{v}", lambda: "hf_" + _r(ALNUM, 34)),
+    ("datadog-api-key", "DD_API_KEY={v}", lambda: _r(HEX, 32)),
+)  # fmt: skip
+
+
 def _families() -> dict[str, tuple[str, str]]:
     """family -> (how it is written, its sensitive part)."""
-    pairs: dict[str, Callable[[], tuple[str, str]]] = {
-        "aws-access-key-id": lambda: (v := "AKIA" + _r(string.ascii_uppercase + "234567", 16), v),
-        "aws-secret-json": lambda: (f'"SecretAccessKey": "{(v := _r(B64, 40))}"', v),
-        "aws-session-token-json": lambda: (f'"SessionToken": "{(v := "IQoJb3JpZ2lu" + _r(B64, 120))}"', v),
-        "github-pat": lambda: (v := "ghp_" + _r(ALNUM, 36), v),
-        "github-fine-grained": lambda: (v := "github_pat_11" + _r(ALNUM + "_", 80), v),
-        "gitlab-pat": lambda: (v := "glpat-" + _r(ALNUM + "_-", 20), v),
-        "slack-bot-token": lambda: (v := f"xoxb-{_r(string.digits, 12)}-{_r(string.digits, 13)}-{_r(ALNUM, 24)}", v),
-        "slack-app-token": lambda: (v := f"xapp-1-A{_r(ALNUM, 10)}-{_r(string.digits, 13)}-{_r(HEX, 64)}", v),
-        "slack-webhook": lambda: (v := f"https://hooks.slack.com/services/T{_r(ALNUM, 8)}/B{_r(ALNUM, 10)}/{_r(ALNUM, 24)}", v),
-        "openai-key": lambda: (v := "sk-proj-" + _r(ALNUM + "_-", 48), v),
-        "anthropic-key": lambda: (v := "sk-ant-api03-" + _r(ALNUM + "_-", 80), v),
-        "stripe-live-key": lambda: (v := "sk_live_" + _r(ALNUM, 24), v),
-        "google-api-key": lambda: (v := "AIza" + _r(ALNUM + "_-", 35), v),
-        "npm-token": lambda: (v := "npm_" + _r(ALNUM, 36), v),
-        "pypi-token": lambda: (v := "pypi-AgEIcHlwaS5vcmc" + _r(ALNUM + "_-", 60), v),
-        "jwt": lambda: (v := "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOi" + _r(ALNUM, 20) + "." + _r(ALNUM + "_-", 43), v),
-        "private-key": lambda: (f"-----BEGIN RSA PRIVATE KEY-----\n{(v := _r(B64, 64))}\n-----END RSA PRIVATE KEY-----", v),
-        "postgres-dsn": lambda: (f"postgres://app:{(v := _r(ALNUM, 16))}@db.internal:5432/shop", v),
-        "pgpassword": lambda: (f"PGPASSWORD={(v := _r(ALNUM, 14))} psql -h db", v),
-        "x-api-key-header": lambda: (f"x-api-key: {(v := _r(HEX, 32))}", v),
-        "bearer-header": lambda: (f"Authorization: Bearer {(v := _r(ALNUM, 32))}", v),
-        "azure-account-key": lambda: (f"AccountName=shop;AccountKey={(v := _r(B64, 86) + '==')};EndpointSuffix=core.windows.net", v),
-        "sendgrid-key": lambda: (v := f"SG.{_r(ALNUM + '_-', 22)}.{_r(ALNUM + '_-', 43)}", v),
-        "twilio-key": lambda: (v := "SK" + _r(HEX, 32), v),
-        "discord-bot-token": lambda: (v := f"M{_r(ALNUM, 23)}.{_r(ALNUM, 6)}.{_r(ALNUM + '_-', 27)}", v),
-        "telegram-bot-token": lambda: (v := f"{_r(string.digits, 9)}:AA{_r(ALNUM + '_-', 33)}", v),
-        "mailchimp-key": lambda: (v := _r(HEX, 32) + "-us12", v),
-        "password-assignment": lambda: (f"password={(v := _r(ALNUM, 14))}", v),
-        "basic-auth-url": lambda: (f"https://deploy:{(v := _r(ALNUM, 14))}@registry.example.com/v2/", v),
-        "mysql-dsn": lambda: (f"mysql://root:{(v := _r(ALNUM, 12))}@10.0.0.5/db", v),
-        "redis-url": lambda: (f"redis://:{(v := _r(ALNUM, 16))}@cache:6379/0", v),
-        "square-secret": lambda: (v := "sq0csp-" + _r(ALNUM + "_-", 43), v),
-        "huggingface-token": lambda: (v := "hf_" + _r(ALNUM, 34), v),
-        "datadog-api-key": lambda: (f"DD_API_KEY={(v := _r(HEX, 32))}", v),
-    }  # fmt: skip
-    return {name: make() for name, make in pairs.items()}
+    out = {}
+    for name, written, make in FAMILIES:
+        secret = make()
+        out[name] = (written.format(v=secret), secret)
+    return out
 
 
 SETTINGS = {
@@ -141,15 +154,17 @@ def run(quick: bool, argv: list[str]) -> dict[str, Any]:
     import_s = _import_seconds()
     started = time.perf_counter()
     planted = list(_planted())
-    missed = [f"{f}: {s}" for f, s, text, secret in planted if _leaks(secret, redact_secrets(text)[0])]
+    missed = [
+        f"{f}: {s}" for f, s, text, secret in planted if _leaks(secret, redact_secrets(text)[0])
+    ]
     families = {f for f, _, _, _ in planted}
     fp_rows = []
     documents = _corpus(quick)
     for name, text in documents:
         out, count = redact_secrets(text)
         if count:
-            fp_rows.append({"document": name, "redactions": count,
-                            "first": next(line for line in out.splitlines() if "[REDACTED" in line)[:90]})  # fmt: skip
+            first = next(line for line in out.splitlines() if "[REDACTED" in line)
+            fp_rows.append({"document": name, "redactions": count, "first": first[:90]})
     seconds = time.perf_counter() - started
     print_table("false positives", fp_rows or [{"document": "-", "redactions": 0, "first": "-"}])
     print_table("missed", [{"missed": m} for m in missed] or [{"missed": "none"}])

@@ -18,8 +18,8 @@ from urllib.parse import quote
 
 from pmops.document import read_text
 from pmops.errors import InputError
-from pmops.model import Postmortem, Severity
 from pmops.files import write_atomic
+from pmops.model import Postmortem, Severity
 from pmops.sanitize import neutralize_mentions
 from pmops.search import Record, open_index
 from pmops.search_fields import count_done, extract_errors, extract_paths

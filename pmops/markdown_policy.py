@@ -316,14 +316,20 @@ def _blank_after(token: Token | None) -> bool:
 def _checkbox(children: list[Token]) -> bool:
     """The task-list plugin's checkbox (an HTML token it makes for `- [ ]`, never input's)."""
     first = children[0] if children else None
-    return first is not None and first.type == "html_inline" and bool(_CHECKBOX.fullmatch(first.content))
+    return (
+        first is not None
+        and first.type == "html_inline"
+        and bool(_CHECKBOX.fullmatch(first.content))
+    )
 
 
 def _closing(children: list[Token], start: int) -> int:
     """Index of the token closing the link opened at `start` (an autolink can sit inside)."""
     depth = 0
     for j in range(start, len(children)):
-        depth += children[j].nesting if children[j].type.endswith(("link_open", "link_close")) else 0
+        depth += (
+            children[j].nesting if children[j].type.endswith(("link_open", "link_close")) else 0
+        )
         if depth == 0:
             return j
     return len(children) - 1
@@ -360,7 +366,7 @@ def _parser() -> MarkdownIt:
     from markdown_it import MarkdownIt
     from mdformat.renderer import MDRenderer
 
-    md = MarkdownIt(renderer_cls=MDRenderer)
+    md = MarkdownIt(renderer_cls=MDRenderer)  # type: ignore[arg-type]  # mdformat's own use
     md.options["mdformat"] = {"number": False, "wrap": "keep", "end_of_line": "lf"}
     md.options["store_labels"] = True
     md.validateLink = lambda url: True  # type: ignore[method-assign]  # `link_allowed` decides
@@ -392,4 +398,3 @@ def _render(tokens: list[Token], env: dict[str, Any], inline: bool) -> str:
     md = _parser()
     text: str = md.renderer.render(tokens, md.options, env)
     return " ".join(text.split()) if inline else text.rstrip("\n")
-

@@ -44,7 +44,9 @@ def redact_suspects(suspects: Sequence[Suspect], known: Iterable[str]) -> tuple[
     )  # fmt: skip
 
 
-def safe_postmortem(pm: Postmortem, allowed: Sequence[str], known: Iterable[str] = ()) -> Postmortem:
+def safe_postmortem(
+    pm: Postmortem, allowed: Sequence[str], known: Iterable[str] = ()
+) -> Postmortem:
     """`pm` with every text field redacted, the title and one-line fields under the inline
     policy and every section under the section policy."""
     known = tuple(known)

@@ -23,9 +23,9 @@ from pmops.document import plain
 from pmops.draft.compose import compose_postmortem, postmortem_path
 from pmops.draft.deterministic import draft_deterministic
 from pmops.draft.links import allowed_links, restrict_links
-from pmops.outbound import evidence_secrets, redact_suspects, safe_postmortem
 from pmops.errors import PmopsError, SourceError
 from pmops.model import Analysis, Deploy, Draft, Evidence, Postmortem, Suspect, Verification
+from pmops.outbound import evidence_secrets, redact_suspects, safe_postmortem
 from pmops.render import render_postmortem, to_frontmatter
 from pmops.sources import git
 from pmops.sources.incident_file import IncidentFile, load_incident_file

@@ -9,8 +9,9 @@ and the Base64 entropy check on quoted strings give the secret value, replaced w
 stands on the line. Not used: the public-IP detector (an address is not a secret), the hex
 entropy check (commit SHAs are hex) and the npm detector, whose `//.+/:_authToken=` pattern
 is cubic on a line of slashes (`redact` has linear npm rules). Lines are scanned in pieces of
-at most `CHUNK` characters, cut at blanks, so no detector's pattern sees a long line whole. The plugins are imported on first use: the import costs
-a few hundred milliseconds that commands writing nothing need not pay.
+at most `CHUNK` characters, cut at blanks, so no detector's pattern sees a long line whole.
+The plugins are imported on first use: the import (which pulls in `requests`) costs one to two
+seconds on a busy machine, which commands writing nothing need not pay.
 """
 
 from __future__ import annotations

@@ -120,7 +120,9 @@ def test_foreign_bare_and_angle_links_are_shown_as_code() -> None:
 
 
 def test_allowed_reference_links_are_written_inline() -> None:
-    out = clean("[x][1] and [y][2]\n\n[1]: https://evil.example/\n[2]: https://grafana.example.com/")
+    out = clean(
+        "[x][1] and [y][2]\n\n[1]: https://evil.example/\n[2]: https://grafana.example.com/"
+    )
     assert out == "x and [y](https://grafana.example.com/)"
 
 

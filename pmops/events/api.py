@@ -18,8 +18,8 @@ from github.Repository import Repository
 
 from pmops.errors import PmopsError
 from pmops.outbound import outbound_markdown
-from pmops.redact import redact_secrets
 from pmops.permissions import Role, role_from
+from pmops.redact import redact_secrets
 
 LABELS: dict[str, tuple[str, str]] = {
     "postmortem": ("5319e7", "A postmortem pull request"),
