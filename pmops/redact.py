@@ -98,7 +98,7 @@ _PATTERNS: tuple[_Pattern, ...] = (
     _p(
         "credential",
         r"\b[A-Z][A-Z0-9_]*(?:PASSWORD|PASSWD|PWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|"
-        r"PRIVATE_?KEY)\b[\"']?\s*[:=]\s*[\"']?(?!\[REDACTED)([^\s\"',;]{6,})",
+        r"PRIVATE_?KEY)\b[\"']?\s*[:=]\s*[\"']?(?!\[REDACTED)([^\s\"'`,;]{6,})",
         group=1,
     ),
     # key=value assignments: the value is redacted, the name stays for context.
