@@ -89,8 +89,8 @@ def _duration(minutes: int) -> str:
 def _cell(text: str) -> str:
     """A table cell from file text (a title, service names): one line, no HTML, no notifying
     @mention, and no `|` or `\\` that would break the table."""
-    text = " ".join(text.split()).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return neutralize_mentions(text.replace("\\", "\\\\").replace("|", "\\|"))
+    cell = neutralize_mentions(" ".join(text.split()))  # the parse-tree policy, one line
+    return re.sub(r"(\\*)\|", lambda m: m.group(1) * 2 + "\\|", cell)  # every `|` escaped
 
 
 def _link(record: Record, folder: str) -> str:
