@@ -13,7 +13,7 @@ import pytest
 
 from tests.github_fake import FakeGitHub
 from tests.github_render import violations
-from tests.test_action_support import OWNER, REPO, T0, Story
+from tests.test_action_support import CONFIG, OWNER, REPO, T0, Story
 
 TOKEN = "ghp_" + "Z9y8X7w6V5u4T3s2R1q0P9o8N7m6L5k4J3i2"
 TITLE = (
@@ -54,3 +54,19 @@ def test_hostile_incident_yields_safe_pr_comments_file_and_log(story: Story) -> 
     assert "##[" not in run.log
     commands = [line for line in run.log.splitlines() if line.lstrip().startswith("::")]
     assert all(re.match(r"::(add-mask|error title=pmops)::", c) for c in commands), commands
+
+
+@pytest.mark.parametrize("value", [".nan", ".inf"])
+def test_non_finite_config_is_a_clear_message_on_the_incident(
+    fake_github: FakeGitHub, tmp_path: Path, value: str
+) -> None:
+    story = Story(fake_github, tmp_path)
+    story.seed(config=f"{CONFIG}lookback_hours: {value}\n")
+    n = story.open_incident()
+    run = story.deliver("issues", story.payload(
+        "issues.labeled", number=n, labels=["incident", "resolved"], label="resolved",
+        sender="alice"), at=T0 + timedelta(hours=1))  # fmt: skip
+    assert run.code != 0
+    failure = [c for c in story.comments(n) if "lookback_hours" in c]
+    assert failure and "not a finite number" in failure[0], story.comments(n)
+    assert "internal error" not in run.log and not story.pulls()
