@@ -10,14 +10,15 @@ and only redacts what is a secret.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
 from pmops.files import repair_surrogates
 from pmops.markdown_policy import Policy, enforce, enforce_inline
-from pmops.model import Evidence, Postmortem, Suspect
-from pmops.redact import redact_secrets, secret_values
+from pmops.model import Evidence, FileChange, Postmortem, Suspect
+from pmops.redact import MIN_KNOWN, redact_secrets, secret_values
 
 
 def outbound_markdown(text: str, allowed: Sequence[str], known: Iterable[str] = ()) -> str:
@@ -27,10 +28,25 @@ def outbound_markdown(text: str, allowed: Sequence[str], known: Iterable[str] = 
     return enforce(text, Policy(tuple(allowed), markers=True))
 
 
-def evidence_secrets(evidence: Evidence) -> set[str]:
+def evidence_secrets(evidence: Evidence) -> frozenset[str]:
     """Every secret in the evidence's text, as written: pmops's own words about the evidence
-    (ranking reasons, quoted subjects) may carry one lowercased or cut out of its context."""
-    return secret_values(_strings(evidence))
+    (ranking reasons, quoted subjects) may carry one lowercased or cut out of its context.
+    Scanned once per evidence (the ranking and the postmortem both ask)."""
+    last = _LAST_SCAN.get("evidence")
+    if last is not None and last[0] is evidence:
+        return last[1]
+    found = frozenset(secret_values(s for s in _strings(evidence) if _may_hold_secret(s)))
+    _LAST_SCAN["evidence"] = (evidence, found)
+    return found
+
+
+_LAST_SCAN: dict[str, tuple[Evidence, frozenset[str]]] = {}
+_SHA = re.compile(r"[0-9a-f]{7,64}")
+
+
+def _may_hold_secret(text: str) -> bool:
+    """Commit SHAs and words shorter than any known secret are not scanned."""
+    return len(text) >= MIN_KNOWN and not _SHA.fullmatch(text)
 
 
 def redact_suspects(suspects: Sequence[Suspect], known: Iterable[str]) -> tuple[Suspect, ...]:
@@ -75,6 +91,8 @@ def _strings(value: Any) -> Iterable[str]:
     """Every string inside a tree of dataclasses, tuples and mappings."""
     if isinstance(value, str):
         yield value
+    elif isinstance(value, FileChange):
+        return  # a path in the repository, not text anyone typed into the incident
     elif dataclasses.is_dataclass(value) and not isinstance(value, type):
         for field in dataclasses.fields(value):
             yield from _strings(getattr(value, field.name))
