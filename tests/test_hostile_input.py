@@ -116,3 +116,23 @@ def test_nothing_is_written_outside_the_repository(repo: Path, tmp_path: Path) -
     result = invoke("index", "--repo", str(repo))
     assert result.exit_code != 0 and "outside the repository" in result.output
     assert list(outside.rglob("*")) == []
+
+
+def test_scenario_drafts_keep_their_layout_byte_for_byte(tmp_path: Path) -> None:
+    """The policy rewrites only what it must: on the scenario catalog's ordinary drafts
+    (headings, timelines, Mermaid fences, lists) the written sections are what compose wrote,
+    and a second pass changes nothing."""
+    from datetime import UTC, datetime
+
+    from pmops.draft.compose import compose_postmortem
+    from pmops.outbound import safe_postmortem
+    from pmops.pipeline import draft_local
+    from tests.scenarios.build import build_all
+    from tests.scenarios.catalog import SCENARIOS
+
+    now = datetime(2026, 4, 1, tzinfo=UTC)
+    for built in build_all(tmp_path, SCENARIOS[:6]):
+        result = draft_local(built.repo, built.incident_file, now=now)
+        plain = compose_postmortem(result.analysis, result.draft, result.verification, now)
+        assert result.postmortem.sections == plain.sections, built.scenario.name
+        assert safe_postmortem(result.postmortem, ()) == result.postmortem
