@@ -155,7 +155,9 @@ def rank_and_rerank_local(
     `progress`): `rank_local` shows the second, a benchmark compares the two."""
     config = config or load_config(repo)
     evidence = gather_local(repo, load_incident_file(incident_file), config)
-    suspects = rank_suspects(evidence, config.services, limit=limit)
+    suspects = redact_suspects(
+        rank_suspects(evidence, config.services, limit=limit), evidence_secrets(evidence)
+    )
     reranked = rerank_top(suspects, evidence, config, repo=repo, env=env, progress=progress)
     if reranked.note:
         progress(reranked.note)
