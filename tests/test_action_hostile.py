@@ -45,6 +45,7 @@ def test_hostile_incident_yields_safe_pr_comments_file_and_log(story: Story) -> 
         "PR title": pr.title,
         "file": story.show(branch, path).split("\n---\n", 1)[1],
         ".drafts": story.show(branch, path.replace("postmortems/", "postmortems/.drafts/")),
+        "step summary": run.summary,
         **{f"comment {i}": c for i, c in enumerate(story.comments(n))},
     }
     for name, text in documents.items():

@@ -27,6 +27,7 @@ from pmops.events.messages import comment
 from pmops.github.client import connect
 from pmops.gitops import Workspace
 from pmops.joblog import command_value, inert
+from pmops.outbound import outbound_markdown
 from pmops.sanitize import one_line
 
 OUTPUTS = ("pr-number", "postmortem-path", "status")
@@ -204,5 +205,6 @@ def _write_results(inputs: ActionInputs, outcome: Outcome) -> None:
         if outcome.postmortem_path:
             lines.append(f"- Postmortem: `{outcome.postmortem_path}`")
         lines += [f"- {_mask(note, inputs)}" for note in outcome.notes]
+        summary = outbound_markdown("\n".join(lines), (f"{inputs.server_url}/{inputs.repository}",))
         with inputs.summary_path.open("a", encoding="utf-8") as handle:
-            handle.write("\n".join(lines).rstrip() + "\n")
+            handle.write(summary.rstrip() + "\n")
