@@ -25,16 +25,14 @@ import posixpath
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from pmops.markdown_tree import CONTROL, new_token, paragraph, parse, render
+
 if TYPE_CHECKING:
-    from markdown_it import MarkdownIt
     from markdown_it.token import Token
 
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
-"""Control bytes, zero-width and bidirectional-override characters (never kept)."""
 
 _MENTION = r"(?<![A-Za-z0-9])@[A-Za-z0-9][A-Za-z0-9-]*(?:/[A-Za-z0-9][A-Za-z0-9_.-]*)?"
 """Stricter than GitHub (which needs a non-word character before `@`): any `@login` not
@@ -129,19 +127,19 @@ def _enforce(text: str, policy: Policy, inline: bool) -> str:
     if inline and not _INLINE_SPECIAL.search(text) and not CONTROL.search(text):
         return text
     for _ in range(_PASSES):
-        tokens, env = _parse(text, inline)
+        tokens, env = parse(text, inline)
         changed = _Walk(policy, text.split("\n"))
         tokens = changed.blocks(tokens, env)
         if not changed.any and inline:
             # the line may start a line of the document: as a block it must comply too
             # (`> [r]: //host/i.png` is text inline, a reference definition as a block)
-            block, block_env = _parse(text, False)
+            block, block_env = parse(text, False)
             as_block = _Walk(policy, text.split("\n"))
             as_block.blocks(block, block_env)
             changed.any = as_block.any
         if not changed.any:
             return text
-        text = _render(tokens, env, inline)
+        text = render(tokens, env, inline)
     return _plain(text, inline)
 
 
@@ -178,7 +176,7 @@ class _Walk:
                     out.append(token)
                 else:
                     self.any = True
-                    out += _paragraph(token.content, token.level)
+                    out += paragraph(token.content, token.level)
                 continue
             if token.type == "hr" and self.policy.sections:
                 self.any = True
@@ -228,7 +226,7 @@ class _Walk:
                     out.append(token)
                 else:
                     self.any = True
-                    out.append(_token("text", token.content))
+                    out.append(new_token("text", token.content))
             elif kind == "text":
                 out += self.text(token)
             elif kind == "code_inline" and CONTROL.search(token.content):
@@ -255,7 +253,7 @@ class _Walk:
             return [opening, *self.inline(inner), closing]
         self.any = True
         if auto:
-            return [_token("code_inline", CONTROL.sub("", shown), "`")]
+            return [new_token("code_inline", CONTROL.sub("", shown), "`")]
         return self.inline(inner)
 
     def image(self, token: Token) -> list[Token]:
@@ -266,7 +264,7 @@ class _Walk:
                 self.any = True
             return [token]
         self.any = True
-        return self.inline(list(token.children or [])) or [_token("text", "(image removed)")]
+        return self.inline(list(token.children or [])) or [new_token("text", "(image removed)")]
 
     def text(self, token: Token) -> list[Token]:
         content = CONTROL.sub("", token.content)
@@ -290,11 +288,11 @@ def _inert_pieces(text: str, allowed: Sequence[str], links: bool = True) -> list
             ends = match.end() == len(text) or text[match.end()].isspace()
             if ends and _plain_url(found) and link_allowed(found, allowed):
                 continue  # (GitHub's autolink can run on past a `<` or a backtick)
-        out.append(_token("text", text[last : match.start()]))
-        out.append(_token("code_inline", found, "`"))
+        out.append(new_token("text", text[last : match.start()]))
+        out.append(new_token("code_inline", found, "`"))
         last = match.start() + len(found)
-    out.append(_token("text", text[last:]))
-    return [t for t in out if t.content] or [_token("text", "")]
+    out.append(new_token("text", text[last:]))
+    return [t for t in out if t.content] or [new_token("text", "")]
 
 
 def _plain_url(url: str) -> bool:
@@ -333,68 +331,3 @@ def _closing(children: list[Token], start: int) -> int:
         if depth == 0:
             return j
     return len(children) - 1
-
-
-def _token(kind: str, content: str, markup: str = "") -> Token:
-    from markdown_it.token import Token
-
-    return Token(kind, "code" if kind == "code_inline" else "", 0, content=content, markup=markup)
-
-
-def _paragraph(content: str, level: int) -> list[Token]:
-    """Raw HTML as a paragraph of text, line breaks kept."""
-    from markdown_it.token import Token
-
-    children: list[Token] = []
-    for n, line in enumerate(content.rstrip("\n").split("\n")):
-        if n:
-            children.append(Token("hardbreak", "br", 0))
-        children.append(_token("text", CONTROL.sub("", line)))
-    inline = Token("inline", "", 0, children=children, level=level + 1)
-    return [
-        Token("paragraph_open", "p", 1, level=level, block=True),
-        inline,
-        Token("paragraph_close", "p", -1, level=level, block=True),
-    ]
-
-
-@lru_cache(maxsize=1)
-def _parser() -> MarkdownIt:
-    """markdown-it with GitHub's extensions and mdformat's renderer (built once, lazily: the
-    import costs tens of milliseconds that commands printing no markdown need not pay)."""
-    import mdformat.plugins
-    from markdown_it import MarkdownIt
-    from mdformat.renderer import MDRenderer
-
-    md = MarkdownIt(renderer_cls=MDRenderer)  # type: ignore[arg-type]  # mdformat's own use
-    md.options["mdformat"] = {"number": False, "wrap": "keep", "end_of_line": "lf"}
-    md.options["store_labels"] = True
-    md.validateLink = lambda url: True  # type: ignore[method-assign]  # `link_allowed` decides
-    md.options["parser_extension"] = []
-    md.options["codeformatters"] = {}
-    gfm = mdformat.plugins.PARSER_EXTENSIONS["gfm"]
-    md.options["parser_extension"].append(gfm)
-    gfm.update_mdit(md)
-    return md
-
-
-def _parse(text: str, inline: bool) -> tuple[list[Token], dict[str, Any]]:
-    env: dict[str, Any] = {}
-    md = _parser()
-    if not inline:
-        return md.parse(text, env), env
-    from markdown_it.token import Token
-
-    children = md.parseInline(text, env)[0].children or []
-    inline_token = Token("inline", "", 0, children=children, content=text, level=1)
-    return [
-        Token("paragraph_open", "p", 1, block=True),
-        inline_token,
-        Token("paragraph_close", "p", -1, block=True),
-    ], env
-
-
-def _render(tokens: list[Token], env: dict[str, Any], inline: bool) -> str:
-    md = _parser()
-    text: str = md.renderer.render(tokens, md.options, env)
-    return " ".join(text.split()) if inline else text.rstrip("\n")
