@@ -1,5 +1,4 @@
-"""Secret redaction: recall on planted secrets of many families, false positives on ordinary
-postmortem text.
+"""Secret redaction: recall on planted secrets of 34 families, false positives on plain text.
 
 Each family's secrets are generated from a fixed seed in its real format (so no real-looking
 secret is stored in this file) and planted in several settings an incident brings: a chat
