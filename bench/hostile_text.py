@@ -62,14 +62,23 @@ def functions() -> dict[str, Callable[[str], object]]:
     from pmops.analyze.text import words
     from pmops.document import split_sections
     from pmops.draft.blameless import blameless
+    from pmops.joblog import inert
+    from pmops.markdown_policy import Policy, enforce
+    from pmops.outbound import outbound_markdown
     from pmops.redact import redact_secrets
-    from pmops.sanitize import one_line, sanitize_markdown
+    from pmops.sanitize import neutralize_mentions, one_line, sanitize_inline, sanitize_markdown
     from pmops.search_fields import extract_errors, fts_query
     from pmops.sources.github_issue import parse_form
 
     return {
         "sanitize_markdown": sanitize_markdown,
         "one_line": lambda text: one_line(text, len(text)),
+        "one_line_strict": lambda text: one_line(text, len(text), allowed=()),
+        "sanitize_inline": lambda text: sanitize_inline(text, (), len(text)),
+        "neutralize_mentions": neutralize_mentions,
+        "enforce_document": lambda text: enforce(text, Policy(markers=True)),
+        "outbound_markdown": lambda text: outbound_markdown(text, ()),
+        "inert": inert,
         "words": words,
         "link_paths": link_paths,
         "blameless": blameless,

@@ -192,7 +192,7 @@ def draft(
         return
     if out is None:
         target = repo / postmortem_path(result.analysis.evidence.incident, config.postmortems_dir)
-        write_atomic(target, text)
+        write_atomic(target, text, root=repo)
         write_atomic(
             repo
             / drafts_path(
@@ -200,6 +200,7 @@ def draft(
                 config.postmortems_dir,
             ),
             text,
+            root=repo,
         )
     else:
         target = out

@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 from pmops.document import read_text
 from pmops.errors import InputError
+from pmops.files import write_atomic
 from pmops.item_status import ItemStatus
 from pmops.model import Postmortem, Severity
 from pmops.sanitize import neutralize_mentions
@@ -97,8 +98,8 @@ def _duration(minutes: int) -> str:
 def _cell(text: str) -> str:
     """A table cell from file text (a title, service names): one line, no HTML, no notifying
     @mention, and no `|` or `\\` that would break the table."""
-    text = " ".join(text.split()).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return neutralize_mentions(text.replace("\\", "\\\\").replace("|", "\\|"))
+    cell = neutralize_mentions(" ".join(text.split()))  # the parse-tree policy, one line
+    return re.sub(r"(\\*)\|", lambda m: m.group(1) * 2 + "\\|", cell)  # every `|` escaped
 
 
 def _link(record: Record, folder: str) -> str:
@@ -219,8 +220,7 @@ def write_index_page(repo: Path, *, check: bool = False,
     else:
         stale = current != page.text
     if stale and not check:
-        page.path.parent.mkdir(parents=True, exist_ok=True)
-        page.path.write_text(page.text, encoding="utf-8", newline="\n")
+        write_atomic(page.path, page.text, root=repo)
     return page, stale
 
 

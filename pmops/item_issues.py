@@ -7,7 +7,7 @@ Reading costs one request per page of issues (100 a page), never one per item, a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -94,8 +94,10 @@ class ItemOpener:
         existing: list[TrackingIssue],
         due_days: Mapping[Any, int],
         assign_owners: bool,
+        publishable: Callable[[str], str],
     ) -> None:
         self.repo = repo
+        self.publishable = publishable  # the outbound policy every body pmops posts passes
         self.by_key = {i.key: i for i in existing}
         self.due_days = due_days
         self.assign_owners = assign_owners
@@ -125,7 +127,7 @@ class ItemOpener:
         ).strip()
         created = self.repo.create_issue(
             title=one_line(item.title, 200),
-            body=f"{body}\n\n{item_marker(key)}\n",
+            body=f"{self.publishable(body)}\n\n{item_marker(key)}\n",
             labels=[ITEM_LABEL, label],
             assignees=assignees,
         )

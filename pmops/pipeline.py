@@ -25,6 +25,7 @@ from pmops.draft.deterministic import draft_deterministic
 from pmops.draft.links import allowed_links, restrict_links
 from pmops.errors import PmopsError, SourceError
 from pmops.model import Analysis, Deploy, Draft, Evidence, Postmortem, Suspect, Verification
+from pmops.outbound import evidence_secrets, redact_suspects, safe_postmortem
 from pmops.render import render_postmortem, to_frontmatter
 from pmops.sources import git
 from pmops.sources.incident_file import IncidentFile, load_incident_file
@@ -116,7 +117,9 @@ def _resolve_deploys(
 
 def analyze(evidence: Evidence, config: Config, *, limit: int | None = MAX_SUSPECTS) -> Analysis:
     """Rank suspects (the best `limit`; None: all) and build the timeline."""
-    suspects = rank_suspects(evidence, config.services, limit=limit)
+    suspects = redact_suspects(
+        rank_suspects(evidence, config.services, limit=limit), evidence_secrets(evidence)
+    )
     return Analysis(
         evidence=evidence, timeline=build_timeline(evidence, suspects), suspects=suspects
     )
@@ -152,7 +155,9 @@ def rank_and_rerank_local(
     `progress`): `rank_local` shows the second, a benchmark compares the two."""
     config = config or load_config(repo)
     evidence = gather_local(repo, load_incident_file(incident_file), config)
-    suspects = rank_suspects(evidence, config.services, limit=limit)
+    suspects = redact_suspects(
+        rank_suspects(evidence, config.services, limit=limit), evidence_secrets(evidence)
+    )
     reranked = rerank_top(suspects, evidence, config, repo=repo, env=env, progress=progress)
     if reranked.note:
         progress(reranked.note)
@@ -279,8 +284,12 @@ def draft_from_evidence(
     progress("verifying claims")
     verification = verify_draft(draft, analysis, history=lines)
     draft = apply_verification(draft, verification)
-    postmortem = compose_postmortem(
-        analysis, draft, verification, now or datetime.now(UTC), config.sections
+    postmortem = safe_postmortem(
+        compose_postmortem(
+            analysis, draft, verification, now or datetime.now(UTC), config.sections
+        ),
+        allowed_links(config, evidence),
+        evidence_secrets(evidence),
     )
     return Result(analysis, draft, verification, postmortem, similar)
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
+import jsonschema.validators
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
@@ -34,10 +36,25 @@ def _registry() -> Registry:
     return Registry().with_resources(resources)
 
 
+def _finite_number(checker: Any, instance: Any) -> bool:
+    """JSON has no NaN or infinity, but YAML does (`.nan`, `.inf`): such a value is not a
+    `number` to any of pmops's schemas (NaN passes every comparison a schema can make)."""
+    return bool(Draft202012Validator.TYPE_CHECKER.is_type(instance, "number")) and (
+        not isinstance(instance, float) or math.isfinite(instance)
+    )
+
+
+_Validator = jsonschema.validators.extend(
+    Draft202012Validator,
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("number", _finite_number),
+)
+
+
 @cache
 def validator(name: str) -> Draft202012Validator:
-    """A validator for one schema, with cross-schema references resolved locally."""
-    return Draft202012Validator(
+    """A validator for one schema, with cross-schema references resolved locally; a `number`
+    is finite."""
+    return _Validator(  # type: ignore[no-any-return]
         load_schema(name), registry=_registry(), format_checker=FormatChecker()
     )
 
@@ -58,6 +75,8 @@ def describe(error: ValidationError) -> str:
     if error.validator == "additionalProperties":
         return f"{path + ': ' if path else ''}{error.message}"
     shown = shown_value(error.instance)
+    if error.validator == "type" and isinstance(error.instance, float):
+        return f"{path or 'document'}: {shown} is not a finite number"
     if error.validator in ("oneOf", "anyOf") and error.instance is not None:
         return f"{path or 'document'}: {shown} is not a valid value"
     if error.validator in ("maxLength", "maxItems"):

@@ -10,6 +10,7 @@ from pmops.config import default_config
 from pmops.model import Alert, Change, Evidence, FileChange, Incident, Update, Window
 from pmops.pipeline import draft_from_evidence
 from pmops.render import render_postmortem
+from tests.github_render import violations
 
 START = datetime(2026, 3, 20, 14, 0, tzinfo=UTC)
 REPO = "https://github.com/acme/shop"
@@ -54,8 +55,9 @@ def drafted(hosts: tuple[str, ...] = ()) -> str:
 
 def test_links_outside_the_repository_are_removed_from_a_deterministic_draft() -> None:
     text = drafted()
-    assert "phish.example" not in text and "track.example" not in text
-    assert "grafana.acme.dev" not in text
+    assert violations(text, (REPO,)) == []  # GitHub would render no foreign link or image
+    assert "track.example" not in text and "grafana.acme.dev" not in text
+    assert "`https://phish.example/reset;`" in text  # a bare foreign URL is shown, inert
     assert f"{REPO}/pull/12" in text  # the repository's own links stay
     assert "Dashboard here" in text  # a removed link keeps its words
     assert "`@oncall`" in text
@@ -64,4 +66,4 @@ def test_links_outside_the_repository_are_removed_from_a_deterministic_draft() -
 def test_allowed_hosts_keep_their_links() -> None:
     text = drafted(("grafana.acme.dev",))
     assert "[here](https://grafana.acme.dev/d/1)" in text
-    assert "phish.example" not in text
+    assert violations(text, (REPO, "grafana.acme.dev")) == []

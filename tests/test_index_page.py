@@ -18,6 +18,7 @@ from pmops.cli_history import index_command
 from pmops.index_page import build_index_page, mermaid_label, write_index_page
 from pmops.model import Severity
 from tests.corpus import THEMES, Corpus, make_postmortem, write_corpus, write_postmortem
+from tests.github_render import to_html
 
 
 @pytest.fixture(autouse=True)
@@ -137,9 +138,10 @@ def test_titles_and_services_are_quoted_not_rendered(tmp_path: Path) -> None:
     )
     write_postmortem(tmp_path, replace(pm, title="Pool <img src=x onerror=alert(1)> cc @oncall"))
     text = build_index_page(tmp_path).text
-    assert "<img" not in text and "<b>" not in text
-    assert "Pool &lt;img src=x onerror=alert(1)&gt; cc `@oncall`" in text
-    assert "&lt;b&gt;api&lt;/b&gt;" in text
+    html = to_html(text)  # GitHub's renderer: the HTML is shown as text, not rendered
+    assert "<img" not in html and "<b>" not in html
+    assert "Pool &lt;img src=x onerror=alert(1)&gt; cc <code>@oncall</code>" in html
+    assert "&lt;b&gt;api&lt;/b&gt;" in html
 
 
 def test_empty_repository(tmp_path: Path) -> None:

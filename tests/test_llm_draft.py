@@ -42,6 +42,7 @@ from pmops.model import (
 from pmops.pipeline import analyze, draft_from_evidence, draft_local
 from pmops.render import parse_postmortem, render_postmortem
 from pmops.verify import UNVERIFIED
+from tests.github_render import to_html
 from tests.llm_server import (
     LLMServer,
     Reply,
@@ -601,7 +602,8 @@ def test_injected_output_cannot_reach_the_file(server: LLMServer) -> None:
     assert "[dashboard](https://grafana.example.com/d/1)" in markdown
     assert "[PR](https://github.com/acme/shop/pull/105)" in markdown
     assert "`@everyone`" in markdown and "`@acme/oncall`" in markdown
-    assert "<img" not in markdown and "<script" not in markdown and "<!--" not in markdown
+    html = to_html(markdown)  # GitHub's renderer: the HTML is shown as text, not rendered
+    assert "<img" not in html and "<script" not in html and "<!--" not in html
     lines = markdown.splitlines()
     assert [i for i, line in enumerate(lines) if line.strip() == "---"] == [
         0,

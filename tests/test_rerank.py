@@ -25,6 +25,7 @@ from pmops.pipeline import draft_local, rank_local
 from pmops.render import parse_postmortem, render_postmortem
 from pmops.sources.diffs import read_patches
 from tests.github_fake import FakeGitHub
+from tests.github_render import to_html
 from tests.gitrepo import GitRepo
 from tests.llm_server import (
     LLMServer,
@@ -397,7 +398,7 @@ def test_hostile_reasons_are_sanitized(
     server.queue(answer_json({"order": ["B", "A", "C", "D", "E"], "why": {"B": why}}))
     after, _ = rerank(repo, incident, server)
     reason = next(s.reasons[-1] for s in after if "placed it first" in s.reasons[-1])
-    assert "evil.example" not in reason and "<img" not in reason and KEY not in reason
+    assert "evil.example" not in reason and "<img" not in to_html(reason) and KEY not in reason
     assert "`@everyone`" in reason and "(unknown SHA)" in reason and "\n" not in reason
 
 

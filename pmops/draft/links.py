@@ -3,9 +3,10 @@ the configured hosts.
 
 The model's answer is sanitized as it is read (`parse.to_draft`). The deterministic draft
 quotes untrusted text too: human updates, alert text, commit subjects, log lines. Those pass
-through `sanitize.one_line`, which removes HTML and notifying mentions but keeps links, so on
-its own a commenter's `[dashboard](https://phish.example)` or tracking image would reach the
-postmortem. `restrict_links` applies the model output's policy to a finished draft.
+through `sanitize.one_line`, which removes HTML and notifying mentions but, not knowing the
+hosts, leaves links to the document's pass. `restrict_links` is that pass for a finished
+draft: the model output's parse-tree policy (`markdown_policy`) with the allowed hosts. The
+composed postmortem passes it once more with secret redaction (`outbound.safe_postmortem`).
 """
 
 from __future__ import annotations

@@ -20,8 +20,10 @@ from pmops.action_items import PRIORITY_LABELS
 from pmops.approvals import BranchRules, Review
 from pmops.errors import PmopsError
 from pmops.github.graphql import review_decision
+from pmops.outbound import outbound_markdown
 from pmops.own import OwnAccount
 from pmops.permissions import Role, role_from
+from pmops.redact import redact_secrets
 
 LABELS: dict[str, tuple[str, str]] = {
     "postmortem": ("5319e7", "A postmortem pull request"),
@@ -74,6 +76,13 @@ class GitHubApi:
     def __init__(self, gh: Github, full_name: str) -> None:
         self.gh = gh
         self.full_name = full_name
+        self.allowed_links: tuple[str, ...] = (f"https://github.com/{full_name}",)
+        """Where posted text may link: the repository and `allowed_link_hosts` (the runner
+        sets it from the server URL and the configuration)."""
+
+    def publishable(self, body: str) -> str:
+        """`body` as pmops posts it: secrets redacted, the markdown policy enforced."""
+        return outbound_markdown(body, self.allowed_links)
 
     @cached_property
     def repo(self) -> Repository:
@@ -142,6 +151,7 @@ class GitHubApi:
 
         Returns "created", "updated" or "kept".
         """
+        body = self.publishable(body)
         if tag:
             body = f"{body.rstrip()}\n\n{tag}\n"
             existing = self.find_comment(number, tag)
@@ -213,7 +223,8 @@ class GitHubApi:
     def create_pull(self, title: str, body: str, head: str, base: str) -> PullRequest:
         """Open a PR; a duplicate (race) returns the existing one; the Actions switch is named."""
         try:
-            return self.repo.create_pull(title=title, body=body, head=head, base=base)
+            return self.repo.create_pull(title=redact_secrets(title)[0],
+                                         body=self.publishable(body), head=head, base=base)
         except GithubException as exc:
             message = _message(exc)
             if exc.status == 422 and "already exists" in message:

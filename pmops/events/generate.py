@@ -161,7 +161,7 @@ def _generate_once(ctx: Context, number: int) -> Outcome:
         ctx.progress(f"pushed {branch}")
     assert sha is not None
     created_branch = head is None
-    body = _body(ctx, pm, path, result)
+    body = ctx.api.publishable(_body(ctx, pm, path, result))
     try:
         if created_branch and str(number) not in before.incidents:
             after = _quota(ctx)  # re-read now that our branch is visible to concurrent runs

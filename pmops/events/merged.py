@@ -82,6 +82,6 @@ def _open_items(ctx: Context, incident: int, items: Sequence[ActionItem], path: 
     ctx.api.ensure_labels([ITEM_LABEL, *(name for name, _, _ in PRIORITY_LABELS.values())])
     follow = ctx.config.follow
     opener = ItemOpener(ctx.api.repo, list_tracking_issues(ctx.api.repo), follow.due_days,
-                        follow.assign_owners)
+                        follow.assign_owners, ctx.api.publishable)
     source = Source(incident, path, url, pr_number, published)
     return [opener.track(item, source) for item in items]

@@ -27,6 +27,8 @@ from pmops.events.context import ActionInputs, Context, Gather, Outcome
 from pmops.events.messages import comment
 from pmops.github.client import connect
 from pmops.gitops import Workspace
+from pmops.joblog import command_value, inert
+from pmops.outbound import outbound_markdown
 from pmops.sanitize import one_line
 
 OUTPUTS = ("pr-number", "postmortem-path", "status")
@@ -82,6 +84,7 @@ def build_context(inputs: ActionInputs, env: Mapping[str, str], scratch: Path, *
     ws = open_workspace(inputs, scratch)
     ws.fetch(f"+refs/heads/{default_branch}:refs/remotes/origin/{default_branch}")
     config = load_action_config(ws, f"refs/remotes/origin/{default_branch}", inputs)
+    api.allowed_links = (f"{inputs.server_url}/{inputs.repository}", *config.allowed_link_hosts)
     run_env = dict(env)
     if inputs.api_key:
         run_env[config.model.api_key_env] = inputs.api_key
@@ -110,7 +113,7 @@ def run_action(env: Mapping[str, str], *, gather: Gather | None = None,
     try:
         inputs = ActionInputs.from_env(env)
     except PmopsError as exc:
-        command(f"::error title=pmops::{_escape(str(exc))}")
+        command(f"::error title=pmops::{command_value(str(exc))}")
         return exc.exit_code
     for secret in inputs.secrets:
         command(f"::add-mask::{secret}")
@@ -133,13 +136,13 @@ def run_action(env: Mapping[str, str], *, gather: Gather | None = None,
             message = _mask(_describe(exc), inputs)
             outcome, code = Outcome("failed", message), 1
             _report_failure(inputs, ctx, message, connect_github)
-            command(f"::error title=pmops::{_escape(message)}")
+            command(f"::error title=pmops::{command_value(message)}")
         except Exception as exc:  # a bug: report it where the user looks, then fail loudly
             message = _mask(f"internal error: {type(exc).__name__}: {exc}", inputs)
             outcome, code = Outcome("failed", message), 1
             say(_mask(traceback.format_exc(), inputs))
             _report_failure(inputs, ctx, message, connect_github)
-            command(f"::error title=pmops::{_escape(message)}")
+            command(f"::error title=pmops::{command_value(message)}")
     if inputs.run_doctor and ctx is not None:
         outcome.notes += _doctor_notes(ctx)
     _write_results(inputs, outcome)
@@ -157,19 +160,6 @@ def _mask(text: str, inputs: ActionInputs) -> str:
     for secret in inputs.secrets:
         text = text.replace(secret, "***")
     return text
-
-
-def inert(text: str) -> str:
-    """`text` for the job log with no line the runner would take as a workflow command: a
-    commit subject or issue title reading `::error::...` or `::stop-commands::x` on a line of
-    its own is printed after a `| `."""
-    lines = text.splitlines() or [""]  # every break the runner's reader knows, \r included
-    return "\n".join(f"| {line}" if line.lstrip().startswith("::") else line for line in lines)
-
-
-def _escape(text: str) -> str:
-    """A workflow-command value: GitHub's escapes for %, CR and LF."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _report_failure(inputs: ActionInputs, ctx: Context | None, message: str,
@@ -217,5 +207,6 @@ def _write_results(inputs: ActionInputs, outcome: Outcome) -> None:
         if outcome.postmortem_path:
             lines.append(f"- Postmortem: `{outcome.postmortem_path}`")
         lines += [f"- {_mask(note, inputs)}" for note in outcome.notes]
+        summary = outbound_markdown("\n".join(lines), (f"{inputs.server_url}/{inputs.repository}",))
         with inputs.summary_path.open("a", encoding="utf-8") as handle:
-            handle.write("\n".join(lines).rstrip() + "\n")
+            handle.write(summary.rstrip() + "\n")

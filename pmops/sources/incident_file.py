@@ -11,6 +11,7 @@ from typing import Any
 from pmops.config import BackendConfig, parse_backends
 from pmops.document import line_of, load_yaml, plain, read_text
 from pmops.errors import InputError
+from pmops.files import repair_strings
 from pmops.model import Alert, Deploy, Incident, Severity, Update
 from pmops.schemas import describe, iter_errors
 from pmops.times import parse_time
@@ -40,7 +41,7 @@ def parse_incident(raw: Any, name: str = "<incident>") -> IncidentFile:
     """Validate parsed YAML/JSON data and build the incident and its evidence."""
     if not isinstance(raw, Mapping):
         raise InputError(f"{name}:1: an incident file must be a mapping of keys to values")
-    data = plain(raw)
+    data = repair_strings(plain(raw))  # `"\ud83d\ude00"` escapes: one character, not two
     for i, deploy in enumerate(data.get("deploys") or ()):
         if isinstance(deploy, dict) and isinstance(deploy.get("sha"), int):
             line = line_of(raw, ["deploys", i, "sha"])
