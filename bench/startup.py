@@ -45,9 +45,20 @@ def run(quick: bool, argv: list[str]) -> dict[str, object]:
         from pmops.demo import build_demo
 
         repo, incident = build_demo(Path(tmp) / "demo")
-        draft = [sys.executable, "-m", "pmops.cli", "draft", "--repo", str(repo),
-                 "--incident", str(incident), "--offline", "--quiet",
-                 "--out", str(Path(tmp) / "out.md")]
+        draft = [
+            sys.executable,
+            "-m",
+            "pmops.cli",
+            "draft",
+            "--repo",
+            str(repo),
+            "--incident",
+            str(incident),
+            "--offline",
+            "--quiet",
+            "--out",
+            str(Path(tmp) / "out.md"),
+        ]
         # RUSAGE_CHILDREN's peak RSS is the largest child's so far: the draft's, since help
         # and click use a fraction of it
         draft_s, draft_mib = measure(draft, max(3, runs // 4))
@@ -60,6 +71,8 @@ def run(quick: bool, argv: list[str]) -> dict[str, object]:
         "draft_offline_mib": round(draft_mib, 1),
     }
     print_table("startup: CPU seconds per process (median)", [figures])
-    print(f"goal: pmops --help within 3x of import click; {'met' if ratio <= 3 else 'MISSED'}",
-          file=sys.stderr)
+    print(
+        f"goal: pmops --help within 3x of import click; {'met' if ratio <= 3 else 'MISSED'}",
+        file=sys.stderr,
+    )
     return figures

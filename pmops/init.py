@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pmops.codeowners import LOCATIONS, parse_codeowners
-from pmops.config import CONFIG_PATH
 from pmops.errors import InputError
 from pmops.files import write_atomic
-from pmops.templating import render_template
+
+# config (the schema library) and templating (jinja2) are imported where they are used, so
+# `pmops --help` can show this module's defaults without loading them
 
 WORKFLOW_PATH = ".github/workflows/pmops.yml"
 FORM_PATH = ".github/ISSUE_TEMPLATE/incident.yml"
@@ -46,12 +47,16 @@ class Written:
 
 def render_workflow(options: InitOptions) -> str:
     """The sample workflow (also the README's)."""
+    from pmops.templating import render_template
+
     return render_template("init/workflow.yml.j2", action=options.action, model=options.model,
                            api_key_secret=options.api_key_secret)
 
 
 def render_config(options: InitOptions) -> str:
     """`.github/pmops.yml` with a comment on every key."""
+    from pmops.templating import render_template
+
     return render_template("init/pmops.yml.j2", plan=options.plan, model=options.model,
                            incident_label=options.incident_label,
                            resolved_label=options.resolved_label)
@@ -59,6 +64,8 @@ def render_config(options: InitOptions) -> str:
 
 def render_form(options: InitOptions) -> str:
     """The incident issue form."""
+    from pmops.templating import render_template
+
     return render_template("init/incident-form.yml.j2", incident_label=options.incident_label,
                            resolved_label=options.resolved_label)
 
@@ -72,6 +79,8 @@ def codeowners_line(options: InitOptions) -> str:
 
 def init_repository(repo: Path, options: InitOptions, *, force: bool = False) -> list[Written]:
     """Write the files into `repo`; existing files are kept unless `force`."""
+    from pmops.config import CONFIG_PATH
+
     results = []
     for path, text in ((WORKFLOW_PATH, render_workflow(options)),
                        (CONFIG_PATH, render_config(options)),

@@ -173,6 +173,7 @@ def rerank_top(
     Never raises for model or git problems: the note says why the order was kept."""
     from pmops.draft.rerank import RERANK_TOP, RerankResult, rerank_suspects
 
+    # checked before anything model-related runs: without a model, no client is loaded
     if not (config.model.name and config.model.rerank) or len(suspects) < 2:
         return RerankResult(tuple(suspects))
     top = min(RERANK_TOP, len(suspects))

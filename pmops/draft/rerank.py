@@ -21,7 +21,6 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from pmops.config import Config
-from pmops.draft.client import ChatClient, ModelError
 from pmops.draft.links import allowed_links
 from pmops.draft.parse import extract_json
 from pmops.draft.rerank_prompt import build_rerank_prompt
@@ -104,6 +103,9 @@ def rerank_suspects(
             f"model.prompt_token_budget ({model.prompt_token_budget})"
         )
         return _fall_back(suspects, reason, secrets)
+    # the OpenAI client (and pydantic under it) loads only when a model is asked
+    from pmops.draft.client import ChatClient, ModelError
+
     try:
         limited = replace(model, max_output_tokens=min(model.max_output_tokens, MAX_OUTPUT_TOKENS))
         client = ChatClient(limited, env, deadline=time.monotonic() + model.timeout_s)

@@ -1,7 +1,8 @@
 """Run git safely: no system config, no hooks, no external diff or textconv, no pager.
 
 A hostile repository cannot make pmops run its code; failures become SourceError with a
-message for the user.
+message for the user. Every git command pmops runs goes through `run_git` (directly, or
+through `git_bytes`, `git_lines`, `git_output`, or `gitops.Workspace` for clones it writes).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import re
 import secrets
 import subprocess
 import tempfile
-from collections.abc import Generator, Iterable, Sequence
+from collections.abc import Generator, Iterable, Mapping, Sequence
 from pathlib import Path
 
 from pmops.errors import SourceError
@@ -92,26 +93,58 @@ def check_repo(repo: Path) -> Path:
     return repo
 
 
-def git_bytes(
-    repo: Path, *args: str, input: bytes | None = None, timeout: float | None = None
-) -> bytes:
-    """Run git in `repo` and return its stdout; failures become SourceError."""
+def run_git(
+    repo: Path,
+    *args: str,
+    input: bytes | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float | None = None,
+) -> subprocess.CompletedProcess[bytes]:
+    """Run git in `repo` with the safe environment and configuration (plus `env`), whatever
+    its exit code; SourceError only when git cannot run or overruns `timeout` seconds."""
+    full_env = git_env()
+    full_env.update(env or {})
     try:
-        proc = subprocess.run(
+        return subprocess.run(
             git_command(repo, args),
             input=input,
             capture_output=True,
-            env=git_env(),
+            env=full_env,
             check=False,
             timeout=timeout,
         )
     except FileNotFoundError:
         raise SourceError("git is not installed (or not on PATH)") from None
+    except OSError as exc:
+        raise SourceError(f"git {args[0]} could not run in {repo}: {exc}") from None
     except subprocess.TimeoutExpired:
         raise SourceError(f"git {args[0]} in {repo} took longer than {timeout} s") from None
+
+
+def git_bytes(
+    repo: Path, *args: str, input: bytes | None = None, timeout: float | None = None
+) -> bytes:
+    """Run git in `repo` and return its stdout; failures become SourceError."""
+    proc = run_git(repo, *args, input=input, timeout=timeout)
     if proc.returncode != 0:
         raise git_failure(repo, args, proc.stderr)
     return proc.stdout
+
+
+def git_output(repo: Path, *args: str) -> str | None:
+    """Git's stdout as text, stripped; None when git fails or cannot run (for questions
+    whose "no" is an answer: is this a repository, does this ref exist)."""
+    try:
+        proc = run_git(repo, *args)
+    except SourceError:
+        return None
+    return proc.stdout.decode("utf-8", "replace").strip() if proc.returncode == 0 else None
+
+
+def repo_root(start: Path) -> Path | None:
+    """The top level of the work tree that `start` is in; None outside one."""
+    top = git_output(start, "rev-parse", "--show-toplevel")
+    return Path(top) if top else None
 
 
 def git_lines(repo: Path, *args: str) -> Generator[bytes, None, None]:
