@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from pmops.document import Document, decode, parse_document, plain, read_text
-from pmops.errors import InputError
+from pmops.errors import InputError, SourceError
 from pmops.lifecycle import frozen_changes
 from pmops.model import SECTIONS
 from pmops.schemas import describe, iter_errors
+from pmops.sources.gitcmd import git_bytes, git_output
 from pmops.times import minutes_between, parse_time
 
 TIMELINE_LINE = re.compile(r"^[-*+]\s+`?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?Z)`?\s+\S")
@@ -262,21 +262,13 @@ def check_duplicate_ids(docs: Mapping[str, Document]) -> list[Problem]:
 
 def default_branch(repo: Path) -> str | None:
     """The ref to compare against: origin/HEAD, else origin/main|master, else main|master."""
-    head = _git(repo, "symbolic-ref", "--quiet", "refs/remotes/origin/HEAD")
+    head = git_output(repo, "symbolic-ref", "--quiet", "refs/remotes/origin/HEAD")
     if head:
         return head.removeprefix("refs/remotes/")
     for ref in ("origin/main", "origin/master", "main", "master"):
-        if _git(repo, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"):
+        if git_output(repo, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"):
             return ref
     return None
-
-
-def _git(repo: Path, *args: str) -> str | None:
-    try:
-        result = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, check=False)
-    except OSError:
-        return None
-    return result.stdout.decode("utf-8", "replace").strip() if result.returncode == 0 else None
 
 
 def check_frozen(repo: Path, base: str, docs: Mapping[str, Document]) -> list[Problem]:
@@ -304,8 +296,10 @@ def check_frozen(repo: Path, base: str, docs: Mapping[str, Document]) -> list[Pr
 
 
 def _git_bytes(repo: Path, *args: str) -> bytes | None:
-    result = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, check=False)
-    return result.stdout if result.returncode == 0 else None
+    try:
+        return git_bytes(repo, *args)
+    except SourceError:
+        return None
 
 
 def check_files(paths: Iterable[Path], repo: Path, base: str | None) -> list[Problem]:

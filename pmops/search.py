@@ -18,7 +18,6 @@ import hashlib
 import json
 import os
 import sqlite3
-import subprocess
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from pmops.config import load_config
 from pmops.errors import InputError
 from pmops.model import Severity
 from pmops.search_fields import Prepared, fts_terms, prepare_all, scan_postmortems
+from pmops.sources.gitcmd import git_output
 from pmops.times import format_time
 
 SCHEMA_VERSION = 1
@@ -97,9 +97,8 @@ def cache_path(repo: Path) -> Path:
     """Where the index of `repo` is kept (see the module docstring)."""
     git_dir = repo / ".git"
     if not git_dir.is_dir():
-        command = ["git", "-C", str(repo), "rev-parse", "--absolute-git-dir"]
-        result = subprocess.run(command, capture_output=True, text=True, check=False)
-        git_dir = Path(result.stdout.strip()) if result.returncode == 0 else Path()
+        found = git_output(repo, "rev-parse", "--absolute-git-dir")
+        git_dir = Path(found) if found else Path()
     if git_dir != Path() and git_dir.is_dir():
         return git_dir / "pmops" / "search.sqlite3"
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
