@@ -17,6 +17,7 @@ from github.PullRequest import PullRequest
 from github.Repository import Repository
 
 from pmops.errors import PmopsError
+from pmops.github.rest import github_message
 from pmops.permissions import Role, role_from
 
 LABELS: dict[str, tuple[str, str]] = {
@@ -171,7 +172,7 @@ class GitHubApi:
         try:
             return self.repo.create_pull(title=title, body=body, head=head, base=base)
         except GithubException as exc:
-            message = _message(exc)
+            message = error_message(exc)
             if exc.status == 422 and "already exists" in message:
                 existing = self.open_pull_for(head)
                 if existing is not None:
@@ -190,12 +191,12 @@ class GitHubApi:
             try:
                 pull.create_review_request(reviewers=[login])
             except GithubException as exc:
-                notes.append(f"could not request a review from @{login}: {_message(exc)}")
+                notes.append(f"could not request a review from @{login}: {error_message(exc)}")
         for team in teams:
             try:
                 pull.create_review_request(team_reviewers=[team.split("/", 1)[-1]])
             except GithubException as exc:
-                notes.append(f"could not request a review from team {team}: {_message(exc)}")
+                notes.append(f"could not request a review from team {team}: {error_message(exc)}")
         return notes
 
     # ------------------------------------------------------------ statuses
@@ -217,15 +218,7 @@ class GitHubApi:
             return None
 
 
-def _message(exc: GithubException) -> str:
-    data = exc.data if isinstance(exc.data, dict) else {}
-    parts = [str(data.get("message") or exc)]
-    for error in data.get("errors") or []:
-        if isinstance(error, dict) and error.get("message"):
-            parts.append(str(error["message"]))
-    return "; ".join(parts)
-
-
 def error_message(exc: GithubException) -> str:
-    """GitHub's message of a failed request, for a user-facing note."""
-    return _message(exc)
+    """GitHub's message of a failed request, for a user-facing note (github/rest.py's
+    describer; the exception's text when GitHub gave no message)."""
+    return github_message(exc) or str(exc)
