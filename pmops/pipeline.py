@@ -23,6 +23,7 @@ from pmops.document import plain
 from pmops.draft.compose import compose_postmortem, postmortem_path
 from pmops.draft.deterministic import draft_deterministic
 from pmops.draft.links import allowed_links, restrict_links
+from pmops.draft.rerank_result import RerankResult
 from pmops.errors import PmopsError, SourceError
 from pmops.model import Analysis, Deploy, Draft, Evidence, Postmortem, Suspect, Verification
 from pmops.render import render_postmortem, to_frontmatter
@@ -32,7 +33,6 @@ from pmops.verify import apply_verification, verify_draft
 
 if TYPE_CHECKING:
     from pmops.analyze.similar import SimilarResult
-    from pmops.draft.rerank import RerankResult
 
 Progress = Callable[[str], None]
 
@@ -171,11 +171,11 @@ def rerank_top(
     """The suspects reranked by the configured model when `model.name` is set and
     `model.rerank` is on; else unchanged, with no note. Diffs come from `repo` (None: none).
     Never raises for model or git problems: the note says why the order was kept."""
-    from pmops.draft.rerank import RERANK_TOP, RerankResult, rerank_suspects
-
-    # checked before anything model-related runs: without a model, no client is loaded
+    # checked first: without a model, neither the rerank's prompt code nor a client loads
     if not (config.model.name and config.model.rerank) or len(suspects) < 2:
         return RerankResult(tuple(suspects))
+    from pmops.draft.rerank import RERANK_TOP, rerank_suspects
+
     top = min(RERANK_TOP, len(suspects))
     progress(f"reranking the top {top} suspects with {config.model.name}")
     diffs = _read_diffs(repo, [s.sha for s in suspects[:top]], progress)
@@ -199,10 +199,10 @@ def _read_diffs(repo: Path | None, shas: Sequence[str], progress: Progress) -> d
 
 def find_history(repo: Path, analysis: Analysis, config: Config) -> SimilarResult | None:
     """Similar past incidents among the repository's postmortems (None when unavailable)."""
+    if not (repo / config.postmortems_dir).is_dir():  # checked first: no index code loads
+        return None
     from pmops.analyze.similar import find_similar
 
-    if not (repo / config.postmortems_dir).is_dir():
-        return None
     evidence = analysis.evidence
     shas = {s.sha for s in analysis.suspects[:3]}
     paths = [f.path for c in evidence.changes if c.sha in shas for f in c.files[:10]]
