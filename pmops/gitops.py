@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import subprocess
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -127,11 +127,13 @@ class Workspace:
             return None
         return self.resolve(f"refs/remotes/origin/{branch}")
 
-    def fetch_quota_refs(self, default_branch: str) -> None:
-        """Fetch what quota counts: the default branch, pmops/* branches and PR heads."""
+    def fetch_quota_refs(self, default_branch: str, pulls: Iterable[int] = ()) -> None:
+        """Fetch what quota counts: the default branch, pmops/* branches and the heads of
+        the PRs `pulls` (github/pulls.py: pmops's, updated this month) — never every
+        `refs/pull/*/head`, whose number only grows."""
         self.fetch(f"+refs/heads/{default_branch}:refs/remotes/origin/{default_branch}",
                    "+refs/heads/pmops/*:refs/remotes/origin/pmops/*",
-                   "+refs/pull/*/head:refs/remotes/origin/pr/*")
+                   *(f"+refs/pull/{n}/head:refs/remotes/origin/pr/{n}" for n in sorted(pulls)))
 
     def is_shallow(self) -> bool:
         """True for a shallow clone (actions/checkout's default)."""

@@ -22,12 +22,14 @@ from pmops.events.branch import BranchState, branch_for, push, read_state
 from pmops.events.context import Context, Outcome
 from pmops.events.messages import comment, pr_body, pr_title
 from pmops.github.budget import RequestBudget
+from pmops.github.pulls import pmops_pulls_since
+from pmops.github.rest import Api
 from pmops.gitops import PushRejected
 from pmops.model import Postmortem
 from pmops.permissions import Action, allowed, needed_permission
 from pmops.pipeline import Result, draft_from_evidence
 from pmops.publish import codeowners_at
-from pmops.quota import QuotaUse, count_quota
+from pmops.quota import QuotaUse, count_quota, month_start
 from pmops.render import render_postmortem
 from pmops.trailers import format_message, pmops_trailers
 
@@ -83,8 +85,19 @@ def _refuse_early(ctx: Context, number: int, actor: str) -> Outcome | None:
     return None
 
 
-def _quota(ctx: Context) -> QuotaUse:
-    ctx.workspace.fetch_quota_refs(ctx.default_branch)
+def _quota(ctx: Context, *, pull_heads: bool = True) -> QuotaUse:
+    """The month's quota use; `pull_heads` also lists and fetches this month's pmops PR heads
+    (a re-read needs not: a concurrent run's branch is under pmops/*, fetched every time)."""
+    pulls = (
+        pmops_pulls_since(
+            Api.of(ctx.gh, RequestBudget(ctx.config.request_budget)),
+            ctx.repo,
+            month_start(ctx.now()),
+        )
+        if pull_heads
+        else ()
+    )
+    ctx.workspace.fetch_quota_refs(ctx.default_branch, pulls)
     cfg = ctx.config
     return count_quota(
         ctx.workspace.path,
@@ -172,7 +185,7 @@ def _generate_once(ctx: Context, number: int) -> Outcome:
         )
         files = {path: text, drafts_path(path, folder): text, **_index_page(ctx, ws.path, path, pm)}
         sha = ws.commit(parent, files, message, ctx.now())
-        use = _quota(ctx)  # re-read: a concurrent run may have used the last slot
+        use = _quota(ctx, pull_heads=False)  # re-read: a concurrent run may have used the last slot
         if not use.allows(number):
             return _over_quota(ctx, number, use)
         push(ctx, sha, branch)
