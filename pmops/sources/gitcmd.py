@@ -7,6 +7,7 @@ through `git_bytes`, `git_lines`, `git_output`, or `gitops.Workspace` for clones
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import secrets
@@ -213,3 +214,30 @@ def resolve_many(repo: Path, prefixes: Iterable[str], peel: bool = False) -> dic
         if kind == "commit" and (peel or name.startswith(prefix)):
             resolved[prefix] = name
     return resolved
+
+
+def blob_id(data: bytes) -> str:
+    """Git's object id of a file with content `data` (what `git hash-object` prints)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
+def worktree_blobs(repo: Path, folder: str) -> dict[str, str]:
+    """Blob ids of the files under `folder` (paths relative to `repo`) whose working copy
+    git knows to match its index: tracked and not modified. Git answers from its index and
+    stat cache without reading the files; {} outside a work tree."""
+    pathspec = f"{folder.strip('/')}/"
+    try:
+        staged = run_git(repo, "ls-files", "--stage", "-z", "--", pathspec)
+        modified = run_git(repo, "ls-files", "--modified", "-z", "--", pathspec)
+    except SourceError:
+        return {}
+    if staged.returncode != 0 or modified.returncode != 0:
+        return {}
+    changed = set(modified.stdout.split(b"\0"))
+    blobs = {}
+    for entry in staged.stdout.split(b"\0"):
+        info, _, name = entry.partition(b"\t")
+        fields = info.split()
+        if len(fields) == 3 and fields[2] == b"0" and name not in changed:
+            blobs[name.decode("utf-8", "surrogateescape")] = fields[1].decode()
+    return blobs
