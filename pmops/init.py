@@ -50,7 +50,8 @@ def render_workflow(options: InitOptions) -> str:
     from pmops.templating import render_template
 
     return render_template("init/workflow.yml.j2", action=options.action, model=options.model,
-                           api_key_secret=options.api_key_secret)
+                           api_key_secret=options.api_key_secret,
+                           postmortems_dir=options.postmortems_dir.strip("/"))
 
 
 def render_config(options: InitOptions) -> str:
