@@ -7,14 +7,12 @@ and the sink (a file, or a pull request) differ.
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pmops.analyze.mentions import incident_text
 from pmops.analyze.suspects import MAX_SUSPECTS, rank_suspects, suspects_json
 from pmops.analyze.timeline import build_timeline
 from pmops.analyze.window import gather_until, incident_window
@@ -24,7 +22,8 @@ from pmops.draft.compose import compose_postmortem, postmortem_path
 from pmops.draft.deterministic import draft_deterministic
 from pmops.draft.links import allowed_links, restrict_links
 from pmops.draft.rerank_result import RerankResult
-from pmops.errors import PmopsError, SourceError
+from pmops.errors import SourceError
+from pmops.history import similar_incidents
 from pmops.model import Analysis, Deploy, Draft, Evidence, Postmortem, Suspect, Verification
 from pmops.render import render_postmortem, to_frontmatter
 from pmops.sources import git
@@ -197,30 +196,6 @@ def _read_diffs(repo: Path | None, shas: Sequence[str], progress: Progress) -> d
         return {}
 
 
-def find_history(repo: Path, analysis: Analysis, config: Config) -> SimilarResult | None:
-    """Similar past incidents among the repository's postmortems (None when unavailable)."""
-    if not (repo / config.postmortems_dir).is_dir():  # checked first: no index code loads
-        return None
-    from pmops.analyze.similar import find_similar
-
-    evidence = analysis.evidence
-    shas = {s.sha for s in analysis.suspects[:3]}
-    paths = [f.path for c in evidence.changes if c.sha in shas for f in c.files[:10]]
-    errors = [log.message for log in evidence.logs] + [a.name for a in evidence.alerts]
-    try:
-        return find_similar(
-            repo,
-            services=evidence.incident.services,
-            paths=paths,
-            text=incident_text(evidence),
-            errors=errors,
-            exclude_id=evidence.incident.id,
-            now=evidence.incident.started_at,
-        )
-    except (PmopsError, OSError, sqlite3.Error):
-        return None
-
-
 def draft_from_evidence(
     evidence: Evidence,
     config: Config,
@@ -251,7 +226,7 @@ def draft_from_evidence(
             suspects=reranked.suspects,
             timeline=build_timeline(evidence, reranked.suspects),
         )
-    similar = find_history(repo, analysis, config) if repo is not None else None
+    similar = similar_incidents(repo, analysis, config) if repo is not None else None
     lines: tuple[str, ...] = ()
     if similar is not None:
         from pmops.analyze.similar import format_similar

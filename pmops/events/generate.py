@@ -259,29 +259,12 @@ def _body(ctx: Context, pm: Postmortem, path: str, result: Result) -> str:
 
 
 def _similar(ctx: Context, pm: Postmortem, result: Result) -> tuple[str, ...]:
-    """Similar past incidents from the checkout's postmortems (none when it has no files)."""
-    from pmops.analyze.similar import find_similar, format_similar
+    """The pipeline's similar past incidents (pmops/history.py), linked on the default branch."""
+    from pmops.analyze.similar import format_similar
 
-    link_base = ctx.html(f"blob/{ctx.default_branch}")
-    if result.similar is not None:
-        return format_similar(result.similar, link_base=link_base)
-    if not (ctx.workspace.path / ctx.config.postmortems_dir).is_dir():
+    if result.similar is None:
         return ()
-    incident = result.analysis.evidence.incident
-    try:
-        found = find_similar(
-            ctx.workspace.path,
-            services=incident.services,
-            paths=[f.path for c in result.analysis.evidence.changes[:20] for f in c.files[:5]],
-            text=f"{pm.title} {pm.sections.get('Summary', '')}",
-            errors=[],
-            exclude_id=incident.id,
-            now=incident.started_at,
-        )
-    except (PmopsError, OSError, sqlite3.Error) as exc:
-        ctx.progress(f"similar incidents unavailable: {exc}")
-        return ()
-    return format_similar(found, link_base=ctx.html(f"blob/{ctx.default_branch}"))
+    return format_similar(result.similar, link_base=ctx.html(f"blob/{ctx.default_branch}"))
 
 
 def _label_and_review(ctx: Context, pull: Any, path: str, created: bool) -> list[str]:
