@@ -70,7 +70,7 @@ class Workspace:
     def _env(self, when: datetime | None = None, network: bool = False) -> dict[str, str]:
         """What this clone's commands add to gitcmd's safe environment: the token (network
         commands only) and the commit time."""
-        env = {}
+        env: dict[str, str] = {}
         if network and self.token:
             basic = base64.b64encode(f"x-access-token:{self.token}".encode()).decode()
             env.update(GIT_CONFIG_COUNT="1", GIT_CONFIG_KEY_0="http.extraheader",

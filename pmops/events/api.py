@@ -17,6 +17,7 @@ from github.PullRequest import PullRequest
 from github.Repository import Repository
 
 from pmops.errors import PmopsError
+from pmops.github.client import lazy_repo
 from pmops.github.rest import github_message
 from pmops.permissions import Role, role_from
 
@@ -73,8 +74,8 @@ class GitHubApi:
 
     @cached_property
     def repo(self) -> Repository:
-        """The PyGithub repository (fetched lazily, once)."""
-        return self.gh.get_repo(self.full_name)
+        """The PyGithub repository, fetched when an attribute other than its URL is first read."""
+        return lazy_repo(self.gh, self.full_name)
 
     def _raw(self, verb: str, path: str, **kwargs: Any) -> Any:
         _, data = self.gh.requester.requestJsonAndCheck(verb, f"{self.repo.url}{path}", **kwargs)
@@ -94,8 +95,9 @@ class GitHubApi:
 
     # ------------------------------------------------------------ issues and comments
     def issue(self, number: int) -> Issue:
-        """An issue or PR as an issue."""
-        return self.repo.get_issue(number)
+        """An issue or PR as an issue: fetched when an attribute is first read, not for
+        commenting or labeling (which need only its URL; the gather has read it already)."""
+        return Issue(self.gh.requester.withLazy(True), url=f"{self.repo.url}/issues/{number}")
 
     def pull(self, number: int) -> PullRequest:
         """A pull request."""
@@ -207,7 +209,7 @@ class GitHubApi:
                                   "context": STATUS_CONTEXT}
         if target_url:
             kwargs["target_url"] = target_url
-        self.repo.get_commit(sha).create_status(**kwargs)
+        self._raw("POST", f"/statuses/{sha}", input=kwargs)  # no GET of the commit first
 
     # ------------------------------------------------------------ settings (doctor)
     def workflow_permissions(self) -> dict[str, Any] | None:

@@ -159,6 +159,8 @@ def _generate_once(ctx: Context, number: int) -> Outcome:
         ctx.config,
         checkout=ws.path,
         budget=RequestBudget(ctx.config.request_budget),
+        repository=ctx.inputs.event.get("repository"),
+        issue=ctx.inputs.event.get("issue"),
         env=ctx.env,
         progress=ctx.progress,
     )

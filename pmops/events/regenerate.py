@@ -104,6 +104,7 @@ def regenerate(
         ctx.config,
         checkout=ctx.workspace.path,
         budget=RequestBudget(ctx.config.request_budget),
+        repository=ctx.inputs.event.get("repository"),
         env=ctx.env,
         progress=ctx.progress,
     )
