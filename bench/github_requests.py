@@ -66,10 +66,8 @@ def whole_run(work: Path) -> dict[str, Any]:
         story = Story(fake, work)
         story.seed()
         number = story.open_incident()
-        payload = story.payload("issues.labeled", number=number, labels=["incident", "resolved"],
-                                label="resolved", sender="alice")
         fake.reset_log()
-        run = story.deliver("issues", payload, at=T0 + timedelta(minutes=60))
+        run = story.resolve(number, at=T0 + timedelta(minutes=60))
         if run.status != "opened":
             raise RuntimeError(f"the run ended {run.status!r}: {run.log[-500:]}")
         by_kind: dict[str, int] = {}

@@ -143,6 +143,12 @@ class Story:
                        (base / "output").read_text().splitlines() if "=" in line)
         return Run(code, outputs, (base / "summary").read_text(), out.getvalue())
 
+    def resolve(self, number: int, *, at: datetime, sender: str = "alice") -> Run:
+        """Deliver `issues.labeled` with the resolved label on incident `number` at `at`."""
+        payload = self.payload("issues.labeled", number=number, labels=["incident", "resolved"],
+                               label="resolved", sender=sender)
+        return self.deliver("issues", payload, at=at)
+
     # ------------------------------------------------------------ reading the fake
     def repo(self) -> Any:
         return self.fake.repo(OWNER, REPO)

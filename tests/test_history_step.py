@@ -38,14 +38,7 @@ def test_draft_and_pr_body_share_one_similar_search(
         date=T0 - timedelta(days=19),
     )
     n = story.open_incident()
-    payload = story.payload(
-        "issues.labeled",
-        number=n,
-        labels=["incident", "resolved"],
-        label="resolved",
-        sender="alice",
-    )
-    run = story.deliver("issues", payload, at=T0 + timedelta(minutes=60))
+    run = story.resolve(n, at=T0 + timedelta(minutes=60))
     assert run.status == "opened"
     (pull,) = story.pulls()
     body = pull.body

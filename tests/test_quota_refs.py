@@ -39,14 +39,7 @@ def test_quota_counts_a_closed_pmops_pr_without_fetching_old_ones(
         old = fake.create_pull(OWNER, REPO, "Old feature", "old-feature").number
         fake.close_issue(OWNER, REPO, old)
     first = story.open_incident("First outage")
-    payload = story.payload(
-        "issues.labeled",
-        number=first,
-        labels=["incident", "resolved"],
-        label="resolved",
-        sender="alice",
-    )
-    assert story.deliver("issues", payload, at=T0 + timedelta(minutes=60)).status == "opened"
+    assert story.resolve(first, at=T0 + timedelta(minutes=60)).status == "opened"
     (pull,) = [p for p in story.pulls() if p.number != old]
     # The draft PR is closed unmerged and its branch deleted: only refs/pull/N/head keeps
     # the generate commit that used this month's only slot.
@@ -55,14 +48,7 @@ def test_quota_counts_a_closed_pmops_pr_without_fetching_old_ones(
     story.git("branch", "-D", f"pmops/incident-{first}")
 
     second = story.open_incident("Second outage")
-    payload = story.payload(
-        "issues.labeled",
-        number=second,
-        labels=["incident", "resolved"],
-        label="resolved",
-        sender="alice",
-    )
-    run = story.deliver("issues", payload, at=T0 + timedelta(minutes=70))
+    run = story.resolve(second, at=T0 + timedelta(minutes=70))
     assert run.status == "over-quota"
     assert f"#{first}" in story.comments(second)[-1]
     workspace = tmp_path / f"run{story.runs}" / "workspace"

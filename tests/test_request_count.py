@@ -19,15 +19,8 @@ def test_a_generate_run_reads_each_resource_once(fake_github: FakeGitHub, tmp_pa
     story = Story(fake_github, tmp_path)
     story.seed()
     number = story.open_incident()
-    payload = story.payload(
-        "issues.labeled",
-        number=number,
-        labels=["incident", "resolved"],
-        label="resolved",
-        sender="alice",
-    )
     fake_github.reset_log()
-    assert story.deliver("issues", payload, at=T0 + timedelta(minutes=60)).status == "opened"
+    assert story.resolve(number, at=T0 + timedelta(minutes=60)).status == "opened"
     gets = Counter(r.path for r in fake_github.requests if r.method == "GET")
     pulls = "/repos/acme/shop/pulls"
     assert gets.pop(pulls) == PULL_LISTS

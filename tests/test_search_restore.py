@@ -73,20 +73,20 @@ def fresh_checkout(origin: Path, target: Path, saved: Path | None) -> Path:
     return target
 
 
-def build_and_save(origin: Path, work: Path, saved: Path) -> None:
-    checkout = fresh_checkout(origin, work, None)
+@pytest.fixture
+def saved(origin: tuple[Path, Corpus], tmp_path: Path) -> Path:
+    """The index built in a checkout of `origin` at tmp_path/work, saved as the workflow's
+    cache step saves it."""
+    checkout = fresh_checkout(origin[0], tmp_path / "work", None)
     with SearchIndex(checkout, folder="postmortems") as index:
         assert index.update().added == DOCS
-    shutil.copy(cache_path(checkout), saved)
+    return Path(shutil.copy(cache_path(checkout), tmp_path / "saved.sqlite3"))
 
 
 def test_restored_index_opens_no_unchanged_file(
-    origin: tuple[Path, Corpus], tmp_path: Path, opened: list[str]
+    origin: tuple[Path, Corpus], saved: Path, tmp_path: Path, opened: list[str]
 ) -> None:
-    repo, _ = origin
-    work, saved = tmp_path / "work", tmp_path / "saved.sqlite3"
-    build_and_save(repo, work, saved)
-    checkout = fresh_checkout(repo, work, saved)
+    checkout = fresh_checkout(origin[0], tmp_path / "work", saved)
     opened.clear()
     with SearchIndex(checkout, folder="postmortems") as index:
         report = index.update()
@@ -96,16 +96,14 @@ def test_restored_index_opens_no_unchanged_file(
 
 
 def test_restored_index_reads_what_changed_since(
-    origin: tuple[Path, Corpus], tmp_path: Path, opened: list[str]
+    origin: tuple[Path, Corpus], saved: Path, tmp_path: Path, opened: list[str]
 ) -> None:
     repo, corpus = origin
-    work, saved = tmp_path / "work", tmp_path / "saved.sqlite3"
-    build_and_save(repo, work, saved)
     committed, edited, removed = (repo / d.path for d in corpus.docs[:3])
     committed.write_text(committed.read_text().replace("title: ", "title: Renamed ", 1))
     removed.unlink()
     git(repo, "commit", "-q", "-am", "edit one, remove one")
-    checkout = fresh_checkout(repo, work, saved)
+    checkout = fresh_checkout(repo, tmp_path / "work", saved)
     # an uncommitted edit: git's index still has the indexed blob, the file does not
     local = checkout / corpus.docs[1].path
     local.write_text(local.read_text().replace("title: ", "title: Local ", 1))
