@@ -9,6 +9,9 @@ by incident:
 - postmortem files added to the default branch (their frontmatter `generated_at`), which
   survive squash merges that drop trailers.
 
+In the Action (`now` given), a `pmops/*` branch with no PR older than `IN_FLIGHT` is debris of
+a failed run and is not read; a younger one is a concurrent run and counts.
+
 Both come from one `git log --since=<month start>` each: git stops walking at commits older
 than the month, so the cost is O(commits since the month began), not O(history). The
 decision itself (`decide`) is a pure function.
@@ -19,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pmops.errors import InputError
@@ -68,6 +71,15 @@ class QuotaUse:
     def allows(self, incident: int | str) -> bool:
         """True when `incident` may be generated: already counted, or room is left."""
         return str(incident) in self.incidents or self.used < self.limit
+
+    def allows_alongside(self, incident: int | str) -> bool:
+        """True when room is left for `incident` beside every other incident counted.
+
+        Used after a new branch is pushed: two runs racing for the last slot each see their
+        own branch, so each one counts the others only; when both see each other both step
+        back (never two over the limit).
+        """
+        return len(set(self.incidents) - {str(incident)}) < self.limit
 
     def as_json(self) -> dict[str, object]:
         """The `pmops quota --json` object."""
@@ -264,13 +276,57 @@ QUOTA_REF_PATTERNS = (
 checkout after `gitops.fetch_quota_refs`."""
 
 
+IN_FLIGHT = timedelta(hours=1)
+"""A run opens its PR seconds after pushing its branch; a `pmops/*` branch with no PR whose
+tip is older than this is debris of a failed run (older pmops versions left such branches
+after a failed PR creation) and is not counted. A younger one is a concurrent run in flight
+and is counted, so two runs cannot both take the last slot."""
+
+_PMOPS_BRANCH_REFS = ("refs/heads/pmops/", "refs/remotes/origin/pmops/")
+_PR_HEAD_REFS = ("refs/pull/", "refs/remotes/origin/pr/")
+
+
+def live_refs(repo: Path, now: datetime | None) -> list[str]:
+    """The quota refs, less `pmops/*` branches that are debris (no PR, older than IN_FLIGHT
+    at `now`); with `now` None every branch counts (PR heads may not have been fetched)."""
+    out = _git(
+        repo,
+        "for-each-ref",
+        "--format=%(refname)%09%(objectname)%09%(committerdate:unix)",
+        *QUOTA_REF_PATTERNS,
+    )
+    rows = [line.split("\t") for line in out.decode("utf-8", "replace").splitlines() if line]
+    rows = [r for r in rows if len(r) == 3]
+    pr_heads = {sha for name, sha, _ in rows if name.startswith(_PR_HEAD_REFS)}
+    oldest = now.timestamp() - IN_FLIGHT.total_seconds() if now is not None else float("-inf")
+    live = []
+    for name, sha, when in rows:
+        if name.startswith("refs/pull/") and not name.endswith("/head"):
+            continue
+        dangling = name.startswith(_PMOPS_BRANCH_REFS) and sha not in pr_heads
+        if dangling and int(when or 0) < oldest:
+            continue
+        live.append(name)
+    return live
+
+
 def count_quota(
-    repo: Path, default_ref: str, month: datetime, plan: str, limit: int, folder: str
+    repo: Path,
+    default_ref: str,
+    month: datetime,
+    plan: str,
+    limit: int,
+    folder: str,
+    *,
+    now: datetime | None = None,
 ) -> QuotaUse:
-    """The quota use of the month beginning at `month`, read from `repo`'s history."""
+    """The quota use of the month beginning at `month`, read from `repo`'s history.
+
+    Given `now` (the Action, which fetched every PR head first), `pmops/*` branches with no
+    PR older than IN_FLIGHT are left out: they are debris of a failed run, not drafts.
+    """
     start = month_start(month)
-    refs = [default_ref, *existing_refs(repo, list(QUOTA_REF_PATTERNS))]
-    refs = [r for r in refs if not r.startswith("refs/pull/") or r.endswith("/head")]
+    refs = [default_ref, *live_refs(repo, now)]
     commits, read = read_generate_commits(repo, refs, start)
     files, read_files = read_added_postmortems(repo, default_ref, start, folder)
     return decide([*commits, *files], start, plan, limit, read + read_files)

@@ -37,7 +37,8 @@ def test_quota_at_limit(fake_github: FakeGitHub, tmp_path: Path) -> None:
     assert run.code == 0 and run.status == "over-quota"
     assert len(story.pulls()) == 1
     comment = story.comments(second)[-1]
-    assert "`starter` plan allows 1 new postmortem" in comment
+    assert "(`monthly_limit: 1`) allows 1 new postmortem" in comment
+    assert "starter" not in comment.split("To draft")[0]  # the limit came from monthly_limit
     assert f"#{first}" in comment and "2026-04-01" in comment
     assert "pmops/incident-" + str(second) not in story.git("branch", "--list")
     # Redrafting the incident already counted is still allowed.
@@ -99,6 +100,7 @@ def test_actions_may_not_create_prs(fake_github: FakeGitHub, tmp_path: Path) -> 
     run = story.deliver("issues", payload, at=T0 + timedelta(hours=1), token="gha-token")
     assert run.code == 1 and run.status == "failed"
     assert "Allow GitHub Actions to create and approve pull requests" in story.comments(n)[-1]
+    assert "Comment `/postmortem`" in story.comments(n)[-1]  # the next step
     assert "::add-mask::gha-token" in run.log
     assert "pmops/incident" not in story.git("branch", "--list")  # no half-made branch
 

@@ -4,7 +4,7 @@ by a non-owner and by a code owner, merge -> published with action-item issues, 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -102,18 +102,22 @@ def test_whole_story(story: Story) -> None:
     # /regenerate: a reader is refused; a writer regenerates, keeping the human's Summary.
     ids = iter(range(5000, 6000))
 
-    def command(body: str, user: str) -> dict:
+    def command(body: str, user: str, at: datetime) -> dict:
         data = story.payload("issue_comment.created", number=pr, on_pull_request=True,
                              body=body, user=user, sender=user)
         data["comment"]["id"] = next(ids)  # every delivered comment is a new comment
+        data["comment"]["created_at"] = at.strftime("%Y-%m-%dT%H:%M:%SZ")
         return data
 
     t += timedelta(minutes=5)
-    refused = story.deliver("issue_comment", command("/regenerate please", "rita"), at=t)
+    refused = story.deliver("issue_comment", command("/regenerate please", "rita", t), at=t)
     assert refused.status == "refused" and fake.head(OWNER, REPO, branch) == head
     assert "needs write permission" in story.comments(pr)[-1]
+    with fake.at(T0 + timedelta(minutes=30)):  # new evidence: an update on the incident
+        fake.add_comment(OWNER, REPO, n, "Rolled the pool size back to 10", user="alice")
     done = story.deliver("issue_comment",
-                         command("/regenerate mention the connection pool", "alice"), at=t)
+                         command("/regenerate mention the connection pool", "alice", t),
+                         at=t)
     assert done.status == "regenerated", done.log
     regenerated = story.show(branch, path)
     assert "HUMAN WROTE THIS." in regenerated
@@ -121,10 +125,12 @@ def test_whole_story(story: Story) -> None:
     assert meta(regenerated)["status"] == "edited"
     assert "Regenerated the draft" in story.comments(pr)[-1]
     assert "Summary" in story.comments(pr)[-1]
-    soon = story.deliver("issue_comment", command("/regenerate again", "alice"),
+    assert "feedback was **not applied**" in story.comments(pr)[-1]  # no model configured
+    soon = story.deliver("issue_comment", command("/regenerate again", "alice",
+                                                  t + timedelta(seconds=30)),
                          at=t + timedelta(seconds=30))
     assert soon.status == "refused" and "less than a minute" in story.comments(pr)[-1]
-    unknown = story.deliver("issue_comment", command("/frobnicate", "alice"), at=t)
+    unknown = story.deliver("issue_comment", command("/frobnicate", "alice", t), at=t)
     assert unknown.code == 0 and "does not know `/frobnicate`" in story.comments(pr)[-1]
 
     # Merging before a code owner's stamp is refused by the required pmops/check status.
@@ -154,7 +160,8 @@ def test_whole_story(story: Story) -> None:
     assert "pmops:ready" in story.labels(pr)
 
     # /regenerate after publish is refused.
-    late = story.deliver("issue_comment", command("/regenerate", "alice"),
+    late = story.deliver("issue_comment", command("/regenerate", "alice",
+                                                  t + timedelta(minutes=5)),
                          at=t + timedelta(minutes=5))
     assert late.status == "refused" and fake.head(OWNER, REPO, branch) == new_head
 

@@ -111,7 +111,7 @@ class Story:
 
     def deliver(self, event_name: str, payload: dict[str, Any], *,
                 at: datetime | None = None, extra_env: dict[str, str] | None = None,
-                token: str = "test-token") -> Run:
+                token: str = "test-token", out: io.StringIO | None = None) -> Run:
         """Run the Action for one event, as GitHub Actions would (fresh checkout, env, files)."""
         self.runs += 1
         when = at or self.now
@@ -133,7 +133,7 @@ class Story:
         env.update(extra_env or {})
         (base / "output").touch()
         (base / "summary").touch()
-        out = io.StringIO()
+        out = out if out is not None else io.StringIO()
         from pmops.events.runner import run_action
 
         with self.fake.at(when):

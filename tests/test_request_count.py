@@ -24,7 +24,10 @@ def test_a_generate_run_reads_each_resource_once(fake_github: FakeGitHub, tmp_pa
     gets = Counter(r.path for r in fake_github.requests if r.method == "GET")
     pulls = "/repos/acme/shop/pulls"
     assert gets.pop(pulls) == PULL_LISTS
+    # the incident's comments: read for the marker before posting, and again after it to
+    # drop a duplicate that a concurrent run posted meanwhile (a deliberate fresh read)
+    assert gets.pop(f"/repos/acme/shop/issues/{number}/comments") == 2
     assert {path: n for path, n in gets.items() if n > 1} == {}
     # neither the repository nor the incident issue: the event payload has both
     assert "/repos/acme/shop" not in gets and f"/repos/acme/shop/issues/{number}" not in gets
-    assert fake_github.request_count <= 18
+    assert fake_github.request_count <= 19

@@ -19,6 +19,7 @@ from github.Repository import Repository
 from pmops.errors import PmopsError
 from pmops.github.client import lazy_repo
 from pmops.github.rest import github_message
+from pmops.own import OwnAccount
 from pmops.permissions import Role, role_from
 
 LABELS: dict[str, tuple[str, str]] = {
@@ -77,6 +78,24 @@ class GitHubApi:
         """The PyGithub repository, fetched when an attribute other than its URL is first read."""
         return lazy_repo(self.gh, self.full_name)
 
+    @cached_property
+    def own(self) -> OwnAccount:
+        """The account pmops acts as (its login read once, only when needed)."""
+        return OwnAccount(self._whoami)
+
+    def _whoami(self) -> str | None:
+        try:
+            return str(self.gh.get_user().login)
+        except GithubException as exc:
+            if exc.status in (401, 403, 404):  # an App's or Actions' token may not read it
+                return None
+            raise
+
+    def wrote(self, item: Any) -> bool:
+        """True when a comment (or issue, PR) is pmops's own: its marker, by its account."""
+        user = item.user
+        return user is not None and self.own.wrote(user.login, user.type, item.body or "")
+
     def _raw(self, verb: str, path: str, **kwargs: Any) -> Any:
         _, data = self.gh.requester.requestJsonAndCheck(verb, f"{self.repo.url}{path}", **kwargs)
         return data
@@ -103,12 +122,18 @@ class GitHubApi:
         """A pull request."""
         return self.repo.get_pull(number)
 
+    def own_comments(self, number: int, tag: str) -> list[Any]:
+        """pmops's own comments on `number` whose body contains `tag`, oldest first.
+
+        A comment by anyone else is never taken for pmops's, whatever marker it carries.
+        """
+        found = [c for c in self.issue(number).get_comments() if tag in (c.body or "")]
+        return sorted((c for c in found if self.wrote(c)), key=lambda c: c.id)
+
     def find_comment(self, number: int, tag: str) -> Any | None:
-        """The first comment on `number` whose body contains `tag`."""
-        for comment in self.issue(number).get_comments():
-            if tag in (comment.body or ""):
-                return comment
-        return None
+        """pmops's first comment on `number` whose body contains `tag`."""
+        found = self.own_comments(number, tag)
+        return found[0] if found else None
 
     def comment(self, number: int, body: str, tag: str | None = None, *,
                 update: bool = True) -> str:
@@ -124,8 +149,23 @@ class GitHubApi:
                     return "kept"
                 existing.edit(body)
                 return "updated"
-        self.issue(number).create_comment(body)
+        created = self.issue(number).create_comment(body)
+        if tag:
+            self._drop_duplicates(number, tag, created)
         return "created"
+
+    def _drop_duplicates(self, number: int, tag: str, created: Any) -> None:
+        """Two runs that commented at once: the older comment stays, ours goes if newer.
+
+        Both runs see both comments and agree on which is older, so exactly one remains.
+        """
+        found = self.own_comments(number, tag)
+        if found and found[0].id != created.id:
+            try:
+                created.delete()
+            except GithubException as exc:
+                if exc.status != 404:  # 404: already gone
+                    raise
 
     @cached_property
     def label_names(self) -> set[str]:

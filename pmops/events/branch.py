@@ -74,6 +74,12 @@ def report_check(ctx: Context, head: str) -> GateReport:
     return report
 
 
+def abandon(ctx: Context, branch: str, sha: str) -> None:
+    """Delete a branch this run created (only while it still points at `sha`)."""
+    ctx.progress(f"deleting {branch} again: it has no pull request")
+    ctx.workspace.delete_branch(branch, sha)
+
+
 def push(ctx: Context, sha: str, branch: str) -> GateReport:
     """Push `sha` to `branch` (fast-forward only), then report the check on it."""
     ctx.workspace.push(sha, branch)

@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from pmops.errors import InputError
 from pmops.events.api import marker
 from pmops.events.branch import incident_of
 from pmops.events.context import Context, Outcome
@@ -18,6 +20,7 @@ from pmops.events.generate import generate
 from pmops.events.messages import comment
 from pmops.events.regenerate import regenerate
 from pmops.sanitize import one_line
+from pmops.times import parse_time
 
 _COMMAND = re.compile(r"^/([A-Za-z][A-Za-z0-9_-]*)(?:[ \t]+(.*))?$")
 
@@ -54,7 +57,7 @@ def on_comment(event: Mapping[str, Any], ctx: Context) -> Outcome:
     number = int(issue["number"])
     actor = str(sender.get("login") or "")
     if issue.get("pull_request"):
-        return _on_pull(ctx, number, command, actor, int(event["comment"]["id"]))
+        return _on_pull(ctx, number, command, actor, event["comment"])
     if command.name != "postmortem":
         return Outcome("ignored", f"/{command.name} is not a pmops command on an issue")
     labels = [label["name"] for label in issue.get("labels") or []]
@@ -66,16 +69,26 @@ def on_comment(event: Mapping[str, Any], ctx: Context) -> Outcome:
     return generate(ctx, number, actor)
 
 
-def _on_pull(ctx: Context, number: int, command: Command, actor: str, comment_id: int
-             ) -> Outcome:
+def _on_pull(ctx: Context, number: int, command: Command, actor: str,
+             item: Mapping[str, Any]) -> Outcome:
     # The payload has no head: fetch the PR to learn its branch (DESIGN §4, GitHub facts).
     pull = ctx.api.pull(number)
     incident = incident_of(pull.head.ref)
     same_repo = pull.head.repo is not None and pull.head.repo.full_name == ctx.repo
     if incident is None or not same_repo:
         return Outcome("ignored", "not a pmops pull request")
+    comment_id = int(item["id"])
     if command.name == "regenerate":
-        return regenerate(ctx, pull, incident, actor, command.args, comment_id)
+        return regenerate(ctx, pull, incident, actor, command.args, comment_id,
+                          _created_at(item))
     body = comment("unknown_command", command=f"/{one_line(command.name, 40)}")
     ctx.api.comment(number, body, marker("unknown", comment_id), update=False)
     return Outcome("ignored", f"unknown command /{command.name}", number)
+
+
+def _created_at(item: Mapping[str, Any]) -> datetime | None:
+    """When the comment was made (the once-a-minute rule counts between comments)."""
+    try:
+        return parse_time(str(item.get("created_at") or ""))
+    except InputError:
+        return None

@@ -2,9 +2,15 @@
 
 Triggered by `issues.labeled` (resolved + incident labels), `/postmortem` on the incident, or
 `workflow_dispatch`. Order: AI switch → plan → permission → quota → gather → draft → verify →
-render → one commit (file + its `.drafts/` copy) → quota re-read → push → PR → labels →
+render → one commit (file + its `.drafts/` copy) → push → quota re-read → PR → labels →
 reviewers → comment on the incident. A second trigger updates the same branch and PR; a push
 that loses a race is retried once on top of the winner.
+
+No branch without a PR: whatever ends the run between pushing a new branch and opening its
+PR (a 502, Actions not allowed to open PRs, a concurrent run that took the last quota slot),
+the branch is deleted again and the incident is told what to do next. The quota is re-read
+after the push because runs for different incidents are not serialized: a run whose branch
+is visible to the others counts them all, and steps back if they fill the month.
 """
 
 from __future__ import annotations
@@ -15,10 +21,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from github import GithubException
+
 from pmops.draft.compose import drafts_path, postmortem_path
 from pmops.errors import PmopsError
-from pmops.events.api import GitHubActionError, marker
-from pmops.events.branch import BranchState, branch_for, push, read_state
+from pmops.events.api import GitHubActionError, error_message, marker
+from pmops.events.branch import BranchState, abandon, branch_for, read_state, report_check
 from pmops.events.context import Context, Outcome
 from pmops.events.messages import comment, pr_body, pr_title
 from pmops.github.budget import RequestBudget
@@ -106,21 +114,24 @@ def _quota(ctx: Context, *, pull_heads: bool = True) -> QuotaUse:
         cfg.plan,
         cfg.quota_limit,
         cfg.postmortems_dir,
+        now=ctx.now(),
     )
 
 
-def _over_quota(ctx: Context, number: int, use: QuotaUse) -> Outcome:
+def _over_quota(ctx: Context, number: int, use: QuotaUse, *, raced: bool = False) -> Outcome:
+    others = [i for i in use.incidents if i != str(number)]
     body = comment(
         "over_quota",
-        plan=use.plan,
+        plan=ctx.config.plan if ctx.config.monthly_limit is None else None,
+        raced=raced,
         limit=use.limit,
-        used=use.used,
+        used=len(others),
         month=use.month,
-        incidents=[f"#{i}" for i in use.incidents],
+        incidents=[f"#{i}" for i in others],
         resets_at=f"{use.resets_at:%Y-%m-%d} 00:00 UTC",
     )
     ctx.api.comment(number, body, marker(f"over-quota-{use.month}", number))
-    return Outcome("over-quota", f"quota used: {use.used} of {use.limit} in {use.month}")
+    return Outcome("over-quota", f"quota used: {len(others)} of {use.limit} in {use.month}")
 
 
 def published_on_default(ctx: Context, number: int) -> str | None:
@@ -148,62 +159,45 @@ def _generate_once(ctx: Context, number: int) -> Outcome:
             f"incident #{number} already has a postmortem: {merged}",
             postmortem_path=merged,
         )
-    use = _quota(ctx)
-    if not use.allows(number):
-        return _over_quota(ctx, number, use)
-    ctx.progress(f"gathering evidence for incident #{number}")
-    evidence = ctx.gather(
-        ctx.gh,
-        ctx.repo,
-        number,
-        ctx.config,
-        checkout=ws.path,
-        budget=RequestBudget(ctx.config.request_budget),
-        repository=ctx.inputs.event.get("repository"),
-        issue=ctx.inputs.event.get("issue"),
-        env=ctx.env,
-        progress=ctx.progress,
-    )
-    result = draft_from_evidence(
-        evidence,
-        ctx.config,
-        now=ctx.now(),
-        env=ctx.env,
-        repo=ws.path,
-        progress=ctx.progress,
-    )
+    before = _quota(ctx)
+    if not before.allows(number):
+        return _over_quota(ctx, number, before)
+    result = _draft(ctx, number)
     pm = _keep_history(result.postmortem, state)
     folder = ctx.config.postmortems_dir
-    path = state.path if state else postmortem_path(evidence.incident, folder)
+    path = state.path if state else postmortem_path(result.analysis.evidence.incident, folder)
     text = render_postmortem(pm)
-    parent = head or ws.resolve(ctx.default_ref)
-    assert parent is not None, "the default branch was fetched"
     sha = head
     if state is None or state.text != text:
-        message = format_message(
-            f"Draft postmortem for #{number}: {pm.title}",
-            f"Drafted by pmops from incident #{number} ({pm.generator.model}).",
-            pmops_trailers(number, "generate", pm.generator.model, pm.generated_at),
-        )
-        files = {path: text, drafts_path(path, folder): text, **_index_page(ctx, ws.path, path, pm)}
-        sha = ws.commit(parent, files, message, ctx.now())
-        use = _quota(ctx, pull_heads=False)  # re-read: a concurrent run may have used the last slot
-        if not use.allows(number):
-            return _over_quota(ctx, number, use)
-        push(ctx, sha, branch)
+        sha = _commit(ctx, number, head, path, text, pm)
+        ws.push(sha, branch)
+        ctx.progress(f"pushed {branch}")
     assert sha is not None
+    created_branch = head is None
     body = _body(ctx, pm, path, result)
-    created = pull is None
-    if pull is None:
-        try:
-            pull = ctx.api.create_pull(pr_title(pm), body, branch, ctx.default_branch)
-        except GitHubActionError:
-            if head is None:
-                ws.delete_branch(branch, sha)  # never leave a branch without its PR
-            raise
-    elif pull.body != body:
-        pull.edit(body=body)
+    try:
+        if created_branch and str(number) not in before.incidents:
+            # re-read now that our branch is visible to concurrent runs (theirs are under
+            # pmops/* too; this month's PR heads were fetched by the first read)
+            after = _quota(ctx, pull_heads=False)
+            if not after.allows_alongside(number):
+                abandon(ctx, branch, sha)
+                return _over_quota(ctx, number, after, raced=True)
+        created = pull is None
+        if pull is None:
+            pull = _open_pull(ctx, pm, body, branch)
+        elif pull.body != body:
+            pull.edit(body=body)
+        if sha != head:
+            report_check(ctx, sha)
+    except BaseException as exc:
+        if created_branch and pull is None:
+            abandon(ctx, branch, sha)  # never leave a branch without its PR
+            if isinstance(exc, PmopsError | GithubException):
+                raise GitHubActionError(_abandoned(exc, number, branch)) from exc
+        raise
     notes = _label_and_review(ctx, pull, path, created)
+    ctx.progress(f"linking PR #{pull.number} on incident #{number}")
     ctx.api.comment(
         number,
         comment("pr_link", pr_number=pull.number, path=path, branch=branch),
@@ -211,6 +205,75 @@ def _generate_once(ctx: Context, number: int) -> Outcome:
     )
     status = "opened" if created else ("updated" if sha != head else "unchanged")
     return Outcome(status, f"postmortem PR #{pull.number} {status}", pull.number, path, notes)
+
+
+def _draft(ctx: Context, number: int) -> Result:
+    ctx.progress(f"gathering evidence for incident #{number}")
+    evidence = ctx.gather(
+        ctx.gh,
+        ctx.repo,
+        number,
+        ctx.config,
+        checkout=ctx.workspace.path,
+        budget=RequestBudget(ctx.config.request_budget),
+        repository=ctx.inputs.event.get("repository"),
+        issue=ctx.inputs.event.get("issue"),
+        env=ctx.env,
+        progress=ctx.progress,
+    )
+    return draft_from_evidence(
+        evidence,
+        ctx.config,
+        now=ctx.now(),
+        env=ctx.env,
+        repo=ctx.workspace.path,
+        progress=ctx.progress,
+    )
+
+
+def _commit(
+    ctx: Context, number: int, head: str | None, path: str, text: str, pm: Postmortem
+) -> str:
+    """One commit with the file, its `.drafts/` copy and the index page, on `head` or main."""
+    ws = ctx.workspace
+    parent = head or ws.resolve(ctx.default_ref)
+    assert parent is not None, "the default branch was fetched"
+    folder = ctx.config.postmortems_dir
+    message = format_message(
+        f"Draft postmortem for #{number}: {pm.title}",
+        f"Drafted by pmops from incident #{number} ({pm.generator.model}).",
+        pmops_trailers(number, "generate", pm.generator.model, pm.generated_at),
+    )
+    files = {path: text, drafts_path(path, folder): text, **_index_page(ctx, ws.path, path, pm)}
+    return ws.commit(parent, files, message, ctx.now())
+
+
+def _open_pull(ctx: Context, pm: Postmortem, body: str, branch: str) -> Any:
+    """Open the PR; after a 5xx, a PR GitHub made anyway is found and used."""
+    ctx.progress(f"opening the pull request of {branch}")
+    try:
+        return ctx.api.create_pull(pr_title(pm), body, branch, ctx.default_branch)
+    except GithubException as exc:
+        if exc.status < 500:
+            raise
+        made = ctx.api.open_pull_for(branch)
+        if made is None:
+            raise
+        return made
+
+
+def _abandoned(exc: BaseException, number: int, branch: str) -> str:
+    """The failure message of a run that removed its branch again: what, and what next."""
+    what = (
+        f"GitHub answered {exc.status} while opening the pull request: {error_message(exc)}"
+        if isinstance(exc, GithubException)
+        else str(exc)
+    )
+    return (
+        f"{what}\n\npmops deleted the branch `{branch}` again, so no branch is left without "
+        f"a pull request and nothing counts against the quota. Comment `/postmortem` on "
+        f"#{number} to try again."
+    )
 
 
 def _index_page(ctx: Context, repo: Path, path: str, pm: Postmortem) -> dict[str, str]:

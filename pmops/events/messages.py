@@ -37,6 +37,7 @@ def pr_body(
     html_base: str,
 ) -> str:
     """The PR description: summary, suspects with links, verification, similar, checklist."""
+    html_base = html_base.rstrip("/")  # `…/shop/` + `/commit/…` would read `…/shop//commit/…`
     suspects = [
         {
             "sha": s.sha,

@@ -2,7 +2,8 @@
 
 Every failure is loud: a comment on the issue or PR that triggered the run (secrets masked),
 an `::error::` line, and a non-zero exit. Nothing is pushed before a handler's single push, so
-a failure never leaves a half-made branch.
+a failure never leaves a half-made branch; generate deletes a branch it created again when its
+pull request cannot be opened (no branch without a PR).
 """
 
 from __future__ import annotations

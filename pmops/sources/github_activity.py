@@ -26,8 +26,12 @@ from urllib.parse import quote
 
 from pmops.github.rest import SOURCE_ERRORS, Api, Skipped, describe
 from pmops.model import Change, Deploy, FileChange, PullRequest, Release, Window, WorkflowRun
+from pmops.own import OwnAccount, whoami
 from pmops.sources.git import parse_pr, parse_reverts
 from pmops.times import format_time
+
+BRANCH_PREFIX = "pmops/"
+"""Branches pmops opens its postmortem PRs from (`events.branch.BRANCH_PREFIX`)."""
 
 MAX_DEPLOYMENT_STATUSES = 5
 """Deployments whose statuses are read (one request each), nearest the incident start first:
@@ -71,19 +75,29 @@ def repo_path(repo: str) -> str:
 def read_merged_pulls(
     api: Api, repo: str, since: datetime, until: datetime, label: str = ""
 ) -> tuple[PullRequest, ...]:
-    """PRs merged in [since, until], newest merge first."""
+    """PRs merged in [since, until], newest merge first; pmops's own postmortem PRs left out."""
     found: dict[int, PullRequest] = {}
+    own = OwnAccount(lambda: whoami(api))
     params = {"state": "closed", "sort": "updated", "direction": "desc"}
     for page in api.pages(f"{repo_path(repo)}/pulls", params, what=f"merged PRs of {repo}"):
         for item in page:
             merged = parse_time(item.get("merged_at"))
-            if merged is not None and since <= merged <= until:
+            if merged is not None and since <= merged <= until and not _own_pull(item, own):
                 found[int(item["number"])] = _pull(item, merged, label)
         if not page or _must(page[-1]["updated_at"]) < since:
             break
     return tuple(
         sorted(found.values(), key=lambda p: (p.merged_at or since, p.number), reverse=True)
     )
+
+
+def _own_pull(item: Mapping[str, Any], own: OwnAccount) -> bool:
+    """A postmortem PR pmops opened: its `pmops/` branch, its marker, its account."""
+    if not str((item.get("head") or {}).get("ref") or "").startswith(BRANCH_PREFIX):
+        return False
+    user = item.get("user") or {}
+    return own.wrote(str(user.get("login") or ""), str(user.get("type") or ""),
+                     str(item.get("body") or ""))
 
 
 def _pull(item: Mapping[str, Any], merged: datetime | None, label: str) -> PullRequest:

@@ -24,6 +24,7 @@ from pmops.errors import InputError
 from pmops.github.budget import RequestBudget
 from pmops.github.rest import Api
 from pmops.model import Alert, Incident, Severity, Update
+from pmops.own import OwnAccount, whoami
 from pmops.times import format_time, parse_time
 
 FORM_FIELDS: Mapping[str, tuple[str, ...]] = {
@@ -49,6 +50,8 @@ _SEVERITY_WORDS = {"critical": Severity.SEV1, "major": Severity.SEV2, "minor": S
 _UTC_SUFFIX = re.compile(r"(?<!\s)\s*(?:utc|gmt)\s*$", re.I)
 _CHECKBOX = re.compile(r"^[-*]\s*\[([ xX])\]\s*(.*)$")
 _NUMBER = re.compile(r"\d[\d,_]*")
+_TITLE_PREFIX = re.compile(r"^\s*\[\s*incident\s*\]\s*:?\s*", re.I)
+"""The issue form's `title: "[Incident] "` prefix: not part of the incident's title."""
 
 
 @dataclass(frozen=True)
@@ -193,7 +196,13 @@ def read_incident(
     timeline: list[dict[str, Any]] = []
     for page in api.pages(f"{base}/timeline", what="the incident's timeline", essential=True):
         timeline += page
-    return build_record(issue, timeline, config, now or datetime.now(UTC))
+    own = OwnAccount(lambda: whoami(api))
+    return build_record(issue, timeline, config, now or datetime.now(UTC), own=own)
+
+
+def incident_title(title: str) -> str:
+    """The issue's title without the issue form's `[Incident] ` prefix."""
+    return _TITLE_PREFIX.sub("", title).strip() or title.strip()
 
 
 def build_record(
@@ -201,8 +210,14 @@ def build_record(
     timeline: Iterable[Mapping[str, Any]],
     config: Config,
     now: datetime,
+    *,
+    own: OwnAccount | None = None,
 ) -> IncidentRecord:
-    """The IncidentRecord of an issue and its timeline items (REST JSON)."""
+    """The IncidentRecord of an issue and its timeline items (REST JSON).
+
+    pmops's own comments and PRs (`pmops.own`) are left out: they are not evidence.
+    """
+    own = own or OwnAccount(lambda: None)
     notes: list[str] = []
     fields, free_text = parse_form(issue.get("body") or "")
     created = _time(issue["created_at"])
@@ -233,7 +248,7 @@ def build_record(
         severity = parsed or severity
     incident = Incident(
         id=int(issue["number"]),
-        title=str(issue.get("title") or "").strip(),
+        title=incident_title(str(issue.get("title") or "")),
         started_at=started,
         resolved_at=resolved,
         severity=severity,
@@ -245,14 +260,14 @@ def build_record(
         else None,
         url=str(issue.get("html_url") or ""),
     )
-    updates = _updates(items)
+    updates = _updates(items, own)
     if free_text:
         author = _login(issue.get("user"))
         updates = (Update(created, free_text, author), *updates)
     return IncidentRecord(
         incident=incident,
         updates=tuple(sorted(updates, key=lambda u: u.at)),
-        cross_references=_cross_references(items, int(issue["number"])),
+        cross_references=_cross_references(items, int(issue["number"]), own),
         labels=tuple(str(lab.get("name", "")) for lab in issue.get("labels") or ()),
         notes=tuple(f"Incident issue: {note}." for note in notes),
     )
@@ -309,26 +324,36 @@ def _login(user: Mapping[str, Any] | None) -> str:
     return str((user or {}).get("login", ""))
 
 
-def _updates(items: Iterable[Mapping[str, Any]]) -> tuple[Update, ...]:
+def _wrote(own: OwnAccount, user: Mapping[str, Any] | None, body: str) -> bool:
+    return own.wrote(_login(user), str((user or {}).get("type", "")), body)
+
+
+def _updates(items: Iterable[Mapping[str, Any]], own: OwnAccount) -> tuple[Update, ...]:
     updates = []
     for item in items:
         if item.get("event") != "commented":
             continue
         user = item.get("user") or item.get("actor")
         text = str(item.get("body") or "").strip()
-        if is_bot(user) or not text or text.startswith(COMMANDS):
+        if is_bot(user) or not text or text.startswith(COMMANDS) or _wrote(own, user, text):
             continue
         updates.append(Update(_time(item["created_at"]), text, _login(user)))
     return tuple(updates)
 
 
-def _cross_references(items: Iterable[Mapping[str, Any]], own: int) -> tuple[CrossReference, ...]:
+def _cross_references(
+    items: Iterable[Mapping[str, Any]], number: int, own: OwnAccount
+) -> tuple[CrossReference, ...]:
+    """PRs and issues that mention the incident, less pmops's own (its postmortem PRs and
+    action-item issues, by its account and with its marker)."""
     found: dict[tuple[str, int], CrossReference] = {}
     for item in items:
         if item.get("event") != "cross-referenced":
             continue
         source = (item.get("source") or {}).get("issue") or {}
-        if not source.get("number") or source["number"] == own:
+        if not source.get("number") or source["number"] == number:
+            continue
+        if _wrote(own, source.get("user"), str(source.get("body") or "")):
             continue
         pull = source.get("pull_request") or {}
         repo = str(source.get("repository_url") or "").split("/repos/")[-1]

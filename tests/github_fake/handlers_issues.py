@@ -26,6 +26,7 @@ class IssueHandlers:
         r.add("POST", f"{p}/issues", self.create_issue)
         r.add("GET", f"{p}/issues/comments/{{comment_id}}", self.get_comment)
         r.add("PATCH", f"{p}/issues/comments/{{comment_id}}", self.update_comment)
+        r.add("DELETE", f"{p}/issues/comments/{{comment_id}}", self.delete_comment)
         r.add("GET", f"{p}/issues/events/{{event_id}}", self.get_event)
         r.add("GET", f"{p}/issues/{{issue_number}}", self.get_issue)
         r.add("PATCH", f"{p}/issues/{{issue_number}}", self.update_issue)
@@ -137,6 +138,12 @@ class IssueHandlers:
             raise validation_failed("IssueComment", "body", "missing_field")
         c.body, c.updated_at = req.json("body"), self.store.now()
         return Response(200, b.comment(self.store, repo, iss.number, c))
+
+    def delete_comment(self, req: Request) -> Response:
+        """DELETE an issue comment (GitHub answers 204, then 404 for it)."""
+        _, iss, c = self._find_comment(req)
+        iss.comments.remove(c)
+        return Response(204, None)
 
     def list_comments(self, req: Request) -> Response:
         """GET the conversation comments of an issue/PR (``since`` supported)."""
