@@ -6,8 +6,11 @@ PR per 10 commits, one deployment per 50 (at least one) and a failed deploy run 
 and statuses, releases and failed runs from the fake GitHub (tests/github_fake, without
 contract validation, every request delayed 30 ms) and the commits from a local clone.
 `requests` is what the client counted (checked against the fake's own log); `seconds` is
-the gather's wall time, git included. A per-commit approach (one `GET
-/commits/{sha}/pulls` per commit) would need more requests than the window has commits.
+the gather's wall time, git included. The gather is given the repository and issue JSON
+that the Action's event payload carries, as the Action gives them. `whole_run_requests`:
+every request of one Action run from the resolved label to the opened PR. A per-commit
+approach (one `GET /commits/{sha}/pulls` per commit) would need more requests than the
+window has commits.
 """
 
 from __future__ import annotations
@@ -45,9 +48,32 @@ def run(quick: bool, argv: list[str]) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="pmops-bench-github-") as tmp:
         for size in QUICK_SIZES if quick else SIZES:
             rows.append(measure(size, Path(tmp) / str(size)))
+        whole = whole_run(Path(tmp) / "whole-run")
     print_table(f"github-requests: gather_github at {LATENCY_S * 1000:.0f} ms per request", rows)
+    print_table("github-requests: one whole label -> PR run of the Action", [whole])
     return {"rows": [{k: row[k] for k in ("commits", "prs", "requests", "seconds")}
-                     for row in rows]}
+                     for row in rows], "whole_run_requests": whole["requests"]}
+
+
+def whole_run(work: Path) -> dict[str, Any]:
+    """Requests of one Action run from the resolved label to the opened PR, on the story
+    repository of the Action's tests (first run: pmops's labels are created)."""
+    from tests.github_fake import FakeGitHub
+    from tests.test_action_support import T0, Story
+
+    work.mkdir(parents=True)
+    with FakeGitHub(validate=False) as fake:
+        story = Story(fake, work)
+        story.seed()
+        number = story.open_incident()
+        fake.reset_log()
+        run = story.resolve(number, at=T0 + timedelta(minutes=60))
+        if run.status != "opened":
+            raise RuntimeError(f"the run ended {run.status!r}: {run.log[-500:]}")
+        by_kind: dict[str, int] = {}
+        for request in fake.requests:
+            by_kind[request.method] = by_kind.get(request.method, 0) + 1
+        return {"requests": fake.request_count, **by_kind}
 
 
 def measure(commits: int, work: Path) -> dict[str, Any]:
@@ -63,6 +89,9 @@ def measure(commits: int, work: Path) -> dict[str, Any]:
         checkout = work / "checkout"
         subprocess.run(["git", "clone", "-q", fake.clone_url(OWNER, NAME), str(checkout)],
                        check=True, capture_output=True)
+        # what the Action's event payload carries: the repository and the incident issue
+        payload = fake.client("bench-token").get_repo(f"{OWNER}/{NAME}")
+        repository, issue_json = payload.raw_data, payload.get_issue(issue).raw_data
         fake.latency = LATENCY_S
         fake.reset_log()
         counter = RequestCounter()
@@ -74,7 +103,8 @@ def measure(commits: int, work: Path) -> dict[str, Any]:
         config = default_config()
         started = time.perf_counter()
         evidence = gather_github(gh, f"{OWNER}/{NAME}", issue, config, checkout=checkout,
-                                 budget=RequestBudget(10_000, counter))
+                                 budget=RequestBudget(10_000, counter), repository=repository,
+                                 issue=issue_json)
         seconds = time.perf_counter() - started
         if counter.count != fake.request_count:
             raise RuntimeError(f"counted {counter.count} requests, the fake served "

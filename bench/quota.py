@@ -6,6 +6,11 @@ trailers), plus one pmops branch and one PR head per repository, then times
 `pmops.quota.count_quota` for the last full month (about 2,000 commits, more recent ones on
 top). The count walks only the commits since the month began, so the time should stay flat
 while the history grows. `--quick` stops at 20,000 commits.
+
+`pr_heads` rows: the Action's fetch of what quota counts from a repository with 10,000 PR
+heads from before the month (`--quick`: 2,000), one clone each: every `refs/pull/*/head`
+(how pmops fetched before) against the heads of this month's pmops PRs only
+(`fetch_quota_refs` with github/pulls.py's list), then one count.
 """
 
 from __future__ import annotations
@@ -70,6 +75,57 @@ def build(path: Path, commits: int) -> datetime:
     return last
 
 
+def add_old_pull_heads(path: Path, pulls: int) -> None:
+    """`pulls` PRs from before the month: each head a commit of its own on an old parent."""
+    old = subprocess.run(["git", "-C", str(path), "rev-list", "--max-count=1", "main~1000"],
+                         check=True, capture_output=True, text=True).stdout.strip()
+    out = []
+    for n in range(2, pulls + 2):
+        data = f"Old change {n}\n".encode()
+        out.append(f"commit refs/pull/{n}/head\ncommitter Bench <b@x> 1580000000 +0000\n"
+                   f"data {len(data)}\n".encode() + data + f"from {old}\n".encode()
+                   + f"M 100644 inline old/{n}.txt\ndata 2\n{n % 10}\n\n".encode())
+    subprocess.run(["git", "-C", str(path), "fast-import", "--quiet"], input=b"".join(out),
+                   check=True)
+
+
+def measure_fetch(origin: Path, work: Path, month: datetime, all_heads: bool) -> dict[str, Any]:
+    """Clone `origin`, fetch what quota counts (every PR head, or this month's pmops PR,
+    #1), count once; seconds of each step."""
+    from pmops.gitops import Workspace
+    from pmops.quota import count_quota
+
+    ws = Workspace.clone(str(origin), work)
+    started = time.perf_counter()
+    if all_heads:
+        ws.fetch("+refs/heads/main:refs/remotes/origin/main",
+                 "+refs/heads/pmops/*:refs/remotes/origin/pmops/*",
+                 "+refs/pull/*/head:refs/remotes/origin/pr/*")
+    else:
+        ws.fetch_quota_refs("main", [1])
+    fetched = time.perf_counter() - started
+    started = time.perf_counter()
+    count_quota(work, "refs/remotes/origin/main", month, "pro", 10_000, "postmortems")
+    counted = time.perf_counter() - started
+    return {"fetch": "every PR head" if all_heads else "this month's pmops PRs",
+            "fetch_s": round(fetched, 3), "count_s": round(counted, 4)}
+
+
+def run_pull_heads(tmp: Path, pulls: int) -> list[dict[str, Any]]:
+    """The `pr_heads` rows (see the module docstring)."""
+    from pmops.quota import month_start
+
+    origin = tmp / "pulls.git"
+    last = build(origin, 10_000)
+    add_old_pull_heads(origin, pulls)
+    month = month_start(last)
+    rows = []
+    for all_heads in (True, False):
+        row = measure_fetch(origin, tmp / f"clone-{all_heads}", month, all_heads)
+        rows.append({"pr_heads": pulls, **row})
+    return rows
+
+
 def run(quick: bool, argv: list[str]) -> dict[str, Any]:
     """Build each history size, count the last month three times, keep the best time."""
     from pmops.quota import count_quota, month_start
@@ -93,6 +149,8 @@ def run(quick: bool, argv: list[str]) -> dict[str, Any]:
             rows.append({"history_commits": commits, "postmortems": commits // POSTMORTEM_EVERY,
                          "month_commits": use.commits_read, "counted": use.used,
                          "seconds": round(best, 4), "build_s": round(built, 1)})
+        heads = run_pull_heads(Path(tmp), 2_000 if quick else 10_000)
     print_table("quota: one count of the last full month", rows)
+    print_table("quota: the Action's fetch, with old PR heads", heads)
     return {"rows": [{k: r[k] for k in ("history_commits", "postmortems", "seconds")}
-                     for r in rows]}
+                     for r in rows], "pr_heads": heads}

@@ -6,7 +6,11 @@ up-to-date index, limit 10, with snippets), recall_at_5 (mean over the judged qu
 tests/corpus.py of |relevant in top 5| / min(5, |relevant|)), index_bytes. Extra:
 update_path_ms (update told which file changed, as the Action can be), noop_update_ms,
 p95_cpu_ms (query CPU time), similar_ms (one find-similar on the open index), load_avg (the
-machine's 1-minute load at the end: wall times on a shared machine need it).
+machine's 1-minute load at the end: wall times on a shared machine need it);
+restored_update_s and restored_one_changed_s: the corpus committed to git, the index built
+in a checkout and saved, then a fresh clone at the same path with the saved index put back
+(what the workflow's actions/cache step does) brought up to date, with nothing or one
+postmortem changed since (compare with build_s, what every fresh checkout paid before).
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -25,7 +31,7 @@ from typing import Any
 from bench.table import print_table
 from pmops.analyze.similar import similar_in
 from pmops.render import render_postmortem
-from pmops.search import SearchIndex
+from pmops.search import SearchIndex, cache_path
 from tests.corpus import SERVICES, Corpus, write_corpus
 
 EXTRA_QUERIES = (
@@ -93,6 +99,42 @@ def _touch_one(root: Path, corpus: Corpus, number: int) -> Path:
     return path
 
 
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.name=Bench", "-c", "user.email=bench@example.com",
+                    *args], cwd=cwd, check=True, capture_output=True)
+
+
+def _restored(origin: Path, checkout: Path, saved: Path) -> float:
+    """Seconds to bring a saved index up to date in a fresh clone of `origin` at `checkout`."""
+    shutil.rmtree(checkout, ignore_errors=True)
+    _git(origin.parent, "clone", "-q", str(origin), str(checkout))
+    cache_path(checkout).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(saved, cache_path(checkout))
+    start = time.perf_counter()
+    with SearchIndex(checkout, folder="postmortems") as index:
+        report = index.update()
+        seconds = time.perf_counter() - start
+        assert report.added == 0 and report.changed + report.unchanged == len(index), report
+    return seconds
+
+
+def restored_updates(root: Path, corpus: Corpus) -> tuple[float, float]:
+    """(restored_update_s, restored_one_changed_s): see the module docstring."""
+    _git(root, "init", "-q", "-b", "main")
+    _git(root, "add", "postmortems")
+    _git(root, "commit", "-q", "-m", "postmortems")
+    checkout = root.parent / "checkout"
+    _git(root.parent, "clone", "-q", str(root), str(checkout))
+    with SearchIndex(checkout, folder="postmortems") as index:
+        index.update()
+    saved = root.parent / "saved.sqlite3"
+    shutil.copy(cache_path(checkout), saved)
+    nothing = _restored(root, checkout, saved)
+    _touch_one(root, corpus, 3)
+    _git(root, "commit", "-q", "-am", "edit one postmortem")
+    return nothing, _restored(root, checkout, saved)
+
+
 def run(quick: bool, argv: list[str]) -> dict[str, Any]:
     """Generate the corpus, build, update, query; return the figures."""
     parser = argparse.ArgumentParser(prog="python -m bench search")
@@ -100,7 +142,8 @@ def run(quick: bool, argv: list[str]) -> dict[str, Any]:
     parser.add_argument("--samples", type=int, default=300 if quick else 1000)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="pmops-bench-search-") as tmp:
-        root = Path(tmp)
+        root = Path(tmp) / "repo"
+        root.mkdir()
         start = time.perf_counter()
         corpus = write_corpus(root, args.docs, workers=os.cpu_count() or 1)
         print(
@@ -137,6 +180,7 @@ def run(quick: bool, argv: list[str]) -> dict[str, Any]:
                 errors=["could not obtain connection from pool"],
             )
             similar_ms = (time.perf_counter() - start) * 1000
+        restored_s, restored_one_s = restored_updates(root, corpus)
         figures = {
             "docs": args.docs,
             "build_s": round(build_s, 2),
@@ -149,6 +193,8 @@ def run(quick: bool, argv: list[str]) -> dict[str, Any]:
             "recall_at_5": round(recall, 3),
             "index_bytes": db.stat().st_size,
             "similar_ms": round(similar_ms, 1),
+            "restored_update_s": round(restored_s, 3),
+            "restored_one_changed_s": round(restored_one_s, 3),
             "load_avg": round(os.getloadavg()[0], 1),
         }
     print_table("recall@5 per judged query", rows)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -11,11 +10,12 @@ from typing import Any
 
 from pmops.action_drift import action_item_drift
 from pmops.document import Document, decode, parse_document, plain, read_text
-from pmops.errors import InputError
+from pmops.errors import InputError, SourceError
 from pmops.hand_written import is_hand_written
 from pmops.lifecycle import frozen_changes
 from pmops.schemas import describe, iter_errors
 from pmops.sections import STANDARD, Layout, headings
+from pmops.sources.gitcmd import git_bytes, git_output
 from pmops.times import minutes_between, parse_time
 
 TIMELINE_LINE = re.compile(r"^[-*+]\s+`?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?Z)`?\s+\S")
@@ -300,21 +300,13 @@ def check_duplicate_ids(docs: Mapping[str, Document]) -> list[Problem]:
 
 def default_branch(repo: Path) -> str | None:
     """The ref to compare against: origin/HEAD, else origin/main|master, else main|master."""
-    head = _git(repo, "symbolic-ref", "--quiet", "refs/remotes/origin/HEAD")
+    head = git_output(repo, "symbolic-ref", "--quiet", "refs/remotes/origin/HEAD")
     if head:
         return head.removeprefix("refs/remotes/")
     for ref in ("origin/main", "origin/master", "main", "master"):
-        if _git(repo, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"):
+        if git_output(repo, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"):
             return ref
     return None
-
-
-def _git(repo: Path, *args: str) -> str | None:
-    try:
-        result = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, check=False)
-    except OSError:
-        return None
-    return result.stdout.decode("utf-8", "replace").strip() if result.returncode == 0 else None
 
 
 def check_frozen(repo: Path, base: str, docs: Mapping[str, Document]) -> list[Problem]:
@@ -344,7 +336,7 @@ def check_frozen(repo: Path, base: str, docs: Mapping[str, Document]) -> list[Pr
 def check_removed(repo: Path, base: str, folder: str = "postmortems") -> list[Problem]:
     """Published postmortems of `base` that the working tree no longer has: deleting or
     moving a published postmortem is a change to it (status read from the frontmatter)."""
-    listing = _git(repo, "ls-tree", "-r", "--name-only", base, "--", f"{folder.strip('/')}/")
+    listing = git_output(repo, "ls-tree", "-r", "--name-only", base, "--", f"{folder.strip('/')}/")
     problems = []
     for name in (listing or "").splitlines():
         parts = PurePosixPath(name).parts
@@ -364,8 +356,10 @@ def check_removed(repo: Path, base: str, folder: str = "postmortems") -> list[Pr
 
 
 def _git_bytes(repo: Path, *args: str) -> bytes | None:
-    result = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, check=False)
-    return result.stdout if result.returncode == 0 else None
+    try:
+        return git_bytes(repo, *args)
+    except SourceError:
+        return None
 
 
 def check_files(

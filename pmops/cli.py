@@ -1,43 +1,32 @@
-"""The `pmops` command line: parse arguments, call the library, report. No logic of its own."""
+"""The `pmops` command line: parse arguments, call the library, report. No logic of its own.
+
+Start-up stays close to importing click: this module and the command modules it registers
+import only click and light pmops modules at the top; each command imports the libraries it
+needs when it runs (tests/test_startup.py checks which modules `pmops --help` loads).
+"""
 
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from pmops import __version__
-from pmops.analyze.suspects import suspects_json
-from pmops.check import Problem, check_files, check_removed, default_branch, find_postmortems
 from pmops.cli_action import COMMANDS as ACTION_COMMANDS
 from pmops.cli_history import index_command, search_command, stats_command
 from pmops.cli_reach import import_command, site_command
 from pmops.cli_remind import remind_command
-from pmops.config import load_config
-from pmops.demo import build_demo
-from pmops.draft.compose import drafts_path, postmortem_path
 from pmops.errors import PmopsError
 from pmops.files import write_atomic
-from pmops.pipeline import Result, draft_local, rank_local, result_json
-from pmops.render import render_postmortem
-from pmops.site.build import build_site
+from pmops.sources.gitcmd import repo_root as _repo_root
 
-
-def _repo_root(start: Path) -> Path | None:
-    result = subprocess.run(
-        ["git", "-C", str(start), "rev-parse", "--show-toplevel"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return Path(result.stdout.strip()) if result.returncode == 0 else None
+if TYPE_CHECKING:
+    from pmops.pipeline import Result
 
 
 class UserError(click.ClickException):
@@ -89,6 +78,9 @@ def check(paths: tuple[Path, ...], base: str | None) -> None:
 
     Prints each problem as `path:line: message` and exits 1 if there are any.
     """
+    from pmops.check import Problem, check_files, check_removed, default_branch, find_postmortems
+    from pmops.config import load_config
+
     cwd = Path.cwd()
     repo = _repo_root(cwd)
     root = repo or cwd
@@ -177,6 +169,13 @@ def draft(
     quiet: bool,
 ) -> None:
     """Draft a postmortem for an incident from a local repository."""
+    from dataclasses import replace
+
+    from pmops.config import load_config
+    from pmops.draft.compose import drafts_path, postmortem_path
+    from pmops.pipeline import draft_local, result_json
+    from pmops.render import render_postmortem
+
     config = load_config(repo)
     if offline or model == "none":
         config = replace(config, model=replace(config.model, name=None), observability=())
@@ -241,6 +240,9 @@ def _report(result: Result, quiet: bool) -> None:
 )
 def suspects(repo: Path, incident_file: Path, as_json: bool, limit: int) -> None:
     """Rank the changes most likely to have caused an incident."""
+    from pmops.analyze.suspects import suspects_json
+    from pmops.pipeline import rank_local
+
     ranked = rank_local(repo, incident_file, limit=limit or None, progress=_progress(False))
     if as_json:
         click.echo(json.dumps(suspects_json(ranked), indent=2))
@@ -264,6 +266,12 @@ def suspects(repo: Path, incident_file: Path, as_json: bool, limit: int) -> None
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr.")
 def demo(folder: Path | None, quiet: bool) -> None:
     """Build a sample repository and incident, draft its postmortem, and show where it is."""
+    from pmops.demo import build_demo
+    from pmops.draft.compose import drafts_path, postmortem_path
+    from pmops.pipeline import draft_local
+    from pmops.render import render_postmortem
+    from pmops.site.build import build_site
+
     base = folder or Path(tempfile.mkdtemp(prefix="pmops-demo-"))
     if folder is not None and folder.exists():
         raise click.BadParameter(f"{folder} already exists", param_hint="--dir")

@@ -8,19 +8,14 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
-from pmops.check import default_branch, find_postmortems
-from pmops.config import load_config
-from pmops.document import parse_document, plain, read_text
 from pmops.errors import InputError, PmopsError
 from pmops.init import DEFAULT_ACTION, DEFAULT_OWNER, InitOptions, init_repository
-from pmops.quota import count_quota, parse_month
 from pmops.sections import LAYOUTS
 
 
@@ -76,6 +71,7 @@ def init(repo: Path, plan: str, model: str | None, owner: str, action_ref: str,
 @click.option("--api-url", default=None, help="REST API root (GitHub Enterprise Server).")
 def doctor(repo: Path, github_repo: str | None, token_env: str, api_url: str | None) -> None:
     """Report what is missing or wrong in the pmops setup; exit 1 if anything is."""
+    from pmops.config import load_config
     from pmops.doctor import local_findings, remote_findings
 
     findings = local_findings(repo)
@@ -104,6 +100,10 @@ def doctor(repo: Path, github_repo: str | None, token_env: str, api_url: str | N
 @click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
 def quota(repo: Path, month: str | None, as_json: bool) -> None:
     """How many new postmortems this month's quota has used, counted from git history."""
+    from pmops.check import default_branch
+    from pmops.config import load_config
+    from pmops.quota import count_quota, parse_month
+
     try:
         config = load_config(repo)
         start = parse_month(month) if month else datetime.now(UTC)
@@ -126,6 +126,11 @@ def quota(repo: Path, month: str | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
 def status(repo: Path, as_json: bool) -> None:
     """Postmortems on this branch and on pmops/* branches, with their status."""
+    from pmops.check import find_postmortems
+    from pmops.config import load_config
+    from pmops.document import read_text
+    from pmops.sources.gitcmd import git_bytes, git_output
+
     try:
         config = load_config(repo)
     except PmopsError as exc:
@@ -134,21 +139,19 @@ def status(repo: Path, as_json: bool) -> None:
     rows = []
     for path in find_postmortems(repo, config.postmortems_dir):
         rows.append(_row(path.relative_to(repo).as_posix(), read_text(path), "working tree"))
-    branches = subprocess.run(
-        ["git", "-C", str(repo), "for-each-ref", "--format=%(refname:short)",
-         "refs/heads/pmops/", "refs/remotes/origin/pmops/"],
-        capture_output=True, text=True, check=False).stdout.split()
-    for branch in branches:
-        files = subprocess.run(
-            ["git", "-C", str(repo), "diff", "--name-only", f"HEAD...{branch}", "--",
-             f"{config.postmortems_dir}/"], capture_output=True, text=True, check=False)
-        for name in files.stdout.split():
+    branches = git_output(repo, "for-each-ref", "--format=%(refname:short)",
+                          "refs/heads/pmops/", "refs/remotes/origin/pmops/") or ""
+    for branch in branches.split():
+        files = git_output(repo, "diff", "--name-only", f"HEAD...{branch}", "--",
+                           f"{config.postmortems_dir}/") or ""
+        for name in files.split():
             if "/.drafts/" in name or not name.endswith(".md"):
                 continue
-            shown = subprocess.run(["git", "-C", str(repo), "show", f"{branch}:{name}"],
-                                   capture_output=True, text=True, check=False)
-            if shown.returncode == 0:
-                rows.append(_row(name, shown.stdout, branch))
+            try:
+                shown = git_bytes(repo, "show", f"{branch}:{name}")
+            except PmopsError:
+                continue
+            rows.append(_row(name, shown.decode("utf-8", "replace"), branch))
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
@@ -159,6 +162,8 @@ def status(repo: Path, as_json: bool) -> None:
 
 
 def _row(path: str, text: str, where: str) -> dict[str, str]:
+    from pmops.document import parse_document, plain
+
     try:
         meta = plain(parse_document(text, path).meta)
     except PmopsError:

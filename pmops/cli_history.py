@@ -9,26 +9,29 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from pmops.errors import InputError
-from pmops.index_page import write_index_page
-from pmops.model import Severity
-from pmops.search import Hit, open_index
-from pmops.stats import Stats, compute_stats, stats_json
+from pmops.sources.gitcmd import repo_root
 from pmops.times import format_time, parse_time
+
+if TYPE_CHECKING:
+    from pmops.model import Severity
+    from pmops.search import Hit
+    from pmops.stats import Stats
 
 _BOLD = ("\x1b[1m", "\x1b[0m")  # click.echo drops ANSI codes when stdout is not a terminal
 
 
 def parse_severity(value: str) -> Severity:
     """`SEV-2`, `sev2` or `2` to a Severity; InputError otherwise."""
+    from pmops.model import Severity
+
     match = re.fullmatch(r"(?:sev-?)?([1-4])", value.strip(), re.IGNORECASE)
     if not match:
         known = ", ".join(s.value for s in Severity)
@@ -60,10 +63,7 @@ def find_repo(repo: Path | None) -> Path:
     """`--repo`, else the git top level of the current directory, else the directory."""
     if repo is not None:
         return repo
-    result = subprocess.run(
-        ["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=False
-    )
-    return Path(result.stdout.strip()) if result.returncode == 0 else Path.cwd()
+    return repo_root(Path.cwd()) or Path.cwd()
 
 
 repo_option = click.option(
@@ -145,6 +145,8 @@ def search_command(
     repo: Path | None,
 ) -> None:
     """Search past postmortems, best match first (title, root cause, services, errors)."""
+    from pmops.search import open_index
+
     level = parse_severity(severity) if severity else None
     start = parse_since(since) if since else None
     highlight = ("**", "**") if as_json else _BOLD
@@ -173,6 +175,8 @@ def search_command(
 def index_command(check: bool, repo: Path | None, github_repo: str | None, token_env: str,
                   api_url: str | None) -> None:
     """Write postmortems/README.md: every postmortem in a table, and Mermaid charts."""
+    from pmops.index_page import write_index_page
+
     root = find_repo(repo)
     status = _item_status(github_repo, token_env, api_url, root)
     page, stale = write_index_page(root, check=check, status=status)
@@ -190,6 +194,8 @@ def index_command(check: bool, repo: Path | None, github_repo: str | None, token
 def stats_command(as_json: bool, repo: Path | None, github_repo: str | None, token_env: str,
                   api_url: str | None) -> None:
     """MTTR, incidents by severity, service and month, action items, and draft edits."""
+    from pmops.stats import compute_stats, stats_json
+
     root = find_repo(repo)
     status = _item_status(github_repo, token_env, api_url, root)
     stats = compute_stats(root, status.counts() if status else None,

@@ -11,10 +11,9 @@ from pathlib import Path
 import click
 
 from pmops.cli_history import find_repo, parse_severity, repo_option
-from pmops.config import load_config
-from pmops.history_import import import_files, plan_import
-from pmops.search import note_skipped
-from pmops.site.build import DEFAULT_TITLE, build_site
+from pmops.site import DEFAULT_TITLE
+
+# Libraries are imported inside each command (start-up stays close to importing click).
 
 
 @click.command("import")
@@ -31,6 +30,9 @@ def import_command(
     folder: Path, default_severity: str | None, dry_run: bool, repo: Path | None
 ) -> None:
     """Turn a folder of markdown postmortems into pmops history files (never overwrites)."""
+    from pmops.config import load_config
+    from pmops.history_import import import_files, plan_import
+
     root = find_repo(repo)
     severity = parse_severity(default_severity).value if default_severity else None
     plans = plan_import(folder, root, load_config(root).postmortems_dir, severity)
@@ -66,6 +68,9 @@ def import_command(
 @repo_option
 def site_command(out: Path, title: str, drafts: bool, repo: Path | None) -> None:
     """Build a static HTML site of the published postmortems in OUT (incremental)."""
+    from pmops.search import note_skipped
+    from pmops.site.build import build_site
+
     report = build_site(find_repo(repo), out, title, drafts=drafts)
     note_skipped(report.skipped)
     click.echo(

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pmops.errors import SourceError
+from pmops.sources.gitcmd import git_failure, run_git
 from pmops.times import format_time
 
 START = datetime(2026, 3, 20, 14, 23, tzinfo=UTC)
@@ -88,17 +87,11 @@ HISTORY: tuple[DemoCommit, ...] = (
 
 
 def _git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
-    try:
-        result = subprocess.run(
-            ["git", "-C", str(repo), *args],
-            capture_output=True,
-            text=True,
-            check=True,
-            env={**os.environ, **(env or {})},
-        )
-    except (OSError, subprocess.CalledProcessError) as exc:
-        raise SourceError(f"git failed while building the demo: {exc}") from None
-    return result.stdout.strip()
+    proc = run_git(repo, *args, env=env)
+    if proc.returncode != 0:
+        problem = git_failure(repo, args, proc.stderr)
+        raise SourceError(f"git failed while building the demo: {problem}")
+    return proc.stdout.decode("utf-8", "replace").strip()
 
 
 def build_demo(folder: Path) -> tuple[Path, Path]:

@@ -4,21 +4,22 @@ Commits are built with plumbing (`hash-object`, a private index, `commit-tree`),
 never touches the checkout's work tree or index and a failed run leaves nothing behind
 locally; the one `git push` at the end is what publishes a branch, all or nothing.
 Credentials go to git through `GIT_CONFIG_*` environment variables (not argv, not a file).
-Git runs without the system configuration and without hooks.
+Git runs through `sources/gitcmd.run_git`: without the system configuration, hooks, pager or
+external diff programs.
 """
 
 from __future__ import annotations
 
 import base64
-import os
 import subprocess
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from pmops.errors import PmopsError, SourceError
+from pmops.sources.gitcmd import run_git
 from pmops.times import parse_time
 from pmops.trailers import PmopsTrailers, read_pmops
 
@@ -67,16 +68,13 @@ class Workspace:
 
     # ------------------------------------------------------------ plumbing
     def _env(self, when: datetime | None = None, network: bool = False) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_CONFIG")}
-        env.update(GIT_CONFIG_NOSYSTEM="1", GIT_TERMINAL_PROMPT="0", LC_ALL="C")
-        config = [("core.hooksPath", os.devnull), ("core.quotePath", "false")]
+        """What this clone's commands add to gitcmd's safe environment: the token (network
+        commands only) and the commit time."""
+        env: dict[str, str] = {}
         if network and self.token:
             basic = base64.b64encode(f"x-access-token:{self.token}".encode()).decode()
-            config.append(("http.extraheader", f"AUTHORIZATION: basic {basic}"))
-        env["GIT_CONFIG_COUNT"] = str(len(config))
-        for i, (key, value) in enumerate(config):
-            env[f"GIT_CONFIG_KEY_{i}"] = key
-            env[f"GIT_CONFIG_VALUE_{i}"] = value
+            env.update(GIT_CONFIG_COUNT="1", GIT_CONFIG_KEY_0="http.extraheader",
+                       GIT_CONFIG_VALUE_0=f"AUTHORIZATION: basic {basic}")
         if when is not None:
             stamp = f"@{int(when.timestamp())} +0000"
             env.update(GIT_AUTHOR_DATE=stamp, GIT_COMMITTER_DATE=stamp)
@@ -85,15 +83,11 @@ class Workspace:
     def run(self, *args: str, input: bytes | None = None, network: bool = False,
             when: datetime | None = None, env: Mapping[str, str] | None = None,
             check: bool = True) -> subprocess.CompletedProcess[bytes]:
-        """Run git in the clone; SourceError with git's message on failure when `check`."""
+        """Run git in the clone (through gitcmd's hardened runner); SourceError with git's
+        message on failure when `check`."""
         full_env = self._env(when, network)
         full_env.update(env or {})
-        try:
-            proc = subprocess.run(["git", "-C", str(self.path), *args], input=input,
-                                  capture_output=True, env=full_env, timeout=GIT_TIMEOUT_S,
-                                  check=False)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise SourceError(f"git {args[0]} failed: {exc}") from None
+        proc = run_git(self.path, *args, input=input, env=full_env, timeout=GIT_TIMEOUT_S)
         if check and proc.returncode != 0:
             message = proc.stderr.decode("utf-8", "replace").strip()
             if self.token:
@@ -133,11 +127,13 @@ class Workspace:
             return None
         return self.resolve(f"refs/remotes/origin/{branch}")
 
-    def fetch_quota_refs(self, default_branch: str) -> None:
-        """Fetch what quota counts: the default branch, pmops/* branches and PR heads."""
+    def fetch_quota_refs(self, default_branch: str, pulls: Iterable[int] = ()) -> None:
+        """Fetch what quota counts: the default branch, pmops/* branches and the heads of
+        the PRs `pulls` (github/pulls.py: pmops's, updated this month) — never every
+        `refs/pull/*/head`, whose number only grows."""
         self.fetch(f"+refs/heads/{default_branch}:refs/remotes/origin/{default_branch}",
                    "+refs/heads/pmops/*:refs/remotes/origin/pmops/*",
-                   "+refs/pull/*/head:refs/remotes/origin/pr/*")
+                   *(f"+refs/pull/{n}/head:refs/remotes/origin/pr/{n}" for n in sorted(pulls)))
 
     def is_shallow(self) -> bool:
         """True for a shallow clone (actions/checkout's default)."""

@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from pmops.codeowners import LOCATIONS, parse_codeowners
-from pmops.config import CONFIG_PATH
 from pmops.errors import InputError
 from pmops.files import write_atomic
 from pmops.init_site import SITE_WORKFLOW_PATH, render_site_workflow
 from pmops.sections import layout_yaml
-from pmops.templating import render_template
+
+# config (the schema library) and templating (jinja2) are imported where they are used, so
+# `pmops --help` can show this module's defaults without loading them
 
 WORKFLOW_PATH = ".github/workflows/pmops.yml"
 REMIND_PATH = ".github/workflows/pmops-remind.yml"
@@ -56,17 +57,24 @@ class Written:
 
 def render_workflow(options: InitOptions) -> str:
     """The sample workflow (also the README's)."""
+    from pmops.templating import render_template
+
     return render_template("init/workflow.yml.j2", action=options.action, model=options.model,
-                           api_key_secret=options.api_key_secret)
+                           api_key_secret=options.api_key_secret,
+                           postmortems_dir=options.postmortems_dir.strip("/"))
 
 
 def render_remind_workflow(options: InitOptions) -> str:
     """The scheduled `pmops remind` workflow (issues: write; pull-requests and contents: read)."""
+    from pmops.templating import render_template
+
     return render_template("init/remind.yml.j2", action=options.action)
 
 
 def render_config(options: InitOptions) -> str:
     """`.github/pmops.yml` with a comment on every key."""
+    from pmops.templating import render_template
+
     return render_template("init/pmops.yml.j2", plan=options.plan, model=options.model,
                            incident_label=options.incident_label,
                            resolved_label=options.resolved_label,
@@ -75,6 +83,8 @@ def render_config(options: InitOptions) -> str:
 
 def render_form(options: InitOptions) -> str:
     """The incident issue form."""
+    from pmops.templating import render_template
+
     return render_template("init/incident-form.yml.j2", incident_label=options.incident_label,
                            resolved_label=options.resolved_label)
 
@@ -123,6 +133,8 @@ def codeowners_line(options: InitOptions) -> str:
 
 def init_repository(repo: Path, options: InitOptions, *, force: bool = False) -> list[Written]:
     """Write the files into `repo`; existing files are kept unless `force`."""
+    from pmops.config import CONFIG_PATH
+
     results = []
     files = [(WORKFLOW_PATH, render_workflow(options)),
              (REMIND_PATH, render_remind_workflow(options)),

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 
 from pmops.errors import InputError
-from pmops.templating import render_template
 
 SITE_WORKFLOW_PATH = ".github/workflows/pmops-site.yml"
 SITE_TITLE = "Postmortems"
@@ -32,6 +31,8 @@ def render_site_workflow(action: str, postmortems_dir: str, title: str = SITE_TI
     repository, ref = install_source(action)
     if not re.fullmatch(r"[\w .,:()-]{1,80}", title):
         raise InputError(f"site title {title!r}: letters, digits, spaces and .,:()- only")
+    from pmops.templating import render_template  # jinja2 loads only when a file is written
+
     return render_template(
         "init/site-workflow.yml.j2",
         repository=repository,

@@ -7,14 +7,12 @@ and the sink (a file, or a pull request) differ.
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pmops.analyze.mentions import incident_text
 from pmops.analyze.suspects import MAX_SUSPECTS, rank_suspects, suspects_json
 from pmops.analyze.timeline import build_timeline
 from pmops.analyze.window import gather_until, incident_window
@@ -23,7 +21,9 @@ from pmops.document import plain
 from pmops.draft.compose import compose_postmortem, postmortem_path
 from pmops.draft.deterministic import draft_deterministic
 from pmops.draft.links import allowed_links, restrict_links
-from pmops.errors import PmopsError, SourceError
+from pmops.draft.rerank_result import RerankResult
+from pmops.errors import SourceError
+from pmops.history import similar_incidents
 from pmops.model import Analysis, Deploy, Draft, Evidence, Postmortem, Suspect, Verification
 from pmops.outbound import evidence_secrets, redact_suspects, safe_postmortem
 from pmops.render import render_postmortem, to_frontmatter
@@ -33,7 +33,6 @@ from pmops.verify import apply_verification, verify_draft
 
 if TYPE_CHECKING:
     from pmops.analyze.similar import SimilarResult
-    from pmops.draft.rerank import RerankResult
 
 Progress = Callable[[str], None]
 
@@ -176,10 +175,11 @@ def rerank_top(
     """The suspects reranked by the configured model when `model.name` is set and
     `model.rerank` is on; else unchanged, with no note. Diffs come from `repo` (None: none).
     Never raises for model or git problems: the note says why the order was kept."""
-    from pmops.draft.rerank import RERANK_TOP, RerankResult, rerank_suspects
-
+    # checked first: without a model, neither the rerank's prompt code nor a client loads
     if not (config.model.name and config.model.rerank) or len(suspects) < 2:
         return RerankResult(tuple(suspects))
+    from pmops.draft.rerank import RERANK_TOP, rerank_suspects
+
     top = min(RERANK_TOP, len(suspects))
     progress(f"reranking the top {top} suspects with {config.model.name}")
     diffs = _read_diffs(repo, [s.sha for s in suspects[:top]], progress)
@@ -199,30 +199,6 @@ def _read_diffs(repo: Path | None, shas: Sequence[str], progress: Progress) -> d
     except SourceError as error:
         progress(f"the rerank goes without diffs: {error}")
         return {}
-
-
-def find_history(repo: Path, analysis: Analysis, config: Config) -> SimilarResult | None:
-    """Similar past incidents among the repository's postmortems (None when unavailable)."""
-    from pmops.analyze.similar import find_similar
-
-    if not (repo / config.postmortems_dir).is_dir():
-        return None
-    evidence = analysis.evidence
-    shas = {s.sha for s in analysis.suspects[:3]}
-    paths = [f.path for c in evidence.changes if c.sha in shas for f in c.files[:10]]
-    errors = [log.message for log in evidence.logs] + [a.name for a in evidence.alerts]
-    try:
-        return find_similar(
-            repo,
-            services=evidence.incident.services,
-            paths=paths,
-            text=incident_text(evidence),
-            errors=errors,
-            exclude_id=evidence.incident.id,
-            now=evidence.incident.started_at,
-        )
-    except (PmopsError, OSError, sqlite3.Error):
-        return None
 
 
 def draft_from_evidence(
@@ -255,7 +231,7 @@ def draft_from_evidence(
             suspects=reranked.suspects,
             timeline=build_timeline(evidence, reranked.suspects),
         )
-    similar = find_history(repo, analysis, config) if repo is not None else None
+    similar = similar_incidents(repo, analysis, config) if repo is not None else None
     lines: tuple[str, ...] = ()
     if similar is not None:
         from pmops.analyze.similar import format_similar

@@ -2,11 +2,15 @@
 
 The index is a cache, never a source of truth: it lives in `<git dir>/pmops/search.sqlite3`
 (untracked by construction) or, outside a git work tree, in
-`$XDG_CACHE_HOME/pmops/<hash of the repository path>.sqlite3`. Each file is re-read only when
-its size or modification time changed, and re-indexed only when its SHA-256 changed; removed
-files are dropped. Ranking depends only on the indexed content, so a rebuild from scratch gives
-the same results. A schema version change, a different repository root or an unreadable file
-rebuilds it (with a note on stderr, never a traceback).
+`$XDG_CACHE_HOME/pmops/<hash of the repository path>.sqlite3`. Each file is keyed by its git
+blob id: a file git tracks unmodified is not even read when its blob id is the indexed one
+(one `git ls-files` call answers for all), so an index restored into a fresh checkout (the
+Action's `actions/cache` step, whose files all have new modification times) costs only the
+files that changed since; other files are re-read when their size or modification time
+changed, and re-indexed only when their content's blob id changed; removed files are dropped.
+Ranking depends only on the indexed content, so a rebuild from scratch gives the same
+results. A schema version change, a different repository root or an unreadable file rebuilds
+it (with a note on stderr, never a traceback).
 
 Columns and BM25 weights are in `WEIGHTS`; how error messages, paths and done action items
 are found is in `pmops.search_fields`.
@@ -18,7 +22,6 @@ import hashlib
 import json
 import os
 import sqlite3
-import subprocess
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,9 +34,10 @@ from pmops.config import load_config
 from pmops.errors import InputError
 from pmops.model import Severity
 from pmops.search_fields import Prepared, fts_terms, prepare_all, scan_postmortems
+from pmops.sources.gitcmd import blob_id, git_output, worktree_blobs
 from pmops.times import format_time
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 2: hand-written postmortems' fields; 3: `docs.hash` holds git blob ids
 """Bump when the schema or the extraction rules change: a mismatch rebuilds the cache."""
 
 WEIGHTS: Mapping[str, float] = {
@@ -118,9 +122,8 @@ def cache_path(repo: Path) -> Path:
     """Where the index of `repo` is kept (see the module docstring)."""
     git_dir = repo / ".git"
     if not git_dir.is_dir():
-        command = ["git", "-C", str(repo), "rev-parse", "--absolute-git-dir"]
-        result = subprocess.run(command, capture_output=True, text=True, check=False)
-        git_dir = Path(result.stdout.strip()) if result.returncode == 0 else Path()
+        found = git_output(repo, "rev-parse", "--absolute-git-dir")
+        git_dir = Path(found) if found else Path()
     if git_dir != Path() and git_dir.is_dir():
         return git_dir / "pmops" / "search.sqlite3"
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
@@ -243,10 +246,12 @@ class SearchIndex:
 
     def _update(self, paths: Iterable[Path] | None) -> UpdateReport:
         sql = "SELECT path, rowid, size, mtime_ns, hash FROM docs"
+        blobs: dict[str, str] = {}
         if paths is None:
             files = scan_postmortems(self.repo, self.folder)
             known = {row[0]: row[1:] for row in self.conn.execute(sql)}
             gone = set(known) - set(files)
+            blobs = worktree_blobs(self.repo, self.folder)
         else:
             files = {name: str(self.repo / name) for name in map(self._name, paths)}
             sql += " WHERE path IN (SELECT value FROM json_each(?))"
@@ -262,7 +267,7 @@ class SearchIndex:
                 self._delete(known[name][0])
             for name, path in sorted(files.items()):
                 try:
-                    data, stamps[name] = self._changed(name, path, known.get(name))
+                    data, stamps[name] = self._changed(path, known.get(name), blobs.get(name))
                 except OSError as exc:
                     skipped.append(f"{name}: cannot read: {exc.strerror or exc}")
                     continue
@@ -289,15 +294,20 @@ class SearchIndex:
         return path.relative_to(self.repo).as_posix()
 
     def _changed(
-        self, name: str, path: str, known: tuple[Any, ...] | None
+        self, path: str, known: tuple[Any, ...] | None, blob: str | None
     ) -> tuple[bytes | None, tuple[str, int, int]]:
-        """The file's bytes if its content changed (else None), and its (hash, size, mtime)."""
+        """The file's bytes if its content changed (else None), and its (blob id, size,
+        mtime). `blob` is git's id of the file when git knows the working copy matches it:
+        then an unchanged file is not read."""
         stat = os.stat(path)
         if known and (known[1], known[2]) == (stat.st_size, stat.st_mtime_ns):
             return None, (known[3], stat.st_size, stat.st_mtime_ns)
-        with open(path, "rb") as file:
-            data = file.read()
-        stamp = (hashlib.sha256(data).hexdigest(), stat.st_size, stat.st_mtime_ns)
+        if known and blob is not None and known[3] == blob:
+            data = None
+        else:
+            with open(path, "rb") as file:
+                data = file.read()
+        stamp = (blob or blob_id(data or b""), stat.st_size, stat.st_mtime_ns)
         if known and known[3] == stamp[0]:
             self.conn.execute(
                 "UPDATE docs SET size = ?, mtime_ns = ? WHERE rowid = ?", (*stamp[1:], known[0])

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tests.github_fake import FakeGitHub, load_payload
+from tests.github_fake import FakeGitHub, builders, load_payload
 
 OWNER, REPO = "acme", "shop"
 FULL = f"{OWNER}/{REPO}"
@@ -119,6 +119,9 @@ class Story:
         data = load_payload(name, owner=OWNER, repo=REPO, api_url=self.fake.api_url,
                             html_url=self.fake.url, **overrides)
         data["repository"]["default_branch"] = "main"  # the fake repository's default branch
+        issue = self.repo().issues.get(overrides.get("number", -1))
+        if "issue" in data and issue is not None:  # as GitHub sends it: the issue as it is
+            data["issue"] = builders.issue(self.fake.store, self.repo(), issue)
         return data
 
     def deliver(self, event_name: str, payload: dict[str, Any], *,
@@ -154,6 +157,12 @@ class Story:
         outputs = dict(line.split("=", 1) for line in
                        (base / "output").read_text().splitlines() if "=" in line)
         return Run(code, outputs, (base / "summary").read_text(), out.getvalue())
+
+    def resolve(self, number: int, *, at: datetime, sender: str = "alice") -> Run:
+        """Deliver `issues.labeled` with the resolved label on incident `number` at `at`."""
+        payload = self.payload("issues.labeled", number=number, labels=["incident", "resolved"],
+                               label="resolved", sender=sender)
+        return self.deliver("issues", payload, at=at)
 
     # ------------------------------------------------------------ reading the fake
     def repo(self) -> Any:

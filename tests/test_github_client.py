@@ -198,3 +198,21 @@ def test_pages_unwrap_and_stop_early(fake: FakeGitHub) -> None:
     runs = next(api.pages(f"/repos/{OWNER}/{NAME}/actions/runs", what="runs",
                           key="workflow_runs"))
     assert len(runs) == 3 and counter.count == 1
+
+
+def test_one_describer_for_sources_and_handlers(fake: FakeGitHub) -> None:
+    """A 422 names its reason in `errors`: the gather's sentence and the handlers' note
+    both carry it, from the one describer in github/rest.py."""
+    from pmops.events.api import error_message
+    from pmops.github.rest import describe
+
+    fake.push_commit(OWNER, NAME, "feature", {"a.txt": "a\n"}, "a")
+    gh, _, _ = client(fake)
+    repo = gh.get_repo(f"{OWNER}/{NAME}")
+    repo.create_pull(title="t", body="", head="feature", base="main")
+    with pytest.raises(github.GithubException) as err:
+        repo.create_pull(title="again", body="", head="feature", base="main")
+    reason = err.value.data["errors"][0]["message"]
+    assert reason.startswith("A pull request already exists")
+    assert describe(err.value) == f"HTTP 422: {err.value.data['message']}; {reason}"
+    assert error_message(err.value) == f"{err.value.data['message']}; {reason}"

@@ -19,7 +19,6 @@ from pmops import search_fields
 from pmops.analyze.similar import (
     SimilarIncident,
     SimilarResult,
-    find_similar,
     format_similar,
     similar_in,
 )
@@ -27,6 +26,7 @@ from pmops.check import find_postmortems
 from pmops.cli import PmopsGroup
 from pmops.cli_history import parse_since, search_command
 from pmops.errors import InputError
+from pmops.history import find_similar
 from pmops.model import Severity
 from pmops.render import parse_postmortem, render_postmortem
 from pmops.search import SCHEMA_VERSION, SearchIndex, cache_path, open_index

@@ -21,11 +21,11 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 from pmops.model import Severity
 from pmops.sanitize import one_line
-from pmops.search import Record, SearchIndex, open_index
+from pmops.search import Record, SearchIndex
 from pmops.search_fields import fts_query
 from pmops.times import parse_time
 from pmops.wording import ordinal
@@ -95,31 +95,6 @@ class SimilarResult:
     recurrence: Recurrence | None = None
 
 
-def find_similar(
-    repo: Path,
-    *,
-    services: Sequence[str],
-    paths: Sequence[str],
-    text: str,
-    errors: Sequence[str],
-    limit: int = 5,
-    exclude_id: int | str | None = None,
-    now: datetime | None = None,
-) -> SimilarResult:
-    """Past incidents of `repo` (started before `now`) most like the one described."""
-    with open_index(repo) as index:
-        return similar_in(
-            index,
-            services=services,
-            paths=paths,
-            text=text,
-            errors=errors,
-            limit=limit,
-            exclude_id=exclude_id,
-            now=now,
-        )
-
-
 def similar_in(
     index: SearchIndex,
     *,
@@ -131,7 +106,8 @@ def similar_in(
     exclude_id: int | str | None = None,
     now: datetime | None = None,
 ) -> SimilarResult:
-    """`find_similar` on an open, up-to-date index."""
+    """Past incidents most like the one described, from an open, up-to-date index (the
+    history step, pmops/history.py, opens it)."""
     now = datetime.now(UTC) if now is None else parse_time(now, "now")
     words = terms(" ".join([text, *errors]))
     pool = _candidates(index, services, paths, words, errors)

@@ -21,10 +21,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from pmops.config import Config
-from pmops.draft.client import ChatClient, ModelError
 from pmops.draft.links import allowed_links
 from pmops.draft.parse import extract_json
 from pmops.draft.rerank_prompt import build_rerank_prompt
+from pmops.draft.rerank_result import RerankResult
 from pmops.model import Evidence, Suspect
 from pmops.redact import redact_secrets
 from pmops.sanitize import sanitize_inline
@@ -51,18 +51,6 @@ SCHEMA_NAME = "suspect_rerank"
 _LABEL = re.compile(r"^\W*(?:candidate\s+)?([A-Za-z])\W*$", re.IGNORECASE)
 _CANDIDATE_REF = re.compile(r"\b[Cc]andidate\s+([A-Z])\b")
 _HEX_WORD = re.compile(r"\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{7,40}\b")
-
-
-@dataclass(frozen=True)
-class RerankResult:
-    """The suspects in their new order, and what happened."""
-
-    suspects: tuple[Suspect, ...]
-    note: str | None = None
-    """For the postmortem's notes: what the model did, or why its answer was not used."""
-    model_order: tuple[str, ...] = ()
-    """SHAs of the top K in the model's own order (before fusion); empty when it fell back."""
-    fell_back: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,6 +92,9 @@ def rerank_suspects(
             f"model.prompt_token_budget ({model.prompt_token_budget})"
         )
         return _fall_back(suspects, reason, secrets)
+    # the OpenAI client (and pydantic under it) loads only when a model is asked
+    from pmops.draft.client import ChatClient, ModelError
+
     try:
         limited = replace(model, max_output_tokens=min(model.max_output_tokens, MAX_OUTPUT_TOKENS))
         client = ChatClient(limited, env, deadline=time.monotonic() + model.timeout_s)

@@ -19,7 +19,9 @@ from github.Repository import Repository
 from pmops.action_items import PRIORITY_LABELS
 from pmops.approvals import BranchRules, Review
 from pmops.errors import PmopsError
+from pmops.github.client import lazy_repo
 from pmops.github.graphql import review_decision
+from pmops.github.rest import github_message
 from pmops.outbound import outbound_markdown
 from pmops.own import OwnAccount
 from pmops.permissions import Role, role_from
@@ -86,8 +88,8 @@ class GitHubApi:
 
     @cached_property
     def repo(self) -> Repository:
-        """The PyGithub repository (fetched lazily, once)."""
-        return self.gh.get_repo(self.full_name)
+        """The PyGithub repository, fetched when an attribute other than its URL is first read."""
+        return lazy_repo(self.gh, self.full_name)
 
     @cached_property
     def own(self) -> OwnAccount:
@@ -125,8 +127,9 @@ class GitHubApi:
 
     # ------------------------------------------------------------ issues and comments
     def issue(self, number: int) -> Issue:
-        """An issue or PR as an issue."""
-        return self.repo.get_issue(number)
+        """An issue or PR as an issue: fetched when an attribute is first read, not for
+        commenting or labeling (which need only its URL; the gather has read it already)."""
+        return Issue(self.gh.requester.withLazy(True), url=f"{self.repo.url}/issues/{number}")
 
     def pull(self, number: int) -> PullRequest:
         """A pull request."""
@@ -226,7 +229,7 @@ class GitHubApi:
             return self.repo.create_pull(title=redact_secrets(title)[0],
                                          body=self.publishable(body), head=head, base=base)
         except GithubException as exc:
-            message = _message(exc)
+            message = error_message(exc)
             if exc.status == 422 and "already exists" in message:
                 existing = self.open_pull_for(head)
                 if existing is not None:
@@ -245,12 +248,12 @@ class GitHubApi:
             try:
                 pull.create_review_request(reviewers=[login])
             except GithubException as exc:
-                notes.append(f"could not request a review from @{login}: {_message(exc)}")
+                notes.append(f"could not request a review from @{login}: {error_message(exc)}")
         for team in teams:
             try:
                 pull.create_review_request(team_reviewers=[team.split("/", 1)[-1]])
             except GithubException as exc:
-                notes.append(f"could not request a review from team {team}: {_message(exc)}")
+                notes.append(f"could not request a review from team {team}: {error_message(exc)}")
         return notes
 
     # ------------------------------------------------------------ approvals (publish gate)
@@ -291,7 +294,7 @@ class GitHubApi:
                                   "context": STATUS_CONTEXT}
         if target_url:
             kwargs["target_url"] = target_url
-        self.repo.get_commit(sha).create_status(**kwargs)
+        self._raw("POST", f"/statuses/{sha}", input=kwargs)  # no GET of the commit first
 
     # ------------------------------------------------------------ settings (doctor)
     def workflow_permissions(self) -> dict[str, Any] | None:
@@ -302,15 +305,7 @@ class GitHubApi:
             return None
 
 
-def _message(exc: GithubException) -> str:
-    data = exc.data if isinstance(exc.data, dict) else {}
-    parts = [str(data.get("message") or exc)]
-    for error in data.get("errors") or []:
-        if isinstance(error, dict) and error.get("message"):
-            parts.append(str(error["message"]))
-    return "; ".join(parts)
-
-
 def error_message(exc: GithubException) -> str:
-    """GitHub's message of a failed request, for a user-facing note."""
-    return _message(exc)
+    """GitHub's message of a failed request, for a user-facing note (github/rest.py's
+    describer; the exception's text when GitHub gave no message)."""
+    return github_message(exc) or str(exc)

@@ -31,7 +31,9 @@ class Gather(Protocol):
     def __call__(self, gh: Any, repo_full_name: str, issue_number: int, config: Config, *,
                  checkout: Path | None, budget: Any = None,
                  env: Mapping[str, str] | None = None,
-                 progress: Callable[[str], None] = ...) -> Evidence: ...
+                 progress: Callable[[str], None] = ...,
+                 repository: Mapping[str, Any] | None = None,
+                 issue: Mapping[str, Any] | None = None) -> Evidence: ...
 
 
 @dataclass(frozen=True)

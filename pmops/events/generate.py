@@ -30,12 +30,14 @@ from pmops.events.branch import BranchState, abandon, branch_for, read_state, re
 from pmops.events.context import Context, Outcome
 from pmops.events.messages import comment, pr_body, pr_title
 from pmops.github.budget import RequestBudget
+from pmops.github.pulls import pmops_pulls_since
+from pmops.github.rest import Api
 from pmops.gitops import PushRejected
 from pmops.model import Postmortem
 from pmops.permissions import Action, allowed, needed_permission
 from pmops.pipeline import Result, draft_from_evidence
 from pmops.publish import codeowners_at
-from pmops.quota import QuotaUse, count_quota
+from pmops.quota import QuotaUse, count_quota, month_start
 from pmops.render import render_postmortem
 from pmops.trailers import format_message, pmops_trailers
 
@@ -91,8 +93,19 @@ def _refuse_early(ctx: Context, number: int, actor: str) -> Outcome | None:
     return None
 
 
-def _quota(ctx: Context) -> QuotaUse:
-    ctx.workspace.fetch_quota_refs(ctx.default_branch)
+def _quota(ctx: Context, *, pull_heads: bool = True) -> QuotaUse:
+    """The month's quota use; `pull_heads` also lists and fetches this month's pmops PR heads
+    (a re-read needs not: a concurrent run's branch is under pmops/*, fetched every time)."""
+    pulls = (
+        pmops_pulls_since(
+            Api.of(ctx.gh, RequestBudget(ctx.config.request_budget)),
+            ctx.repo,
+            month_start(ctx.now()),
+        )
+        if pull_heads
+        else ()
+    )
+    ctx.workspace.fetch_quota_refs(ctx.default_branch, pulls)
     cfg = ctx.config
     return count_quota(
         ctx.workspace.path,
@@ -164,7 +177,9 @@ def _generate_once(ctx: Context, number: int) -> Outcome:
     body = ctx.api.publishable(_body(ctx, pm, path, result))
     try:
         if created_branch and str(number) not in before.incidents:
-            after = _quota(ctx)  # re-read now that our branch is visible to concurrent runs
+            # re-read now that our branch is visible to concurrent runs (theirs are under
+            # pmops/* too; this month's PR heads were fetched by the first read)
+            after = _quota(ctx, pull_heads=False)
             if not after.allows_alongside(number):
                 abandon(ctx, branch, sha)
                 return _over_quota(ctx, number, after, raced=True)
@@ -201,6 +216,8 @@ def _draft(ctx: Context, number: int) -> Result:
         ctx.config,
         checkout=ctx.workspace.path,
         budget=RequestBudget(ctx.config.request_budget),
+        repository=ctx.inputs.event.get("repository"),
+        issue=ctx.inputs.event.get("issue"),
         env=ctx.env,
         progress=ctx.progress,
     )
@@ -307,29 +324,12 @@ def _body(ctx: Context, pm: Postmortem, path: str, result: Result) -> str:
 
 
 def _similar(ctx: Context, pm: Postmortem, result: Result) -> tuple[str, ...]:
-    """Similar past incidents from the checkout's postmortems (none when it has no files)."""
-    from pmops.analyze.similar import find_similar, format_similar
+    """The pipeline's similar past incidents (pmops/history.py), linked on the default branch."""
+    from pmops.analyze.similar import format_similar
 
-    link_base = ctx.html(f"blob/{ctx.default_branch}")
-    if result.similar is not None:
-        return format_similar(result.similar, link_base=link_base)
-    if not (ctx.workspace.path / ctx.config.postmortems_dir).is_dir():
+    if result.similar is None:
         return ()
-    incident = result.analysis.evidence.incident
-    try:
-        found = find_similar(
-            ctx.workspace.path,
-            services=incident.services,
-            paths=[f.path for c in result.analysis.evidence.changes[:20] for f in c.files[:5]],
-            text=f"{pm.title} {pm.sections.get('Summary', '')}",
-            errors=[],
-            exclude_id=incident.id,
-            now=incident.started_at,
-        )
-    except (PmopsError, OSError, sqlite3.Error) as exc:
-        ctx.progress(f"similar incidents unavailable: {exc}")
-        return ()
-    return format_similar(found, link_base=ctx.html(f"blob/{ctx.default_branch}"))
+    return format_similar(result.similar, link_base=ctx.html(f"blob/{ctx.default_branch}"))
 
 
 def _label_and_review(ctx: Context, pull: Any, path: str, created: bool) -> list[str]:

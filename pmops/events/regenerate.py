@@ -155,6 +155,7 @@ def _redraft(
         ctx.config,
         checkout=ctx.workspace.path,
         budget=RequestBudget(ctx.config.request_budget),
+        repository=ctx.inputs.event.get("repository"),
         env=ctx.env,
         progress=ctx.progress,
     )

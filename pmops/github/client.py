@@ -28,6 +28,7 @@ from types import TracebackType
 from typing import Any
 
 from github import Auth, Github
+from github.Repository import Repository
 from github.Requester import Requester
 from urllib3.exceptions import MaxRetryError, ResponseError
 from urllib3.util.retry import Retry
@@ -223,3 +224,9 @@ def connect(
         seconds_between_requests=None,
         seconds_between_writes=SECONDS_BETWEEN_WRITES,
     )
+
+
+def lazy_repo(gh: Github, full_name: str) -> Repository:
+    """A PyGithub Repository that costs no request until an attribute other than its URL is
+    read (calls under it, like issues, pulls and labels, need only the URL)."""
+    return Repository(gh.requester.withLazy(True), url=f"/repos/{full_name}")

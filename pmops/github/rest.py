@@ -107,13 +107,24 @@ SOURCE_ERRORS: tuple[type[Exception], ...] = (
 """What one evidence source may fail with; the gather turns each into a sentence."""
 
 
+def github_message(error: GithubException) -> str:
+    """GitHub's own words for a failed request: its message, then each listed error's
+    message (a 422 names the field there); "" when it gave none. The one describer of
+    GitHub's errors, for the gather's sentences and the event handlers' notes alike."""
+    data = error.data if isinstance(error.data, dict) else {}
+    parts = [str(data.get("message") or error.message or "").strip()]
+    for item in data.get("errors") or []:
+        if isinstance(item, dict) and item.get("message"):
+            parts.append(str(item["message"]).strip())
+    return "; ".join(part for part in parts if part)
+
+
 def describe(error: Exception) -> str:
     """A short reason for a failed source, for `Evidence.unavailable`."""
     if isinstance(error, RateLimitExceededException):
         return "GitHub rate limit exceeded"
     if isinstance(error, GithubException):
-        data = error.data if isinstance(error.data, dict) else {}
-        message = str(data.get("message") or error.message or "").strip()
+        message = github_message(error)
         return f"HTTP {error.status}" + (f": {message}" if message else "")
     if isinstance(error, requests.RequestException):
         return f"network error ({type(error).__name__})"

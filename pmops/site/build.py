@@ -27,14 +27,13 @@ from pmops.files import write_atomic
 from pmops.model import Status
 from pmops.resources import resource_dir
 from pmops.search_fields import MAX_WORKERS, PARALLEL_FROM, load_postmortem, scan_postmortems
+from pmops.site import DEFAULT_TITLE
 from pmops.site.entries import Entry, entry_of
 from pmops.site.pages import ASSETS, render_index, render_page, search_index, templates_digest
 
 MANIFEST = ".pmops-site.json"
 SITE_VERSION = 1
 """Bump when the manifest's shape changes: a mismatch renders every page again."""
-
-DEFAULT_TITLE = "Postmortems"
 
 
 @dataclass(frozen=True)

@@ -1,17 +1,19 @@
 """Run git safely: no system config, no hooks, no external diff or textconv, no pager.
 
 A hostile repository cannot make pmops run its code; failures become SourceError with a
-message for the user.
+message for the user. Every git command pmops runs goes through `run_git` (directly, or
+through `git_bytes`, `git_lines`, `git_output`, or `gitops.Workspace` for clones it writes).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import secrets
 import subprocess
 import tempfile
-from collections.abc import Generator, Iterable, Sequence
+from collections.abc import Generator, Iterable, Mapping, Sequence
 from pathlib import Path
 
 from pmops.errors import SourceError
@@ -92,26 +94,58 @@ def check_repo(repo: Path) -> Path:
     return repo
 
 
-def git_bytes(
-    repo: Path, *args: str, input: bytes | None = None, timeout: float | None = None
-) -> bytes:
-    """Run git in `repo` and return its stdout; failures become SourceError."""
+def run_git(
+    repo: Path,
+    *args: str,
+    input: bytes | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float | None = None,
+) -> subprocess.CompletedProcess[bytes]:
+    """Run git in `repo` with the safe environment and configuration (plus `env`), whatever
+    its exit code; SourceError only when git cannot run or overruns `timeout` seconds."""
+    full_env = git_env()
+    full_env.update(env or {})
     try:
-        proc = subprocess.run(
+        return subprocess.run(
             git_command(repo, args),
             input=input,
             capture_output=True,
-            env=git_env(),
+            env=full_env,
             check=False,
             timeout=timeout,
         )
     except FileNotFoundError:
         raise SourceError("git is not installed (or not on PATH)") from None
+    except OSError as exc:
+        raise SourceError(f"git {args[0]} could not run in {repo}: {exc}") from None
     except subprocess.TimeoutExpired:
         raise SourceError(f"git {args[0]} in {repo} took longer than {timeout} s") from None
+
+
+def git_bytes(
+    repo: Path, *args: str, input: bytes | None = None, timeout: float | None = None
+) -> bytes:
+    """Run git in `repo` and return its stdout; failures become SourceError."""
+    proc = run_git(repo, *args, input=input, timeout=timeout)
     if proc.returncode != 0:
         raise git_failure(repo, args, proc.stderr)
     return proc.stdout
+
+
+def git_output(repo: Path, *args: str) -> str | None:
+    """Git's stdout as text, stripped; None when git fails or cannot run (for questions
+    whose "no" is an answer: is this a repository, does this ref exist)."""
+    try:
+        proc = run_git(repo, *args)
+    except SourceError:
+        return None
+    return proc.stdout.decode("utf-8", "replace").strip() if proc.returncode == 0 else None
+
+
+def repo_root(start: Path) -> Path | None:
+    """The top level of the work tree that `start` is in; None outside one."""
+    top = git_output(start, "rev-parse", "--show-toplevel")
+    return Path(top) if top else None
 
 
 def git_lines(repo: Path, *args: str) -> Generator[bytes, None, None]:
@@ -180,3 +214,30 @@ def resolve_many(repo: Path, prefixes: Iterable[str], peel: bool = False) -> dic
         if kind == "commit" and (peel or name.startswith(prefix)):
             resolved[prefix] = name
     return resolved
+
+
+def blob_id(data: bytes) -> str:
+    """Git's object id of a file with content `data` (what `git hash-object` prints)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
+def worktree_blobs(repo: Path, folder: str) -> dict[str, str]:
+    """Blob ids of the files under `folder` (paths relative to `repo`) whose working copy
+    git knows to match its index: tracked and not modified. Git answers from its index and
+    stat cache without reading the files; {} outside a work tree."""
+    pathspec = f"{folder.strip('/')}/"
+    try:
+        staged = run_git(repo, "ls-files", "--stage", "-z", "--", pathspec)
+        modified = run_git(repo, "ls-files", "--modified", "-z", "--", pathspec)
+    except SourceError:
+        return {}
+    if staged.returncode != 0 or modified.returncode != 0:
+        return {}
+    changed = set(modified.stdout.split(b"\0"))
+    blobs = {}
+    for entry in staged.stdout.split(b"\0"):
+        info, _, name = entry.partition(b"\t")
+        fields = info.split()
+        if len(fields) == 3 and fields[2] == b"0" and name not in changed:
+            blobs[name.decode("utf-8", "surrogateescape")] = fields[1].decode()
+    return blobs

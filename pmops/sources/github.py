@@ -22,15 +22,15 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import github
-from github.Repository import Repository
 
 from pmops.analyze.window import gather_until, incident_window
 from pmops.config import Config
 from pmops.errors import SourceError
 from pmops.github.budget import RequestBudget
+from pmops.github.client import lazy_repo
 from pmops.github.rest import SOURCE_ERRORS, Api, Skipped, describe
 from pmops.model import (
     Change,
@@ -81,11 +81,6 @@ class _Found:
             return None
 
 
-def lazy_repo(gh: github.Github, full_name: str) -> Repository:
-    """A PyGithub Repository that costs no request until an attribute needs one."""
-    return Repository(gh.requester.withLazy(True), url=f"/repos/{full_name}")
-
-
 def gather_github(
     gh: github.Github,
     repo_full_name: str,
@@ -97,19 +92,24 @@ def gather_github(
     env: Mapping[str, str] | None = None,
     progress: Progress = _quiet,
     now: datetime | None = None,
+    repository: Mapping[str, Any] | None = None,
+    issue: Mapping[str, Any] | None = None,
 ) -> Evidence:
     """Evidence for incident issue `issue_number` of `repo_full_name` (see the module doc).
 
     `checkout` is a local clone of that repository (the Action's workspace), or None to
-    read its commits through the API too. Raises SourceError only when the issue itself
-    cannot be read.
+    read its commits through the API too. `repository` is the repository's JSON when the
+    caller has it (an event payload's `repository`: its `default_branch` and `html_url` save
+    a request), `issue` likewise the incident issue's (used when its number matches).
+    Raises SourceError only when the issue itself cannot be read.
     """
     budget = budget or RequestBudget(config.request_budget)
     api = Api.of(gh, budget)
     progress(f"reading incident #{issue_number} of {repo_full_name}")
     try:
         record = read_incident(
-            lazy_repo(gh, repo_full_name), issue_number, config, budget=budget, now=now
+            lazy_repo(gh, repo_full_name), issue_number, config, budget=budget, now=now,
+            issue=issue,
         )
     except SOURCE_ERRORS as error:
         raise SourceError(
@@ -117,7 +117,8 @@ def gather_github(
         ) from None
     window = incident_window(record.incident, config.lookback_hours)
     found = _Found(notes=list(record.notes))
-    meta = (
+    meta = repository if repository and repository.get("default_branch") else None
+    meta = meta or (
         found.attempt(
             f"Repository details of {repo_full_name}",
             partial(api.get, activity.repo_path(repo_full_name)),

@@ -184,12 +184,15 @@ def read_incident(
     *,
     budget: RequestBudget | None = None,
     now: datetime | None = None,
+    issue: Mapping[str, Any] | None = None,
 ) -> IncidentRecord:
     """Read incident issue `number` of `gh_repo` (GithubException when the issue cannot be
-    read: without it there is no incident)."""
+    read: without it there is no incident). `issue` is the issue's JSON when the caller has
+    it (the event payload's): then only its timeline is requested."""
     api = Api(gh_repo.requester, budget or RequestBudget(config.request_budget))
     base = f"/repos/{gh_repo.full_name}/issues/{number}"
-    issue = api.get(base)
+    if not (issue and issue.get("number") == number and "body" in issue):
+        issue = api.get(base)
     timeline: list[dict[str, Any]] = []
     for page in api.pages(f"{base}/timeline", what="the incident's timeline", essential=True):
         timeline += page
