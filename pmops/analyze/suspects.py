@@ -180,6 +180,8 @@ def display_score(raw: float) -> float:
 def _suspect(scored: Scored) -> Suspect:
     change = scored.candidate.change
     reasons = [r for _, r in sorted(scored.reasons, key=lambda x: -abs(x[0]))]
+    if (group := scored.candidate.group) is not None:
+        reasons.append(f"landed with the merge {group.sha[:7]} ({group.subject[:80]})")
     return Suspect(
         sha=change.sha,
         score=display_score(scored.raw),
@@ -244,21 +246,22 @@ def _applied_out_of_band(s: Scored) -> bool:
 def _score_reverts(
     scored: list[Scored], remediation: Sequence[Candidate], evidence: Evidence, rollout: Rollout
 ) -> None:
-    owner = {m.sha: i for i, s in enumerate(scored) for m in s.candidate.members}
+    owner: dict[str, list[int]] = {}  # a merge listed through its commits owns them all
+    for i, s in enumerate(scored):
+        for sha in s.candidate.shas:
+            owner.setdefault(sha, []).append(i)
     end = evidence.window.end
     for fix in remediation:
         for member in fix.members:
             for target in member.reverts:
-                i = owner.get(target)
-                if i is None:
-                    continue
-                value = _half_life(abs(end - fix.landed_at), REVERT_HALF_LIFE)
-                scored[i].add(
-                    "revert",
-                    max(value, 0.3),
-                    f"reverted during the incident by {member.sha[:7]} "
-                    f"({format_clock(fix.landed_at)})",
-                )
+                for i in owner.get(target, ()):
+                    value = _half_life(abs(end - fix.landed_at), REVERT_HALF_LIFE)
+                    scored[i].add(
+                        "revert",
+                        max(value, 0.3),
+                        f"reverted during the incident by {member.sha[:7]} "
+                        f"({format_clock(fix.landed_at)})",
+                    )
         fix_paths = {f.path for f in fix.files}
         reverted_known = any(t in owner for m in fix.members for t in m.reverts)
         if not fix_paths or is_noise(fix_paths) or reverted_known:
