@@ -24,6 +24,7 @@ from pmops.analyze.paths import (
     path_kinds,
     services_of,
 )
+from pmops.analyze.priors import change_traits, subject_key
 from pmops.model import Evidence, Suspect
 from pmops.times import format_clock
 from pmops.wording import ordinal
@@ -48,6 +49,15 @@ WEIGHTS: Mapping[str, float] = {
     "other_service": -0.8,  # only touches services other than the affected ones
     "not_live": -1.2,  # the deploy records show it was not in production at the start
     "ruled_out": -2.5,  # the updates say reverting or checking it did not help
+    # what kind of change it is (priors.py); fitted without deploys only, so 0 here keeps
+    # the deploy-aware ranking as the scenario suite set it
+    "dependency_only": 0.0,
+    "roll": 0.0,
+    "is_revert": 0.0,
+    "test_only": 0.0,
+    "docs_only": 0.0,
+    "reland": 0.0,
+    "largest": 0.0,
 }
 """Weights when the evidence has deploy records (production incidents): set by hand on the
 scenario suite (`python -m bench suspects`), where deploys, rollbacks and services carry
@@ -155,7 +165,31 @@ def score_candidates(
                 s.add(f"text_{field}", value, None)  # explained by the reason above
     _score_recency(scored)
     _score_files(scored, evidence, globs)
+    _score_traits(scored, evidence)
     return scored
+
+
+def _score_traits(scored: list[Scored], evidence: Evidence) -> None:
+    """What kind of change each candidate is (priors.py): rolls, reverts, re-lands..."""
+    reverted: dict[str, datetime] = {}
+    for change in sorted(evidence.changes, key=lambda c: c.committed_at, reverse=True):
+        if change.reverts:  # the earliest revert of each subject wins
+            reverted[subject_key(change.subject)] = change.committed_at
+    pool = [s.candidate for s in scored]
+    for s, traits in zip(scored, change_traits(pool, reverted), strict=True):
+        for trait in traits:
+            s.add(trait, 1.0, _TRAIT_REASONS[trait])
+
+
+_TRAIT_REASONS = {
+    "dependency_only": "only changes dependency files (less likely)",
+    "roll": "a dependency roll or bump (less likely)",
+    "is_revert": "itself a revert (less likely)",
+    "test_only": "only changes tests (less likely)",
+    "docs_only": "only changes docs (less likely)",
+    "reland": "lands again a change that was reverted before",
+    "largest": "the largest change in the window",
+}
 
 
 def rank_suspects(
