@@ -24,6 +24,11 @@ cases.jsonl names under DIR, one per repository, named `owner__name`:
 
 A case whose objects a clone lacks (snapshots without files of 4 MiB and more) is reported
 as an error and not counted.
+
+`python -m bench.regressions.travel --clones DIR [--holdout] [--fit]` gives the figures that
+travel: everything fitted leave-one-repository-out, with bootstrap intervals against lexical,
+per repository and per text type, and the held-out slice last (README, "How the ranking is
+measured").
 """
 
 from __future__ import annotations

@@ -35,8 +35,9 @@ from typing import Any
 import numpy as np
 
 from bench.regressions.evaluate import MIN_CANDIDATES
-from bench.regressions.learn import fit, ranks
+from bench.regressions.learn import LEARNED, fit, gather_cases, ranks
 from bench.regressions.scores import rank_figures
+from pmops.analyze.learned import TRAIT_REASONS
 
 FEATURES_FILE = Path(tempfile.gettempdir()) / "pmops-travel-features.jsonl"
 RICH_WORDS = 5
@@ -72,27 +73,10 @@ SMOOTHING = 5.0
 """Pseudo-cases at the prior: a pair seen twice among 3 reports counts less than one seen
 20 times among 30."""
 MAX_TOKENS = 400
-"""Code tokens kept per candidate in the features file (paths first, then diff words)."""
+"""Code tokens kept per candidate in the features file (in sorted order)."""
 
-SIGNALS = (
-    "recent",
-    "time",
-    "text",
-    "text_message",
-    "text_paths",
-    "text_diff",
-    "risky",
-    "noise",
-    "size",
-    "dependency_only",
-    "roll",
-    "is_revert",
-    "test_only",
-    "docs_only",
-    "reland",
-    "largest",
-    "bridge",
-)
+TRAITS = tuple(TRAIT_REASONS)
+SIGNALS = (*LEARNED, *TRAITS, "bridge")
 """Signals fitted here (what a terse report and git history show); the others keep their
 hand-set weights, which the scenario suite checks."""
 
@@ -109,72 +93,52 @@ def _log(message: str) -> None:
 
 def extract(clones: Path, case_files: Sequence[Path]) -> Iterator[dict[str, Any]]:
     """Feature records of every case with a clone and >= 5 candidates."""
-    from bench.regressions.baselines import rank_lexical, rank_recent
     from bench.regressions.cases import load_cases
-    from bench.regressions.evaluate import Scratch, _Judge, incident_document
     from bench.regressions.history import GitFailed
+
+    cases = [c for f in case_files for c in load_cases(f) if c.candidates >= MIN_CANDIDATES]
+    for number, case, _, evidence, judge in gather_cases(clones, cases, "pmops-travel-"):
+        try:
+            record = _features(case, evidence, judge)
+        except GitFailed as error:
+            _log(f"[{number}/{len(cases)}] {case.repo}: {error}")
+            continue
+        _log(f"[{number}/{len(cases)}] {case.repo} {len(record['rows'])} candidates")
+        yield record
+
+
+def _features(case: Any, evidence: Any, judge: Any) -> dict[str, Any]:
+    """One case's record: signal values and code tokens per candidate, the report's words,
+    the baselines' ranks of the culprit."""
+    from bench.regressions.baselines import rank_lexical, rank_recent
     from pmops.analyze.bridge import code_tokens, report_words
     from pmops.analyze.mentions import SYMPTOM_WORDS, incident_text
     from pmops.analyze.suspects import score_candidates
-    from pmops.config import default_config
-    from pmops.errors import PmopsError
-    from pmops.pipeline import gather_local
-    from pmops.sources.incident_file import load_incident_file
 
-    cases = [c for f in case_files for c in load_cases(f) if c.candidates >= MIN_CANDIDATES]
-    config = default_config()
-    with tempfile.TemporaryDirectory(prefix="pmops-travel-") as tmp:
-        root = Path(tmp)
-        scratches: dict[str, Scratch] = {}
-        for number, case in enumerate(cases, 1):
-            clone = clones / case.clone_name
-            if not clone.exists():
-                continue
-            if case.clone_name not in scratches:
-                scratches[case.clone_name] = Scratch(clone, root / "repos")
-            scratch = scratches[case.clone_name]
-            try:
-                scratch.checkout(case.base)
-                incident = root / f"incident-{number}.json"
-                incident.write_text(json.dumps(incident_document(case, number)))
-                evidence = gather_local(scratch.path, load_incident_file(incident), config)
-                judge = _Judge(scratch.path, case.culprit)
-                judge.learn([c.sha for c in evidence.changes])
-                scored = score_candidates(evidence)
-                start = evidence.window.start
-                changes = [
-                    c for c in evidence.changes if evidence.window.since <= c.committed_at <= start
-                ]
-                lexical = judge.rank(rank_lexical(changes, case.reason))
-                recent = judge.rank(rank_recent(changes))
-            except (PmopsError, GitFailed) as error:
-                _log(f"[{number}/{len(cases)}] {case.repo}: {error}")
-                continue
-            text = incident_text(evidence)
-            query = [w for w in report_words(text) if w not in SYMPTOM_WORDS]
-            rows = []
-            for s in scored:
-                tokens = sorted(code_tokens(s.candidate))[:MAX_TOKENS]
-                rows.append(
-                    {
-                        "values": {k: v for k, v in s.values.items() if k != "bridge"},
-                        "culprit": any(judge.is_culprit(sha) for sha in s.candidate.shas),
-                        "landed": s.candidate.landed_at.timestamp(),
-                        "tokens": tokens,
-                    }
-                )
-            _log(f"[{number}/{len(cases)}] {case.repo} {len(rows)} candidates")
-            yield {
-                "repo": case.repo,
-                "ecosystem": case.ecosystem,
-                "case": case.revert,
-                "words": sorted(set(report_words(text))),
-                "poor": len(set(query)) < RICH_WORDS,
-                "commits": len(changes),
-                "lexical": lexical,
-                "recent": recent,
-                "rows": rows,
-            }
+    window = evidence.window
+    changes = [c for c in evidence.changes if window.since <= c.committed_at <= window.start]
+    text = incident_text(evidence)
+    query = [w for w in report_words(text) if w not in SYMPTOM_WORDS]
+    rows = [
+        {
+            "values": {k: v for k, v in s.values.items() if k != "bridge"},
+            "culprit": any(judge.is_culprit(sha) for sha in s.candidate.shas),
+            "landed": s.candidate.landed_at.timestamp(),
+            "tokens": sorted(code_tokens(s.candidate))[:MAX_TOKENS],
+        }
+        for s in score_candidates(evidence)
+    ]
+    return {
+        "repo": case.repo,
+        "ecosystem": case.ecosystem,
+        "case": case.revert,
+        "words": sorted(set(report_words(text))),
+        "poor": len(set(query)) < RICH_WORDS,
+        "commits": len(changes),
+        "lexical": judge.rank(rank_lexical(changes, case.reason)),
+        "recent": judge.rank(rank_recent(changes)),
+        "rows": rows,
+    }
 
 
 # ---------------------------------------------------------------- the bridge
@@ -329,9 +293,6 @@ def evaluate(
         for i, rank in zip(held, ranks([records[i] for i in held], names, w), strict=True):
             loro[i] = rank
     return loro, weights
-
-
-TRAITS = ("dependency_only", "roll", "is_revert", "test_only", "docs_only", "reland", "largest")
 
 
 def trait_lift(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, float]]:

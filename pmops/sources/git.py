@@ -226,9 +226,7 @@ def _read_commits(
     nonce, start, sep, end = frame_markers()
     fields = "%x1f{n}".join(("%H", "%P", "%at", "%ct", "%an", "%s", "%b")).format(n=nonce)
     fmt = f"--format=%x1e{nonce}{fields}%x1d{nonce}"
-    full = log_readable(
-        repo, shas, "-z", "--numstat", "--patch", "--unified=0", *DIFF_OPTS, fmt
-    )
+    full = log_readable(repo, shas, "-z", "--numstat", "--patch", "--unified=0", *DIFF_OPTS, fmt)
     records = [_record(chunk, sep, end, shallow) for chunk in full.out.split(start)[1:]]
     if not full.unreadable:
         return records, []
@@ -250,7 +248,8 @@ def _record(
     the `--raw` paths of its tree diff."""
     header, _, tail = chunk.partition(end)
     sha, parents, at, ct, author, subject, body = header.split(sep)
-    files, patch = ((), b"")
+    files: tuple[FileChange, ...] = ()
+    patch = b""
     if sha.decode() not in shallow:
         files, patch = (_split_raw(tail), b"") if tree_only else _split_numstat(tail)
     return _Record(
