@@ -11,6 +11,7 @@ from datetime import timedelta
 from pmops.analyze.candidates import FOLD_LIMIT, Candidate, group_changes
 from pmops.analyze.suspects import rank_suspects
 from pmops.model import Change, Deploy, FileChange
+from tests.gitrepo import GitRepo
 from tests.test_suspects import START, change, evidence, fake_sha
 
 
@@ -145,3 +146,23 @@ def test_claimed_commits_stop_the_walk_with_the_same_groups() -> None:
         }
         got = {(c.change.sha, frozenset(m.sha for m in c.members)) for c in group_changes(changes)}
         assert got == expected
+
+
+def test_the_benchmark_counts_a_commit_of_a_culprit_merge_and_the_merge_of_a_culprit(
+    git_repo: GitRepo,
+) -> None:
+    from bench.regressions.evaluate import _Judge
+
+    at = START - timedelta(hours=3)
+    base = git_repo.commit({"a.txt": "1\n"}, "Base", at=at)
+    git_repo.branch("topic")
+    git_repo.checkout("topic")
+    inner = git_repo.commit({"b.txt": "1\n"}, "Shrink the pool", at=at + timedelta(minutes=1))
+    git_repo.checkout("main")
+    other = git_repo.commit({"c.txt": "1\n"}, "Unrelated", at=at + timedelta(minutes=2))
+    merge = git_repo.merge("topic", 'Merge "Shrink the pool" into main', at + timedelta(minutes=3))
+    reverted_merge = _Judge(git_repo.path, merge)
+    assert reverted_merge.rank([other, inner, merge]) == 2  # pmops lists the merge's commit
+    reverted_commit = _Judge(git_repo.path, inner)
+    assert reverted_commit.rank([other, merge]) == 2  # a folded PR merge names its commit
+    assert reverted_commit.rank([other, base]) is None
