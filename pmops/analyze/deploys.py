@@ -47,11 +47,14 @@ class _Graph:
     def __init__(self, candidates: Sequence[Candidate]) -> None:
         self.index = {m.sha: i for i, c in enumerate(candidates) for m in c.members}
         self.parents = {m.sha: m.parents for c in candidates for m in c.members}
+        for c in candidates:  # a merge listed through its commits ships them all
+            if c.group is not None:
+                self.parents[c.group.sha] = c.group.parents
 
     def resolve(self, sha: str) -> str | None:
-        if sha in self.index:
+        if sha in self.parents:
             return sha
-        return next((full for full in self.index if full.startswith(sha)), None)
+        return next((full for full in self.parents if full.startswith(sha)), None)
 
     def shipped(self, sha: str) -> set[int]:
         head = self.resolve(sha)

@@ -45,7 +45,7 @@ def find_mentions(candidate: Candidate, text: str) -> list[Mention]:
     found = []
     lowered = text.lower()
     for match in _SHA.finditer(lowered):
-        if any(m.sha.startswith(match.group(0)) for m in candidate.members):
+        if any(sha.startswith(match.group(0)) for sha in candidate.shas):
             found.append(Mention(match.group(0)[:7], _ruled_out(lowered, match.end())))
     if candidate.pr is not None:
         for match in _PR.finditer(text):

@@ -34,7 +34,10 @@ _TEST_PATTERN = re.compile(
     r"(^|/)(tests?|__tests__|spec|specs|testdata|fixtures|e2e)(/|$)|(^|/)test_[^/]*$"
     r"|_test\.[a-z]+$|\.(test|spec)\.[a-z]+$|Tests?\.[a-z]+$"
 )
-_FLAG_PATTERN = re.compile(r"(feature[-_]?flags?|flags?|toggles?|launchdarkly|unleash|experiment)")
+_FLAG_PATTERN = re.compile(
+    r"(feature[-_]?flags?|flags?|toggles?|launchdarkly|unleash|experiments?(?![a-z]))"
+)
+"""`experiments.json` is a flag file; `experimental/` is code not yet stable, not a flag."""
 _SCHEDULE_PATTERN = re.compile(r"(^|/|[-_.])(cron\w*|crontab|schedules?|timers?)([-_./]|$)")
 _JOB_PATTERN = re.compile(r"(^|/|[-_.])jobs?([-_./]|$)")
 _MIGRATION_PATTERN = re.compile(r"(^|/)(migrations?|migrate|alembic|db/migrate|schema)(/|$)")
@@ -70,7 +73,7 @@ def path_kinds(path: str) -> frozenset[str]:
         kinds.add("docs")
     if name in _DEPENDENCY_FILES or name.endswith((".csproj", ".lock")):
         kinds.add("dependency")
-    if name in _BUILD_FILES or name.endswith((".bzl", ".cmake", ".mk")):
+    if name in _BUILD_FILES or name.endswith((".bzl", ".cmake", ".mk", ".gn", ".gni")):
         kinds.add("build")
     if _MIGRATION_PATTERN.search(lower) or suffix == ".sql":
         kinds.add("migration")

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from pmops.analyze.candidates import Candidate, build_candidates
 from pmops.analyze.deploys import Rollout, analyze_rollout
+from pmops.analyze.learned import score_bridge, score_traits
 from pmops.analyze.mentions import find_mentions, incident_text, match_text
 from pmops.analyze.paths import (
     RISKY_KINDS,
@@ -48,6 +49,16 @@ WEIGHTS: Mapping[str, float] = {
     "other_service": -0.8,  # only touches services other than the affected ones
     "not_live": -1.2,  # the deploy records show it was not in production at the start
     "ruled_out": -2.5,  # the updates say reverting or checking it did not help
+    # what kind of change it is (priors.py); fitted without deploys only, so 0 here keeps
+    # the deploy-aware ranking as the scenario suite set it
+    "dependency_only": 0.0,
+    "roll": 0.0,
+    "is_revert": 0.0,
+    "test_only": 0.0,
+    "docs_only": 0.0,
+    "reland": 0.0,
+    "largest": 0.0,
+    "bridge": 0.0,  # report words -> code tokens learned from real regressions (bridge.py)
 }
 """Weights when the evidence has deploy records (production incidents): set by hand on the
 scenario suite (`python -m bench suspects`), where deploys, rollbacks and services carry
@@ -55,18 +66,29 @@ the signal."""
 
 WEIGHTS_WITHOUT_DEPLOYS: Mapping[str, float] = {
     **WEIGHTS,
-    # fitted by `python -m bench.regressions.learn` (pairwise logistic regression on 293 real
-    # reverts from 21 repositories, evaluated leave-one-repository-out); the other signals
-    # never fire on that history and keep their hand-set weights
-    "text": 0.6,
-    "text_message": 1.21,
-    "text_paths": 0.84,
-    "text_diff": 0.48,
-    "time": 0.31,
-    "recent": 1.43,
-    "risky": 0.62,
-    "size": 0.0,  # fitted -0.06: size says nothing here
-    "noise": -0.33,
+    # fitted by `python -m bench.regressions.travel --fit` (pairwise logistic regression on
+    # 646 real reverts from 63 repositories, evaluated leave-one-repository-out; README);
+    # the other signals never fire on that history and keep their hand-set weights
+    "text": 0.88,
+    "text_message": 1.08,
+    "text_paths": 0.80,
+    "text_diff": 0.51,
+    "time": 0.43,
+    "recent": 1.22,
+    "risky": 0.35,
+    "size": 0.04,
+    "noise": -0.18,
+    # change traits: culprits had them 0.99x (dependency-only), 0.69x (roll subject), 0.60x
+    # (revert), 0.92x (tests only), 0.74x (docs only), 0.57x (re-land), 1.25x (largest) as
+    # often as chance; the fit folds them with the signals above (size, noise)
+    "dependency_only": -0.17,
+    "roll": -0.26,
+    "is_revert": -0.46,
+    "test_only": 0.12,
+    "docs_only": -0.26,
+    "reland": -0.03,
+    "largest": -0.03,
+    "bridge": 0.0,  # fitted 0.03 and no gain leave-one-repository-out: off (README)
 }
 """Weights when no deploy records exist (a terse report and git history): then how recent a
 change is among the candidates, and where the report's words appear, say the most."""
@@ -155,6 +177,9 @@ def score_candidates(
                 s.add(f"text_{field}", value, None)  # explained by the reason above
     _score_recency(scored)
     _score_files(scored, evidence, globs)
+    score_traits(scored, evidence)
+    if weights["bridge"]:
+        score_bridge(scored, evidence)
     return scored
 
 
@@ -180,6 +205,8 @@ def display_score(raw: float) -> float:
 def _suspect(scored: Scored) -> Suspect:
     change = scored.candidate.change
     reasons = [r for _, r in sorted(scored.reasons, key=lambda x: -abs(x[0]))]
+    if (group := scored.candidate.group) is not None:
+        reasons.append(f"landed with the merge {group.sha[:7]} ({group.subject[:80]})")
     return Suspect(
         sha=change.sha,
         score=display_score(scored.raw),
@@ -244,21 +271,22 @@ def _applied_out_of_band(s: Scored) -> bool:
 def _score_reverts(
     scored: list[Scored], remediation: Sequence[Candidate], evidence: Evidence, rollout: Rollout
 ) -> None:
-    owner = {m.sha: i for i, s in enumerate(scored) for m in s.candidate.members}
+    owner: dict[str, list[int]] = {}  # a merge listed through its commits owns them all
+    for i, s in enumerate(scored):
+        for sha in s.candidate.shas:
+            owner.setdefault(sha, []).append(i)
     end = evidence.window.end
     for fix in remediation:
         for member in fix.members:
             for target in member.reverts:
-                i = owner.get(target)
-                if i is None:
-                    continue
-                value = _half_life(abs(end - fix.landed_at), REVERT_HALF_LIFE)
-                scored[i].add(
-                    "revert",
-                    max(value, 0.3),
-                    f"reverted during the incident by {member.sha[:7]} "
-                    f"({format_clock(fix.landed_at)})",
-                )
+                for i in owner.get(target, ()):
+                    value = _half_life(abs(end - fix.landed_at), REVERT_HALF_LIFE)
+                    scored[i].add(
+                        "revert",
+                        max(value, 0.3),
+                        f"reverted during the incident by {member.sha[:7]} "
+                        f"({format_clock(fix.landed_at)})",
+                    )
         fix_paths = {f.path for f in fix.files}
         reverted_known = any(t in owner for m in fix.members for t in m.reverts)
         if not fix_paths or is_noise(fix_paths) or reverted_known:

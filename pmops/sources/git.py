@@ -30,6 +30,7 @@ from pmops.sources.gitcmd import (
     log_each,
     resolve_many,
 )
+from pmops.sources.readable import Readable, log_readable
 from pmops.sources.reverts import detect_inverse_reverts
 
 __all__ = [
@@ -211,43 +212,86 @@ def _wants_words(files: Sequence[FileChange]) -> bool:
     return 0 < len(files) <= WORDS_MAX_FILES and 0 < lines <= WORDS_MAX_LINES
 
 
-def _read_commits(repo: Path, shas: Sequence[str], shallow: frozenset[str]) -> list[_Record]:
-    """One `git log --no-walk --numstat --patch` over `shas`.
+def _read_commits(
+    repo: Path, shas: Sequence[str], shallow: frozenset[str]
+) -> tuple[list[_Record], list[str]]:
+    """One `git log --no-walk --numstat --patch` over `shas`, and sentences on what git
+    could not read.
 
     Numstat and patch in one call cost about half of two calls (measured on 1,000 commits);
-    patches of commits too large for diff words are read but not tokenized.
+    patches of commits too large for diff words are read but not tokenized. Commits whose
+    blobs are missing (partial clone, a mirror without large files) are read again from their
+    tree diff alone: paths, no line counts, no diff words (`readable.log_readable`).
     """
     nonce, start, sep, end = frame_markers()
     fields = "%x1f{n}".join(("%H", "%P", "%at", "%ct", "%an", "%s", "%b")).format(n=nonce)
-    out = log_each(
-        repo,
-        shas,
-        "-z",
-        "--numstat",
-        "--patch",
-        "--unified=0",
-        *DIFF_OPTS,
-        f"--format=%x1e{nonce}{fields}%x1d{nonce}",
+    fmt = f"--format=%x1e{nonce}{fields}%x1d{nonce}"
+    full = log_readable(repo, shas, "-z", "--numstat", "--patch", "--unified=0", *DIFF_OPTS, fmt)
+    records = [_record(chunk, sep, end, shallow) for chunk in full.out.split(start)[1:]]
+    if not full.unreadable:
+        return records, []
+    trees = log_readable(repo, full.unreadable, "-z", "--raw", *_TREE_OPTS, fmt)
+    records += [
+        _record(chunk, sep, end, shallow, tree_only=True) for chunk in trees.out.split(start)[1:]
+    ]
+    return records, _missing_notes(len(shas), full, trees)
+
+
+_TREE_OPTS = (*(o for o in DIFF_OPTS if o != "-M"), "--no-renames")
+"""A diff from the trees alone: rename detection compares blob contents, so it is off."""
+
+
+def _record(
+    chunk: bytes, sep: bytes, end: bytes, shallow: frozenset[str], tree_only: bool = False
+) -> _Record:
+    """One commit of `_read_commits`' output: with numstat and patch, or (`tree_only`) with
+    the `--raw` paths of its tree diff."""
+    header, _, tail = chunk.partition(end)
+    sha, parents, at, ct, author, subject, body = header.split(sep)
+    files: tuple[FileChange, ...] = ()
+    patch = b""
+    if sha.decode() not in shallow:
+        files, patch = (_split_raw(tail), b"") if tree_only else _split_numstat(tail)
+    return _Record(
+        sha=sha.decode(),
+        parents=tuple(parents.decode().split()),
+        authored=int(at),
+        committed=int(ct),
+        author=_text(author),
+        subject=_text(subject),
+        body=_text(body).strip("\n"),
+        files=files,
+        words=_diff_words(patch) if _wants_words(files) else frozenset(),
     )
-    records = []
-    for chunk in out.split(start)[1:]:
-        header, _, tail = chunk.partition(end)
-        sha, parents, at, ct, author, subject, body = header.split(sep)
-        files, patch = _split_numstat(tail) if sha.decode() not in shallow else ((), b"")
-        records.append(
-            _Record(
-                sha=sha.decode(),
-                parents=tuple(parents.decode().split()),
-                authored=int(at),
-                committed=int(ct),
-                author=_text(author),
-                subject=_text(subject),
-                body=_text(body).strip("\n"),
-                files=files,
-                words=_diff_words(patch) if _wants_words(files) else frozenset(),
-            )
+
+
+def _split_raw(tail: bytes) -> tuple[FileChange, ...]:
+    """Paths of `--raw -z --no-renames` output (":modes shas status", path), 0/0 lines."""
+    fields = tail.lstrip(b"\0\n").split(b"\0")
+    return tuple(
+        FileChange(_text(path), 0, 0)
+        for meta, path in zip(fields[::2], fields[1::2], strict=False)
+        if meta.startswith(b":") and path
+    )
+
+
+def _missing_notes(total: int, full: Readable, trees: Readable) -> list[str]:
+    """Sentences for `Evidence.unavailable`: which commits git could read only in part."""
+    partial = len(full.unreadable) - len(trees.unreadable)
+    cause = full.error.partition(": ")[2] or full.error  # without "git log failed in <repo>"
+    notes = []
+    if partial:
+        notes.append(
+            f"git could not read the contents of {partial} of {total} commits in the window "
+            f"({cause}; a partial clone or a mirror without large files?): they are ranked "
+            "by their message and the paths they touch, without line counts or diff words"
         )
-    return records
+    if trees.unreadable:
+        notes.append(
+            f"git could not read {len(trees.unreadable)} of {total} commits in the window "
+            f"at all ({trees.error.partition(': ')[2] or cause}): they are left out of the ranking"
+        )
+    return notes
 
 
 def parse_pr(subject: str, body: str = "") -> int | None:
@@ -266,12 +310,20 @@ def parse_reverts(message: str) -> tuple[str, ...]:
 
 
 def read_changes(
-    repo: Path, since: datetime, until: datetime, *, ref: str = "HEAD", repo_name: str = ""
+    repo: Path,
+    since: datetime,
+    until: datetime,
+    *,
+    ref: str = "HEAD",
+    repo_name: str = "",
+    notes: list[str] | None = None,
 ) -> tuple[Change, ...]:
     """Commits reachable from `ref` whose committer or author date lies in [since, until].
 
     Newest first (committer time descending, then SHA). Merges keep all parents; their
     files are the diff against the first parent. A repository without commits gives ().
+    Commits git can read only in part (missing blobs) come with paths but no line counts;
+    sentences saying so are appended to `notes`.
     """
     _check_window(since, until)
     head, shallow = _head(repo, ref)
@@ -280,7 +332,9 @@ def read_changes(
     shas = _scan_window(repo, head, since, until)
     if not shas:
         return ()
-    records = _read_commits(repo, shas, shallow)
+    records, missing = _read_commits(repo, shas, shallow)
+    if notes is not None:
+        notes += missing
     reverts = {r.sha: parse_reverts(f"{r.subject}\n{r.body}") for r in records}
     full = resolve_many(repo, (s for shas_ in reverts.values() for s in shas_ if len(s) < 40))
     changes = [

@@ -188,7 +188,8 @@ def _gather_repo(
     """
     until = gather_until(window)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pmops-git") as pool:
-        local = pool.submit(_read_head, checkout, window, until) if checkout else None
+        unreadable: list[str] = []  # what git could not read, noted after the thread ends
+        local = pool.submit(_read_head, checkout, window, until, unreadable) if checkout else None
         listed: tuple[Change, ...] = ()
         if checkout is None:
             listed = (
@@ -233,6 +234,7 @@ def _gather_repo(
         )
         if checkout is not None and local is not None:
             changes = found.attempt(f"Git history of {repo} in {checkout}", local.result) or ()
+            found.notes += unreadable
             changes = (
                 found.attempt(
                     f"Git history of deployed commits of {repo}",
@@ -247,11 +249,14 @@ def _gather_repo(
     found.deploys += activity.mark_rollbacks(deploys, changes, window, until)
 
 
-def _read_head(checkout: Path, window: Window, until: datetime) -> tuple[Change, ...]:
+def _read_head(
+    checkout: Path, window: Window, until: datetime, notes: list[str]
+) -> tuple[Change, ...]:
     """Commits of the checkout's HEAD in the window (deepened first if shallow), with
-    reverts found by their diffs as well as their messages."""
+    reverts found by their diffs as well as their messages; what git could not read is
+    noted in `notes`."""
     git.ensure_history(checkout, window.since)
-    changes = git.read_changes(checkout, window.since, until)
+    changes = git.read_changes(checkout, window.since, until, notes=notes)
     inverse = git.detect_inverse_reverts(changes, checkout)
     return tuple(
         replace(c, reverts=(*c.reverts, inverse[c.sha])) if c.sha in inverse else c for c in changes

@@ -15,9 +15,9 @@ from pmops.sources.gitcmd import (
     check_repo,
     file_blocks,
     frame_markers,
-    log_each,
     resolve_many,
 )
+from pmops.sources.readable import log_readable
 
 
 def _numstat_key(change: Change, inverse: bool = False) -> frozenset[tuple[str, str, int, int]]:
@@ -96,9 +96,9 @@ def _inverse(diff: _FileDiff) -> _FileDiff:
 def _read_signatures(repo: Path, shas: Sequence[str]) -> dict[str, frozenset[_FileDiff]]:
     """Each commit's diff as a set of per-file (paths, removed, added, meta) records."""
     nonce, start, _, _ = frame_markers()
-    out = log_each(
+    out = log_readable(
         repo, shas, "-p", "--unified=0", "--full-index", *DIFF_OPTS, f"--format=%x1e{nonce}%H"
-    )
+    ).out  # a commit git cannot read (missing blobs) has no signature: it matches nothing
     return {
         chunk[:40].decode(): frozenset(_file_diff(block) for block in file_blocks(chunk[40:]))
         for chunk in out.split(start)[1:]
