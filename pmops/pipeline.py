@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pmops.analyze import analysis as analysis_step
 from pmops.analyze.mentions import incident_text
 from pmops.analyze.suspects import MAX_SUSPECTS, rank_suspects, suspects_json
-from pmops.analyze.timeline import build_timeline
 from pmops.analyze.window import gather_until, incident_window
 from pmops.config import Config, load_config
 from pmops.document import plain
@@ -115,11 +115,8 @@ def _resolve_deploys(
 
 
 def analyze(evidence: Evidence, config: Config, *, limit: int | None = MAX_SUSPECTS) -> Analysis:
-    """Rank suspects (the best `limit`; None: all) and build the timeline."""
-    suspects = rank_suspects(evidence, config.services, limit=limit)
-    return Analysis(
-        evidence=evidence, timeline=build_timeline(evidence, suspects), suspects=suspects
-    )
+    """The analysis of `evidence` (suspects: the best `limit`; None: all), computed once."""
+    return analysis_step.analyze(evidence, config.services, limit=limit)
 
 
 def rank_local(
@@ -244,12 +241,7 @@ def draft_from_evidence(
     reranked = rerank_top(
         analysis.suspects, evidence, config, repo=repo, env=env, progress=progress
     )
-    if reranked.suspects != analysis.suspects:
-        analysis = replace(
-            analysis,
-            suspects=reranked.suspects,
-            timeline=build_timeline(evidence, reranked.suspects),
-        )
+    analysis = analysis_step.reorder(analysis, reranked.suspects)
     similar = find_history(repo, analysis, config) if repo is not None else None
     lines: tuple[str, ...] = ()
     if similar is not None:

@@ -8,9 +8,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from pmops.analyze.anomaly import describe_anomaly
-from pmops.analyze.candidates import build_candidates
-from pmops.analyze.deploys import analyze_rollout
 from pmops.model import (
     Analysis,
     Claim,
@@ -80,12 +77,11 @@ def collect_facts(analysis: Analysis, history: Sequence[str] = ()) -> Facts:
     ends = (e.incident.started_at, e.incident.resolved_at)
     minutes |= {round(abs((t - end).total_seconds()) / 60) for t in times for end in ends}
     numbers: set[float] = set()
-    for text in [*_evidence_texts(e), *history]:
+    for text in [*_evidence_texts(e), *analysis.findings.symptoms, *history]:
         refs |= {int(n) for n in _REF.findall(text)}
         numbers |= {_number(n) for n in _NUMBER.findall(text)}
     numbers |= _evidence_numbers(e, analysis)
-    pool, _ = build_candidates(e.changes, e.window)
-    numbers |= {float(n) for n in analyze_rollout(pool, e, {}).batch.values()}  # per deploy
+    numbers |= {float(c.batch) for c in analysis.candidates if c.batch}  # per deploy
     return Facts(
         shas=frozenset(shas),
         refs=frozenset(refs),
@@ -135,7 +131,6 @@ def _evidence_texts(e: Evidence) -> Iterator[str]:
     yield from (c.subject for c in e.changes)
     yield from (f.path for c in e.changes for f in c.files)
     yield from (log.message for log in e.logs)
-    yield from (describe_anomaly(a) for a in e.anomalies)  # values as the drafts show them
 
 
 def _evidence_numbers(e: Evidence, analysis: Analysis) -> set[float]:

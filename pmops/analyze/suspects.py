@@ -140,11 +140,21 @@ def score_candidates(
     """Every candidate change with its signal values, in candidate order (not ranked)."""
     globs = service_globs or {}
     pool, remediation = build_candidates(evidence.changes, evidence.window)
+    return score_pool(evidence, pool, remediation, analyze_rollout(pool, evidence, globs), globs)
+
+
+def score_pool(
+    evidence: Evidence,
+    pool: Sequence[Candidate],
+    remediation: Sequence[Candidate],
+    rollout: Rollout,
+    globs: Mapping[str, tuple[str, ...]],
+) -> list[Scored]:
+    """`score_candidates` over a pool, remediation and rollout already worked out."""
     weights = WEIGHTS if evidence.deploys else WEIGHTS_WITHOUT_DEPLOYS
     scored = [Scored(c, weights) for c in pool]
     if not pool:
         return scored
-    rollout = analyze_rollout(pool, evidence, globs)
     _score_time_and_deploys(scored, evidence, rollout)
     _score_reverts(scored, remediation, evidence, rollout)
     _score_mentions(scored, evidence)
@@ -165,7 +175,11 @@ def rank_suspects(
     limit: int | None = MAX_SUSPECTS,
 ) -> tuple[Suspect, ...]:
     """The candidate changes ranked best first with their reasons (`limit` None: all)."""
-    scored = score_candidates(evidence, service_globs)
+    return rank_scored(score_candidates(evidence, service_globs), limit=limit)
+
+
+def rank_scored(scored: Sequence[Scored], *, limit: int | None) -> tuple[Suspect, ...]:
+    """Scored candidates best first, as suspects (`limit` None: all)."""
     ranked = sorted(
         scored, key=lambda s: (-s.raw, -s.candidate.landed_at.timestamp(), s.candidate.change.sha)
     )

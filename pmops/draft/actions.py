@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
-from pmops.analyze.candidates import Candidate
-from pmops.analyze.findings import Findings, risky_paths, suspect_service, top_candidate
-from pmops.analyze.paths import NOISE_KINDS, path_kinds
-from pmops.model import ActionItem, Analysis, Priority
+from pmops.model import ActionItem, Analysis, Findings, Priority
 from pmops.times import format_clock
 
 MAX_ACTION_ITEMS = 6
@@ -16,13 +13,12 @@ MAX_ACTION_ITEMS = 6
 def derive_action_items(analysis: Analysis, findings: Findings) -> tuple[ActionItem, ...]:
     """Specific follow-ups, most important first, without duplicates."""
     evidence = analysis.evidence
-    affected = suspect_service(analysis)
+    affected = findings.service
     owner = f"{affected} owners" if affected else None
     service = affected or "the service"
     items: list[ActionItem] = []
     top = analysis.suspects[0] if analysis.suspects else None
-    candidate = top_candidate(analysis)
-    if top is None or candidate is None:
+    if top is None or not any(c.change.sha == top.sha for c in analysis.candidates):
         items.append(
             ActionItem(
                 "Identify the trigger outside this repository (infrastructure, traffic, third "
@@ -32,7 +28,7 @@ def derive_action_items(analysis: Analysis, findings: Findings) -> tuple[ActionI
             )
         )
     else:
-        items += _change_items(candidate, top.sha[:7], owner)
+        items += _change_items(findings, top.sha[:7], owner)
         if "deploy" in top.signals:
             items.append(
                 ActionItem(
@@ -72,9 +68,9 @@ def derive_action_items(analysis: Analysis, findings: Findings) -> tuple[ActionI
     return tuple(unique.values())[:MAX_ACTION_ITEMS]
 
 
-def _change_items(candidate: Candidate, short: str, owner: str | None) -> list[ActionItem]:
+def _change_items(findings: Findings, short: str, owner: str | None) -> list[ActionItem]:
     items = []
-    for path in risky_paths(candidate, {"config"})[:1]:
+    for path in findings.paths_of("config")[:1]:
         items.append(
             ActionItem(
                 f"Validate {path} in CI before deploy (schema and value ranges "
@@ -83,7 +79,7 @@ def _change_items(candidate: Candidate, short: str, owner: str | None) -> list[A
                 owner,
             )
         )
-    for path in risky_paths(candidate, {"dependency"})[:1]:
+    for path in findings.paths_of("dependency")[:1]:
         items.append(
             ActionItem(
                 f"Gate version changes in {path} behind a canary deploy and a changelog review",
@@ -91,7 +87,7 @@ def _change_items(candidate: Candidate, short: str, owner: str | None) -> list[A
                 owner,
             )
         )
-    for path in risky_paths(candidate, {"migration"})[:1]:
+    for path in findings.paths_of("migration")[:1]:
         folder = PurePosixPath(path).parent.as_posix()
         items.append(
             ActionItem(
@@ -101,13 +97,13 @@ def _change_items(candidate: Candidate, short: str, owner: str | None) -> list[A
                 owner,
             )
         )
-    for path in risky_paths(candidate, {"flag"})[:1]:
+    for path in findings.paths_of("flag")[:1]:
         items.append(
             ActionItem(
                 f"Roll out changes to {path} gradually with a kill switch", Priority.HIGH, owner
             )
         )
-    for path in risky_paths(candidate, {"infra"})[:1]:
+    for path in findings.paths_of("infra")[:1]:
         items.append(
             ActionItem(
                 f"Require a reviewed plan/diff for {path} before it is applied",
@@ -115,11 +111,7 @@ def _change_items(candidate: Candidate, short: str, owner: str | None) -> list[A
                 owner,
             )
         )
-    code = [
-        f.path
-        for f in candidate.files
-        if not path_kinds(f.path) & {*NOISE_KINDS, "config", "dependency", "migration"}
-    ]
+    code = findings.paths_of("code")
     if code:
         items.append(
             ActionItem(

@@ -6,14 +6,11 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from pmops import __version__
-from pmops.analyze.anomaly import describe_anomaly
-from pmops.analyze.findings import Findings, derive_findings, top_candidate
-from pmops.analyze.paths import path_kinds
-from pmops.analyze.timeline import subject_without_pr
 from pmops.draft.actions import derive_action_items
-from pmops.model import Analysis, Confidence, Draft, Generator, Suspect
+from pmops.model import Analysis, Confidence, Draft, Findings, Generator, Suspect
 from pmops.sanitize import one_line
 from pmops.times import format_clock
+from pmops.wording import subject_without_pr
 
 HIGH_SCORE = 0.6
 HIGH_MARGIN = 0.2
@@ -33,7 +30,7 @@ def draft_deterministic(analysis: Analysis, similar: Sequence[str] = ()) -> Draf
     `similar` holds markdown lines about similar past incidents (recurrence first); the
     first three become contributing factors.
     """
-    findings = derive_findings(analysis)
+    findings = analysis.findings
     confidence, reason = rate_confidence(analysis)
     return Draft(
         summary=_summary(analysis, findings),
@@ -141,9 +138,9 @@ def _impact(analysis: Analysis, findings: Findings) -> str:
         lines.append(f"Users affected: {incident.users_affected:,}.")
     if incident.services:
         lines.append(f"Affected services: {', '.join(incident.services)}.")
-    anomalies = analysis.evidence.anomalies[:MAX_SYMPTOMS]
-    if anomalies:
-        described = "; ".join(one_line(describe_anomaly(a)) for a in anomalies)
+    symptoms = findings.symptoms[:MAX_SYMPTOMS]
+    if symptoms:
+        described = "; ".join(one_line(s) for s in symptoms)
         lines.append(f"Measured: {described}.")
     lines.append(
         f"Duration: {findings.duration_text} "
@@ -174,7 +171,7 @@ def _root_cause(analysis: Analysis, findings: Findings) -> str:
                 f"- {log.count:,} \u00d7 `{message}` (first "
                 f"{format_clock(log.first_seen)}, last {format_clock(log.last_seen)})"
             )
-    kinds = _risky_kinds(analysis)
+    kinds = _risky_kinds(findings)
     if kinds:
         lines += [
             "",
@@ -192,21 +189,14 @@ def _root_cause(analysis: Analysis, findings: Findings) -> str:
     return "\n".join(lines)
 
 
-def _risky_kinds(analysis: Analysis) -> str:
-    candidate = top_candidate(analysis)
-    if candidate is None:
-        return ""
-    kinds = sorted(
-        {k for f in candidate.files for k in path_kinds(f.path)}
-        & {"config", "dependency", "migration", "flag"}
-    )
+def _risky_kinds(findings: Findings) -> str:
     names = {
         "config": "configuration",
         "dependency": "dependency manifests",
         "migration": "a database migration",
         "flag": "feature flags",
     }
-    return " and ".join(names[k] for k in kinds)
+    return " and ".join(names[k] for k in sorted(names) if findings.paths_of(k))
 
 
 def _resolution(analysis: Analysis, findings: Findings) -> str:
