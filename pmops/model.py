@@ -314,6 +314,8 @@ class Standout:
     """Evidence that points away from a code change (alerts, metrics, updates), as phrases."""
     topics: tuple[str, ...] = ()
     """What that evidence is about: certificate, capacity, provider..."""
+    tied: tuple[str, ...] = ()
+    """SHAs of the suspects that meet the incident but score alike (no single one stands out)."""
 
 
 @dataclass(frozen=True)

@@ -268,7 +268,7 @@ def apply_verification(draft: Draft, verification: Verification) -> Draft:
     def mark(text: str) -> str:
         for token in sorted(tokens, key=len, reverse=True):
             text = re.sub(
-                rf"(?<![\w]){re.escape(token)}(?![\w])(?! {UNVERIFIED})",
+                rf"(?<![\w:]){re.escape(token)}(?![\w])(?!:\d)(?! {UNVERIFIED})",
                 f"{token} {UNVERIFIED}",
                 text,
             )

@@ -50,12 +50,13 @@ def _complete(
     candidates: tuple[Landed, ...],
     remediation: tuple[Landed, ...],
 ) -> Analysis:
+    standout = decide_standout(evidence, suspects)
     return Analysis(
         evidence=evidence,
         timeline=build_timeline(evidence, suspects, candidates, remediation),
         suspects=suspects,
-        findings=derive_findings(evidence, suspects, candidates, remediation),
-        standout=decide_standout(evidence, suspects),
+        findings=derive_findings(evidence, suspects, candidates, remediation, standout),
+        standout=standout,
         candidates=candidates,
         remediation=remediation,
     )

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from pmops.analyze.anomaly import describe_anomaly
 from pmops.analyze.paths import NOISE_KINDS, path_kinds, services_of
-from pmops.model import Deploy, Evidence, Findings, Landed, Suspect
+from pmops.model import Deploy, Evidence, Findings, Landed, Standout, Suspect
 from pmops.times import format_clock, minutes_between
 
 SLOW_DETECTION = timedelta(minutes=10)
@@ -30,22 +30,24 @@ def derive_findings(
     suspects: Sequence[Suspect],
     candidates: Sequence[Landed],
     remediation: Sequence[Landed],
+    standout: Standout,
 ) -> Findings:
-    """Everything the drafters say beyond the raw timeline and the ranking."""
+    """Everything the drafters say beyond the raw timeline and the ranking. When no change
+    `standout`s, nothing is said of the top suspect as if it were the cause."""
     incident = evidence.incident
     duration = minutes_between(incident.started_at, incident.resolved_at)
     detection = (
         minutes_between(incident.started_at, incident.detected_at) if incident.detected_at else None
     )
-    top = _top(suspects, candidates)
+    top = _top(suspects, candidates) if standout.stands_out else None
     stopped = _stopped_by(evidence, remediation)
-    wrong = _wrong_reverts(suspects, remediation)
+    wrong = _wrong_reverts(suspects, remediation) if top else []
     return Findings(
         duration_text=minutes_text(duration),
         detection_text=minutes_text(detection) if detection else "",
         stopped_by=stopped,
-        lasting_fix=_lasting_fix(suspects, remediation),
-        contributing=_contributing(evidence, suspects, top, wrong),
+        lasting_fix=_lasting_fix(suspects if top else (), remediation),
+        contributing=_contributing(evidence, suspects if top else (), top, wrong),
         went_well=_went_well(evidence, stopped, detection),
         went_poorly=_went_poorly(evidence, detection, duration, wrong),
         detection_minutes=detection,
@@ -107,20 +109,22 @@ def _where(deploy: Deploy) -> str:
 
 
 def _lasting_fix(suspects: Sequence[Suspect], remediation: Sequence[Landed]) -> str:
-    if not suspects:
+    """`suspects` is empty when no change stands out: a fix that landed is still named."""
+    fixes = [c for c in remediation if not c.change.reverts]
+    if not suspects and not fixes:
         return "to be decided by the reviewers once the cause is known."
-    top = suspects[0]
-    if "revert" in top.signals:
+    top = suspects[0] if suspects else None
+    if top is not None and "revert" in top.signals:
         return (
             f"the change `{top.sha[:7]}` is out of production; land it again only with the "
             "safeguards in the action items below."
         )
-    fixes = [c for c in remediation if not c.change.reverts]
     if fixes:
         return (
             f"`{fixes[-1].change.sha[:7]}` \u201c{fixes[-1].change.subject[:100]}\u201d landed "
             "during the incident; reviewers should confirm it is the lasting fix."
         )
+    assert top is not None  # no fixes and no suspects returned above
     return (
         f"not yet recorded: decide whether to fix forward or revert `{top.sha[:7]}`, and "
         "track it as an action item."

@@ -17,26 +17,7 @@ def derive_action_items(analysis: Analysis, findings: Findings) -> tuple[ActionI
     owner = f"{affected} owners" if affected else None
     service = affected or "the service"
     items: list[ActionItem] = []
-    top = analysis.suspects[0] if analysis.suspects else None
-    if top is None or not any(c.change.sha == top.sha for c in analysis.candidates):
-        items.append(
-            ActionItem(
-                "Identify the trigger outside this repository (infrastructure, traffic, third "
-                "parties) and record it in this postmortem's root cause",
-                Priority.HIGH,
-                owner,
-            )
-        )
-    else:
-        items += _change_items(findings, top.sha[:7], owner)
-        if "deploy" in top.signals:
-            items.append(
-                ActionItem(
-                    f"Add a canary stage with automatic rollback to the {service} deploy pipeline",
-                    Priority.MEDIUM,
-                    owner,
-                )
-            )
+    items += _cause_items(analysis, findings, service, owner)
     if not evidence.alerts or (findings.detection_minutes or 0) > 10:
         items.append(_detection_item(analysis, service, owner))
     if any(item.startswith("The deploy of") for item in findings.contributing):
@@ -66,6 +47,41 @@ def derive_action_items(analysis: Analysis, findings: Findings) -> tuple[ActionI
         )
     unique = {item.title: item for item in items}
     return tuple(unique.values())[:MAX_ACTION_ITEMS]
+
+
+def _cause_items(
+    analysis: Analysis, findings: Findings, service: str, owner: str | None
+) -> list[ActionItem]:
+    """Follow-ups about the cause: the change that stands out, else what the evidence
+    points to (tied changes, certificates, capacity, a provider), else the search for it."""
+    top = analysis.suspects[0] if analysis.suspects else None
+    known = top is not None and any(c.change.sha == top.sha for c in analysis.candidates)
+    if top is not None and known and analysis.standout.stands_out:
+        items = _change_items(findings, top.sha[:7], owner)
+        if "deploy" in top.signals:
+            items.append(
+                ActionItem(
+                    f"Add a canary stage with automatic rollback to the {service} deploy pipeline",
+                    Priority.MEDIUM,
+                    owner,
+                )
+            )
+        return items
+    tied = analysis.standout.tied
+    if tied:
+        named = " and ".join(f"`{sha[:7]}`" for sha in tied[:3])
+        title = (
+            f"Find out which of {named} (they score alike) caused the incident, and "
+            "record it in this postmortem's root cause"
+        )
+        return [ActionItem(title, Priority.HIGH, owner)]
+    if analysis.standout.topics:
+        return [_topic_item(topic, service, owner) for topic in analysis.standout.topics]
+    title = (
+        "Identify the trigger outside this repository (infrastructure, traffic, third "
+        "parties) and record it in this postmortem's root cause"
+    )
+    return [ActionItem(title, Priority.HIGH, owner)]
 
 
 def _change_items(findings: Findings, short: str, owner: str | None) -> list[ActionItem]:
@@ -121,6 +137,28 @@ def _change_items(findings: Findings, short: str, owner: str | None) -> list[Act
             )
         )
     return items
+
+
+_TOPIC_ITEMS = {
+    "certificate": (
+        "Alert on the expiry of every certificate {service} serves or calls weeks ahead, and "
+        "automate its renewal"
+    ),
+    "capacity": (
+        "Alert on {service} capacity (heap, disk, connections) well before saturation, and "
+        "record the headroom it needs at peak"
+    ),
+    "provider": (
+        "Give {service}'s calls to the provider a timeout and a fallback, and alert on the "
+        "provider's status"
+    ),
+    "traffic": "Rate-limit and autoscale {service} for traffic spikes like this one",
+}
+"""Follow-ups for evidence that points away from the code (pmops.analyze.standout.TOPICS)."""
+
+
+def _topic_item(topic: str, service: str, owner: str | None) -> ActionItem:
+    return ActionItem(_TOPIC_ITEMS[topic].format(service=service), Priority.HIGH, owner)
 
 
 def _detection_item(analysis: Analysis, service: str, owner: str | None) -> ActionItem:

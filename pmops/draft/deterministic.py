@@ -65,6 +65,10 @@ def rate_confidence(analysis: Analysis) -> tuple[Confidence, str]:
             f"so the cause is not in this repository's history. {coverage}"
         )
     top = suspects[0]
+    if not analysis.standout.stands_out:
+        return Confidence.LOW, (
+            f"No change stands out as the cause: {analysis.standout.reason}. {coverage}"
+        )
     margin = top.score - (suspects[1].score if len(suspects) > 1 else 0.0)
     strong = sorted(top.signals & STRONG_SIGNALS)
     basis = (
@@ -114,9 +118,17 @@ def _summary(analysis: Analysis, findings: Findings) -> str:
         f" impaired for {findings.duration_text}, from {format_clock(incident.started_at)} to "
         f"{format_clock(incident.resolved_at)} on {incident.started_at:%Y-%m-%d}."
     )
-    if analysis.suspects:
+    standout = analysis.standout
+    if analysis.suspects and standout.stands_out:
         top = analysis.suspects[0]
         text += f" The most likely cause is {describe_change(top)}: {'; '.join(top.reasons[:2])}."
+    elif analysis.suspects:
+        text += f" No change stands out as the cause: {standout.reason}."
+        if standout.elsewhere:
+            text += (
+                f" The evidence points to {' and '.join(standout.topics)}: "
+                f"{'; '.join(standout.elsewhere)}."
+            )
     else:
         text += " No recent change stands out as the cause."
     if findings.stopped_by:
@@ -159,18 +171,12 @@ def _root_cause(analysis: Analysis, findings: Findings) -> str:
             "(infrastructure, a dependency, traffic or data). Reviewers should add what "
             "they know."
         )
+    if not analysis.standout.stands_out:
+        return _no_standout(analysis)
     top = suspects[0]
     lines = [f"Most likely: {describe_change(top)}.", "", "Evidence:"]
     lines += [f"- {reason}" for reason in top.reasons]
-    logs = analysis.evidence.logs[:MAX_SYMPTOMS]
-    if logs:
-        lines += ["", "Most frequent errors in the logs:"]
-        for log in logs:
-            message = one_line(log.message, 160).replace("`", "'")
-            lines.append(
-                f"- {log.count:,} \u00d7 `{message}` (first "
-                f"{format_clock(log.first_seen)}, last {format_clock(log.last_seen)})"
-            )
+    lines += _log_lines(analysis)
     kinds = _risky_kinds(findings)
     if kinds:
         lines += [
@@ -186,6 +192,35 @@ def _root_cause(analysis: Analysis, findings: Findings) -> str:
             for s in others
             if s.reasons
         ]
+    return "\n".join(lines)
+
+
+def _log_lines(analysis: Analysis) -> list[str]:
+    logs = analysis.evidence.logs[:MAX_SYMPTOMS]
+    if not logs:
+        return []
+    lines = ["", "Most frequent errors in the logs:"]
+    for log in logs:
+        message = one_line(log.message, 160).replace("`", "'")
+        lines.append(
+            f"- {log.count:,} \u00d7 `{message}` (first "
+            f"{format_clock(log.first_seen)}, last {format_clock(log.last_seen)})"
+        )
+    return lines
+
+
+def _no_standout(analysis: Analysis) -> str:
+    """Root cause when the ranking has changes but none stands out (pmops.analyze.standout)."""
+    standout = analysis.standout
+    lines = [f"Undetermined: no change stands out as the cause ({standout.reason})."]
+    if standout.elsewhere:
+        lines += ["", f"Evidence that points to {' and '.join(standout.topics)}:"]
+        lines += [f"- {quote[0].upper()}{quote[1:]}" for quote in standout.elsewhere]
+    lines += _log_lines(analysis)
+    leads = [s for s in analysis.suspects[:3] if s.reasons]
+    lines += ["", "Changes to check before ruling the code out (leads, not findings):"]
+    lines += [f"- {describe_change(s)} (score {s.score:.2f}): {s.reasons[0]}" for s in leads]
+    lines += ["", "Reviewers should state the cause once it is known."]
     return "\n".join(lines)
 
 
