@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from pmops.analyze.candidates import Candidate, build_candidates
 from pmops.analyze.deploys import Rollout, analyze_rollout
 from pmops.analyze.findings import derive_findings
+from pmops.analyze.rollbacks import mask_targets, with_rollbacks
 from pmops.analyze.standout import decide_standout
 from pmops.analyze.suspects import MAX_SUSPECTS, rank_scored, score_pool
 from pmops.analyze.timeline import build_timeline
@@ -25,11 +26,13 @@ def analyze(
     limit: int | None = MAX_SUSPECTS,
 ) -> Analysis:
     """Candidates, rollout, suspects (the best `limit`; None: all), timeline, findings and
-    the standout decision, each computed once."""
+    the standout decision, each computed once. The analysis's evidence records the rollbacks
+    the evidence implies (pmops.analyze.rollbacks) as deploys."""
     globs = service_globs or {}
+    evidence = with_rollbacks(evidence)
     pool, fixes = build_candidates(evidence.changes, evidence.window)
     rollout = analyze_rollout(pool, evidence, globs)
-    scored = score_pool(evidence, pool, fixes, rollout, globs)
+    scored = score_pool(mask_targets(evidence), pool, fixes, rollout, globs)
     suspects = rank_scored(scored, limit=limit)
     candidates = tuple(_landed(c, i, rollout) for i, c in enumerate(pool))
     remediation = tuple(_landed(c, None, rollout) for c in fixes)
@@ -74,4 +77,3 @@ def _landed(candidate: Candidate, index: int | None, rollout: Rollout) -> Landed
         bounded=index in rollout.bounded,
         rolled_back=rollout.rolled_back.get(index) if index is not None else None,
     )
-

@@ -8,7 +8,9 @@ from datetime import timedelta
 
 from pmops.analyze.anomaly import describe_anomaly
 from pmops.analyze.paths import NOISE_KINDS, path_kinds, services_of
+from pmops.analyze.standout import MITIGATED_OUTSIDE
 from pmops.model import Deploy, Evidence, Findings, Landed, Standout, Suspect
+from pmops.sanitize import one_line
 from pmops.times import format_clock, minutes_between
 
 SLOW_DETECTION = timedelta(minutes=10)
@@ -101,6 +103,11 @@ def _stopped_by(evidence: Evidence, remediation: Sequence[Landed]) -> tuple[str,
                 f"the revert of {targets} (`{change.sha[:7]}`) at "
                 f"{format_clock(candidate.landed_at)}"
             )
+    for update in evidence.updates:
+        if MITIGATED_OUTSIDE.search(update.text) and update.at <= end:
+            said = one_line(update.text, 120).replace("`", "'")
+            at = format_clock(update.at)
+            items.append(f"what the update at {at} reports (\u201c{said}\u201d)")
     return tuple(items)
 
 

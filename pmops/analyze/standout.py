@@ -71,6 +71,16 @@ TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 """What evidence pointing away from a code change talks about, and the words that say so."""
 
+MITIGATED_OUTSIDE = re.compile(
+    r"\brenew(?:ed|ing)\b|\badded (?:\w+ )?(?:nodes?|capacity|replicas|brokers|shards|disk)|"
+    r"\bscaled (?:up|out)\b|\bfail(?:ed)? ?over\b|\brebalanc\w*|"
+    r"\b(?:provider|vendor|upstream) (?:recovered|resolved|fixed)|"
+    r"\b(?:increased|raised|grew) (?:the )?(?:heap|disk|memory|quota|capacity|limit)",
+    re.IGNORECASE,
+)
+"""Updates saying the impact stopped by acting outside the code: then only a direct tie
+(revert, rollback, mention, a fix's files) makes a change stand out."""
+
 
 def decide_standout(evidence: Evidence, suspects: Sequence[Suspect]) -> Standout:
     """Whether the top suspect stands out as the cause, why, and what points elsewhere.
@@ -89,6 +99,13 @@ def decide_standout(evidence: Evidence, suspects: Sequence[Suspect]) -> Standout
     if direct:
         why = f"the incident ties it directly ({', '.join(direct)})"
         return Standout(True, why, quotes, topics)
+    outside = next((u for u in evidence.updates if MITIGATED_OUTSIDE.search(u.text)), None)
+    if outside is not None:
+        why = (
+            f"the update at {format_clock(outside.at)} says the impact stopped without a code "
+            "change, and nothing ties a change to the incident directly"
+        )
+        return Standout(False, why, quotes, topics)
     needed = {"text"} if topics else OVERLAP
     met = sorted(top.signals & needed)
     if not met:

@@ -217,7 +217,7 @@ def _no_standout(analysis: Analysis) -> str:
         lines += ["", f"Evidence that points to {' and '.join(standout.topics)}:"]
         lines += [f"- {quote[0].upper()}{quote[1:]}" for quote in standout.elsewhere]
     lines += _log_lines(analysis)
-    leads = [s for s in analysis.suspects[:3] if s.reasons]
+    leads = [s for s in analysis.suspects[:3] if s.reasons and s.score > 0]
     lines += ["", "Changes to check before ruling the code out (leads, not findings):"]
     lines += [f"- {describe_change(s)} (score {s.score:.2f}): {s.reasons[0]}" for s in leads]
     lines += ["", "Reviewers should state the cause once it is known."]

@@ -1,0 +1,128 @@
+"""What a draft says when the cause is not a recent commit, when a rollback is only stated or
+shows as a deploy of an earlier SHA (issue #20), on repositories shaped unlike the ranking
+suite (tests/scenarios/catalog_grounding.py)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from pmops.analyze.analysis import analyze
+from pmops.analyze.rollbacks import with_rollbacks
+from pmops.model import Change, Deploy, Evidence, Incident, Update, Window
+from pmops.pipeline import Result, draft_local
+from tests.scenarios.build import BuiltScenario, build_all
+from tests.scenarios.catalog_grounding import SCENARIOS
+
+NOW = datetime(2026, 5, 1, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def drafted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[BuiltScenario, Result]]:
+    built = build_all(tmp_path_factory.mktemp("grounding"), SCENARIOS)
+    return {b.name: (b, draft_local(b.repo, b.incident_file, now=NOW)) for b in built}
+
+
+def _sections(result: Result) -> dict[str, str]:
+    return result.postmortem.sections
+
+
+@pytest.mark.parametrize(
+    ("name", "topic", "item"),
+    [("tls-expired", "certificate", "certificate"), ("search-heap", "capacity", "capacity")],
+)
+def test_no_code_cause_says_so_and_blames_no_commit(
+    drafted: dict[str, tuple[BuiltScenario, Result]], name: str, topic: str, item: str
+) -> None:
+    built, result = drafted[name]
+    analysis = result.analysis
+    assert analysis.suspects, "innocent commits landed in the window"
+    assert not analysis.standout.stands_out
+    assert topic in analysis.standout.topics
+    sections = _sections(result)
+    assert "No change stands out as the cause" in sections["Summary"]
+    assert "most likely cause" not in sections["Summary"].lower()
+    assert sections["Root cause"].startswith("Undetermined")
+    assert "Evidence that points to" in sections["Root cause"]
+    assert "renewed" in sections["Resolution"] or "added two data nodes" in sections["Resolution"]
+    assert result.postmortem.confidence.value == "low"
+    titles = [a.title for a in result.postmortem.action_items]
+    assert any(item in t for t in titles), titles
+    shas = {sha[:7] for sha in built.shas.values()}
+    for title in titles:  # no follow-up about an innocent commit
+        assert not shas & set(re.findall(r"[0-9a-f]{7}", title)), title
+    assert sections["Contributing factors"] == "None identified yet."
+
+
+def test_rollback_stated_in_an_update_is_a_mitigation_and_a_strong_signal(
+    drafted: dict[str, tuple[BuiltScenario, Result]],
+) -> None:
+    built, result = drafted["rollback-in-update"]
+    good = built.shas["good"]
+    top = result.analysis.suspects[0]
+    assert top.sha == built.culprit_sha
+    assert "revert" in top.signals
+    assert any(r.startswith("rolled back during the incident") for r in top.reasons)
+    target = next(s for s in result.analysis.suspects if s.sha == good)
+    assert "mention" not in target.signals  # the version rolled back *to* is not blamed
+    sections = _sections(result)
+    assert f"rollback of billing to `{good[:7]}`" in sections["Resolution"]
+    assert f"Rolled back {good[:7]} to production (billing)" in sections["Timeline"]
+    assert "no revert, rollback or fix" not in sections["Resolution"]
+
+
+T0 = datetime(2026, 4, 1, 12, 0, tzinfo=UTC)
+
+
+def _chain(n: int) -> tuple[Change, ...]:
+    changes: list[Change] = []
+    for i in range(n):
+        at = T0 - timedelta(hours=n - i)
+        parents = (changes[-1].sha,) if changes else ()
+        changes.append(Change(f"{i + 1:x}" * 40, f"change {i}", at, at, parents=parents))
+    return tuple(changes)
+
+
+def _evidence(deploys: tuple[Deploy, ...], updates: tuple[Update, ...] = ()) -> Evidence:
+    incident = Incident(1, "Errors", T0, T0 + timedelta(hours=1))
+    window = Window(T0 - timedelta(hours=24), T0, T0 + timedelta(hours=1))
+    return Evidence(incident, window, changes=_chain(4), deploys=deploys, updates=updates)
+
+
+def test_a_deploy_of_an_earlier_sha_during_the_incident_is_a_rollback() -> None:
+    changes = _chain(4)
+    deploys = (
+        Deploy(T0 - timedelta(hours=5), changes[0].sha, "api"),
+        Deploy(T0 - timedelta(minutes=10), changes[3].sha, "api"),
+        Deploy(T0 + timedelta(minutes=20), changes[1].sha, "api"),  # back to an older build
+    )
+    evidence = _evidence(deploys)
+    assert [d.status for d in with_rollbacks(evidence).deploys] == [
+        "success",
+        "success",
+        "rollback",
+    ]
+    analysis = analyze(evidence)
+    rolled = {s.sha for s in analysis.suspects if "revert" in s.signals}
+    assert rolled == {changes[2].sha, changes[3].sha}
+    assert any("rollback of api" in item for item in analysis.findings.stopped_by)
+
+
+def test_a_forward_deploy_during_the_incident_is_no_rollback() -> None:
+    changes = _chain(4)
+    deploys = (
+        Deploy(T0 - timedelta(minutes=10), changes[2].sha, "api"),
+        Deploy(T0 + timedelta(minutes=20), changes[3].sha, "api"),
+    )
+    assert [d.status for d in with_rollbacks(_evidence(deploys)).deploys] == [
+        "success",
+        "success",
+    ]
+
+
+def test_an_update_naming_an_unknown_sha_adds_no_rollback() -> None:
+    update = Update(T0 + timedelta(minutes=5), "Rolled back to 0badc0ffee")
+    evidence = _evidence((), (update,))
+    assert with_rollbacks(evidence).deploys == ()
