@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from pmops.blameless_check import check_wording
+from pmops.claims_check import RepoFacts, check_claims, drafts_copy
 from pmops.document import Document, decode, parse_document, plain, read_text
 from pmops.errors import InputError
 from pmops.lifecycle import frozen_changes
@@ -312,6 +314,7 @@ def check_files(paths: Iterable[Path], repo: Path, base: str | None) -> list[Pro
     """Check files (named relative to `repo` when inside it); frozen fields against `base`."""
     problems: list[Problem] = []
     docs: dict[str, Document] = {}
+    facts = RepoFacts(repo)
     for path in paths:
         name = _display_name(path, repo)
         try:
@@ -323,10 +326,21 @@ def check_files(paths: Iterable[Path], repo: Path, base: str | None) -> list[Pro
         problems += found
         if doc is not None:
             docs[name] = doc
+            problems += check_grounding(text, doc, name, facts)
     problems += check_duplicate_ids(docs)
     if base:
         problems += check_frozen(repo, base, docs)
     return sorted(set(problems))
+
+
+def check_grounding(text: str, doc: Document, name: str, facts: RepoFacts) -> list[Problem]:
+    """Claims humans added that do not resolve, and blaming wording (issue #20)."""
+    meta = plain(doc.meta)
+    copy = facts.repo / drafts_copy(name)
+    ai_draft = read_text(copy, drafts_copy(name)) if copy.is_file() else None
+    found = check_claims(text, meta, doc.body_line, ai_draft, facts)
+    found += check_wording(text, meta, doc.body_line)
+    return [Problem(name, line, message) for line, message in found]
 
 
 def _display_name(path: Path, repo: Path) -> str:
