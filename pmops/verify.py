@@ -51,6 +51,10 @@ class Facts:
     epoch_minutes: frozenset[int]
     minutes: frozenset[int]
     numbers: frozenset[float]
+    lasting_minutes: frozenset[int] = frozenset()
+    """Spans within the incident, from its start (or detection) to a later key moment. A
+    Summary or Customer impact saying it lasted "for N minutes" must name one of these, not
+    any difference between two events."""
 
 
 def _epoch_minute(moment: datetime) -> int:
@@ -83,6 +87,7 @@ def collect_facts(analysis: Analysis, history: Sequence[str] = ()) -> Facts:
     numbers |= _evidence_numbers(e, analysis)
     numbers |= {float(c.batch) for c in analysis.candidates if c.batch}  # per deploy
     return Facts(
+        lasting_minutes=frozenset(_lasting_minutes(e, analysis.timeline)),
         shas=frozenset(shas),
         refs=frozenset(refs),
         minutes_of_day=frozenset(t.hour * 60 + t.minute for t in times),
@@ -90,6 +95,22 @@ def collect_facts(analysis: Analysis, history: Sequence[str] = ()) -> Facts:
         minutes=frozenset(minutes),
         numbers=frozenset(numbers),
     )
+
+
+HEADLINE_SECTIONS = frozenset({"Summary", "Customer impact"})
+"""Sections whose "for N minutes" describes the incident itself (Facts.lasting_minutes)."""
+
+_LASTED = re.compile(
+    r"\b(?:for|lasted|lasting|over)\s+(?:about |roughly |nearly |almost |some )?$", re.IGNORECASE
+)
+
+
+def _lasting_minutes(e: Evidence, timeline: Iterable[TimelineEvent]) -> Iterator[int]:
+    i = e.incident
+    for moment in _key_times(e, timeline):
+        for origin in (i.started_at, i.detected_at):
+            if origin is not None and origin <= moment <= i.resolved_at:
+                yield round((moment - origin).total_seconds() / 60)
 
 
 def _key_times(e: Evidence, timeline: Iterable[TimelineEvent]) -> Iterator[datetime]:
@@ -217,7 +238,9 @@ def extract_claims(text: str, section: str, facts: Facts) -> list[Claim]:
         claims.append(Claim("time", match.group(0), section, _clock_known(match, facts)))
     masked = _CLOCK.sub(" ", masked)
     for match in _DURATION.finditer(masked):
-        claims.append(Claim("duration", match.group(0), section, _duration_known(match, facts)))
+        lasting = section in HEADLINE_SECTIONS and _LASTED.search(masked[: match.start()])
+        known = facts.lasting_minutes if lasting else facts.minutes
+        claims.append(Claim("duration", match.group(0), section, _duration_known(match, known)))
     masked = _DURATION.sub(" ", masked)
     masked = re.sub(r"\b\d{4}-\d{2}-\d{2}\b", " ", masked)
     for match in _NUMBER.finditer(masked):
@@ -243,13 +266,13 @@ def _clock_known(match: re.Match[str], facts: Facts) -> bool:
     return any(m % 1440 in facts.minutes_of_day for m in near)
 
 
-def _duration_known(match: re.Match[str], facts: Facts) -> bool:
+def _duration_known(match: re.Match[str], known: frozenset[int]) -> bool:
     if match.group(4) is not None:
         minutes = int(match.group(4))
     else:
         minutes = round(float(match.group(1)) * 60) + int(match.group(3) or 0)
     tolerance = 1 if match.group(4) is not None or match.group(3) else 30
-    return any(abs(minutes - known) <= tolerance for known in facts.minutes)
+    return any(abs(minutes - k) <= tolerance for k in known)
 
 
 def _number_known(value: float, facts: Facts) -> bool:
