@@ -14,7 +14,7 @@ The false-positive rate is measured on sentences written in the style of public 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,6 +92,18 @@ def _blame_in(sentence: str) -> Blame | None:
             continue
         return Blame(person.group(0), sentence, "names a person as the one who failed")
     return None
+
+
+def blame_notes(texts: Iterable[tuple[str, str]]) -> list[str]:
+    """One note per blaming sentence in (section, text) pairs of a model's draft."""
+    notes = []
+    for heading, text in texts:
+        for blame in find_blame(text):
+            notes.append(
+                f"Blaming wording in {heading}: \u201c{blame.phrase}\u201d {blame.why}; "
+                "reviewers should rephrase it (`pmops check` flags it until then)."
+            )
+    return notes
 
 
 def check_wording(text: str, meta: Mapping[str, Any], body_line: int) -> list[tuple[int, str]]:

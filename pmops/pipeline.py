@@ -18,6 +18,7 @@ from pmops.analyze import analysis as analysis_step
 from pmops.analyze.mentions import incident_text
 from pmops.analyze.suspects import MAX_SUSPECTS, rank_suspects, suspects_json
 from pmops.analyze.window import gather_until, incident_window
+from pmops.blameless_check import blame_notes
 from pmops.config import Config, load_config
 from pmops.document import plain
 from pmops.draft.compose import compose_postmortem, postmortem_path
@@ -28,7 +29,7 @@ from pmops.model import Analysis, Deploy, Draft, Evidence, Postmortem, Suspect, 
 from pmops.render import render_postmortem, to_frontmatter
 from pmops.sources import git
 from pmops.sources.incident_file import IncidentFile, load_incident_file
-from pmops.verify import apply_verification, verify_draft
+from pmops.verify import apply_verification, draft_texts, verify_draft
 
 if TYPE_CHECKING:
     from pmops.analyze.similar import SimilarResult
@@ -264,6 +265,8 @@ def draft_from_evidence(
             fallback=draft,
             similar=lines,
         )
+        if draft.generator.fallback_reason is None:
+            draft = replace(draft, notes=(*draft.notes, *blame_notes(draft_texts(draft))))
     else:
         progress("drafting (deterministic)")
     if reranked.note:

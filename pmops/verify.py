@@ -188,7 +188,8 @@ def _number(text: str) -> float:
     return float(text.replace(",", ""))
 
 
-def _texts(draft: Draft) -> Iterator[tuple[str, str]]:
+def draft_texts(draft: Draft) -> Iterator[tuple[str, str]]:
+    """(section, text) for every piece of prose in a draft."""
     yield "Summary", draft.summary
     yield "Customer impact", draft.customer_impact
     for event in draft.timeline:
@@ -210,7 +211,7 @@ def verify_draft(draft: Draft, analysis: Analysis, history: Sequence[str] = ()) 
     for event in draft.timeline:
         ok = _time_known(event.at, facts)
         claims.append(Claim("time", event.at.strftime("%Y-%m-%dT%H:%M:%SZ"), "Timeline", ok))
-    for section, text in _texts(draft):
+    for section, text in draft_texts(draft):
         claims += extract_claims(text, section, facts)
     for sha in draft.root_cause_suspects:
         claims.append(Claim("sha", sha, "Root cause", _sha_known(sha, facts)))

@@ -740,6 +740,17 @@ def test_pipeline_verifies_the_model_draft(server: LLMServer) -> None:
     assert "Verification:" in result.postmortem.sections["Confidence"]
 
 
+def test_pipeline_notes_blaming_wording_of_the_model(server: LLMServer) -> None:
+    blaming = good_answer(went_poorly=["Bob should have caught it in review."])
+    server.queue(answer_json(blaming))
+    result = draft_from_evidence(make_evidence(), make_config(server), env={"OPENAI_API_KEY": KEY})
+    assert (
+        "Blaming wording in What went poorly: \u201cBob should have\u201d names a person as the "
+        "one who failed; reviewers should rephrase it (`pmops check` flags it until then)."
+    ) in result.draft.notes
+    assert "Bob should have" in result.postmortem.sections["Confidence"]
+
+
 def test_pipeline_fallback_still_writes_a_whole_document(server: LLMServer) -> None:
     server.queue(server_error(401, "bad key"))
     result = draft_from_evidence(make_evidence(), make_config(server), env={})
