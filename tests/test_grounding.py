@@ -5,13 +5,16 @@ suite (tests/scenarios/catalog_grounding.py)."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from pmops.analyze.analysis import analyze
 from pmops.analyze.rollbacks import with_rollbacks
-from pmops.model import Change, Deploy, Evidence, Incident, Update, Window
+from pmops.analyze.suspects import MAX_REASONS
+from pmops.errors import InputError
+from pmops.model import Alert, Change, Deploy, Evidence, FileChange, Incident, Update, Window
 from pmops.pipeline import Result, draft_local
 from tests.scenarios.build import BuiltScenario, build_all
 from tests.scenarios.catalog_grounding import SCENARIOS
@@ -126,3 +129,49 @@ def test_an_update_naming_an_unknown_sha_adds_no_rollback() -> None:
     update = Update(T0 + timedelta(minutes=5), "Rolled back to 0badc0ffee")
     evidence = _evidence((), (update,))
     assert with_rollbacks(evidence).deploys == ()
+
+
+def test_resolved_before_started_is_refused_not_shown_as_zero_minutes() -> None:
+    incident = Incident(9, "Errors", T0, T0 - timedelta(minutes=30))
+    window = Window(T0 - timedelta(hours=24), T0, T0 - timedelta(minutes=30))
+    with pytest.raises(InputError, match="resolved .* before it started"):
+        analyze(Evidence(incident, window, changes=_chain(2)))
+
+
+def test_a_late_alert_is_no_thing_that_went_well() -> None:
+    late = Alert(T0 + timedelta(minutes=75), "ErrorBudgetBurn")
+    evidence = replace(_evidence(()), alerts=(late,))
+    findings = analyze(evidence).findings
+    assert not any("ErrorBudgetBurn" in item for item in findings.went_well)
+    assert "The first alert, ErrorBudgetBurn, fired only 75 min after the start." in (
+        findings.went_poorly
+    )
+
+
+def test_fixes_touching_the_same_file_are_one_reason_and_reasons_are_capped() -> None:
+    at = T0 - timedelta(minutes=20)
+    files = (FileChange("config/pool.yaml", 3, 1), FileChange("app/db.py", 40, 2))
+    culprit = Change("c" * 40, "Tune the pool", at, at, files=files)
+    fixes = [
+        Change(
+            f"{i}" * 40,
+            f"Fix the pool, take {i}",
+            T0 + timedelta(minutes=10 * i),
+            T0 + timedelta(minutes=10 * i),
+            parents=("c" * 40,),
+            files=(FileChange("config/pool.yaml", 1, 1),),
+        )
+        for i in (1, 2, 3)
+    ]
+    evidence = replace(
+        _evidence((Deploy(at + timedelta(minutes=5), culprit.sha),)),
+        changes=(culprit, *fixes),
+        incident=Incident(1, "Pool errors", T0, T0 + timedelta(hours=1), services=("app",)),
+    )
+    (top,) = analyze(evidence).suspects
+    folded = [r for r in top.reasons if "fixes during the incident" in r]
+    assert folded == [
+        "3 fixes during the incident (1111111, 2222222, 3333333) touched the same files"
+    ]
+    assert not any(r.startswith("the fix ") for r in top.reasons)
+    assert len(top.reasons) <= MAX_REASONS

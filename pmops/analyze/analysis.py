@@ -16,7 +16,9 @@ from pmops.analyze.rollbacks import mask_targets, with_rollbacks
 from pmops.analyze.standout import decide_standout
 from pmops.analyze.suspects import MAX_SUSPECTS, rank_scored, score_pool
 from pmops.analyze.timeline import build_timeline
+from pmops.errors import InputError
 from pmops.model import Analysis, Evidence, Landed, Suspect
+from pmops.times import format_time
 
 
 def analyze(
@@ -28,6 +30,13 @@ def analyze(
     """Candidates, rollout, suspects (the best `limit`; None: all), timeline, findings and
     the standout decision, each computed once. The analysis's evidence records the rollbacks
     the evidence implies (pmops.analyze.rollbacks) as deploys."""
+    incident = evidence.incident
+    if incident.resolved_at < incident.started_at:
+        raise InputError(
+            f"incident {incident.id} was resolved ({format_time(incident.resolved_at)}) before "
+            f"it started ({format_time(incident.started_at)}); correct its start or resolution "
+            "time before drafting"
+        )
     globs = service_globs or {}
     evidence = with_rollbacks(evidence)
     pool, fixes = build_candidates(evidence.changes, evidence.window)

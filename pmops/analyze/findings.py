@@ -9,7 +9,7 @@ from datetime import timedelta
 from pmops.analyze.anomaly import describe_anomaly
 from pmops.analyze.paths import NOISE_KINDS, path_kinds, services_of
 from pmops.analyze.standout import MITIGATED_OUTSIDE
-from pmops.model import Deploy, Evidence, Findings, Landed, Standout, Suspect
+from pmops.model import Alert, Deploy, Evidence, Findings, Landed, Standout, Suspect
 from pmops.sanitize import one_line
 from pmops.times import format_clock, minutes_between
 
@@ -238,9 +238,8 @@ def _went_well(
 ) -> tuple[str, ...]:
     items = []
     start = evidence.window.start
-    alerts = [a for a in evidence.alerts if a.at >= start - timedelta(minutes=5)]
-    if alerts:
-        first = alerts[0]
+    first = _first_alert(evidence)
+    if first is not None and minutes_between(start, first.at) * 60 <= SLOW_DETECTION.seconds:
         items.append(
             f"Alert {first.name} fired {minutes_between(start, first.at)} min after the start."
         )
@@ -251,6 +250,11 @@ def _went_well(
     if len(evidence.updates) >= 2:
         items.append(f"Responders posted {len(evidence.updates)} updates during the incident.")
     return tuple(items)
+
+
+def _first_alert(evidence: Evidence) -> Alert | None:
+    start = evidence.window.start
+    return next((a for a in evidence.alerts if a.at >= start - timedelta(minutes=5)), None)
 
 
 def _went_poorly(
@@ -264,6 +268,10 @@ def _went_poorly(
         items.append(f"Detection took {minutes_text(detection)}.")
     if not evidence.alerts:
         items.append("No alert is recorded for this incident; it was noticed by people.")
+    first = _first_alert(evidence)
+    late = minutes_between(evidence.window.start, first.at) if first else 0
+    if first is not None and late * 60 > SLOW_DETECTION.seconds:
+        items.append(f"The first alert, {first.name}, fired only {late} min after the start.")
     if duration * 60 > SLOW_RESOLUTION.total_seconds():
         items.append(f"Resolution took {minutes_text(duration)} from the start.")
     if wrong:

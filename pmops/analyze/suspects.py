@@ -85,6 +85,8 @@ SCHEDULE_TIME_FLOOR = 0.5
 """Time value a schedule (cron) change keeps however long ago it landed."""
 
 MAX_SUSPECTS = 10
+MAX_REASONS = 6
+"""Reasons listed per suspect, strongest first: more would bury the ones that matter."""
 
 _API_BREAK = re.compile(
     r"is not a function|has no attribute|undefined method|cannot find module|no module named|"
@@ -197,12 +199,27 @@ def _suspect(scored: Scored) -> Suspect:
     return Suspect(
         sha=change.sha,
         score=display_score(scored.raw),
-        reasons=tuple(dict.fromkeys(reasons)),
+        reasons=_fold_fixes(list(dict.fromkeys(reasons)))[:MAX_REASONS],
         pr=scored.candidate.pr,
         repo=change.repo,
         subject=change.subject,
         signals=frozenset(s for s, v in scored.values.items() if v > 0),
     )
+
+
+def _fold_fixes(reasons: list[str]) -> tuple[str, ...]:
+    """One reason for every fix that touched the suspect's files, where the first stood."""
+    fixes = [r for r in reasons if r.startswith(_FIX_REASON)]
+    if len(fixes) < 2:
+        return tuple(reasons)
+    shas = [r.removeprefix(_FIX_REASON).split(" ", 1)[0] for r in fixes]
+    folded = f"{len(fixes)} fixes during the incident ({', '.join(shas)}) touched the same files"
+    first = reasons.index(fixes[0])
+    rest = [r for r in reasons if r not in fixes]
+    return (*rest[:first], folded, *rest[first:])
+
+
+_FIX_REASON = "the fix "
 
 
 def _score_time_and_deploys(scored: list[Scored], evidence: Evidence, rollout: Rollout) -> None:
