@@ -17,7 +17,7 @@ from pmops.analyze.suspects import suspects_json
 from pmops.check import check_files, default_branch, find_postmortems
 from pmops.cli_action import COMMANDS as ACTION_COMMANDS
 from pmops.cli_history import index_command, search_command, stats_command
-from pmops.config import load_config
+from pmops.config import Config, load_config
 from pmops.demo import build_demo
 from pmops.draft.compose import drafts_path, postmortem_path
 from pmops.errors import PmopsError
@@ -133,9 +133,24 @@ def _incident_option(func: Callable[..., None]) -> Callable[..., None]:
     )(func)
 
 
+def _lookback_option(func: Callable[..., None]) -> Callable[..., None]:
+    return click.option(
+        "--lookback",
+        type=click.FloatRange(min=0, max=720, min_open=True),
+        metavar="HOURS",
+        help="Hours before the start to look for suspects (overrides lookback_hours); "
+        "commits a deploy shipped are candidates whatever their age.",
+    )(func)
+
+
+def _with_lookback(config: Config, hours: float | None) -> Config:
+    return config if hours is None else replace(config, lookback_hours=hours)
+
+
 @cli.command()
 @_repo_option
 @_incident_option
+@_lookback_option
 @click.option(
     "--out",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -155,6 +170,7 @@ def _incident_option(func: Callable[..., None]) -> Callable[..., None]:
 def draft(
     repo: Path,
     incident_file: Path,
+    lookback: float | None,
     out: Path | None,
     fmt: str,
     model: str | None,
@@ -162,7 +178,7 @@ def draft(
     quiet: bool,
 ) -> None:
     """Draft a postmortem for an incident from a local repository."""
-    config = load_config(repo)
+    config = _with_lookback(load_config(repo), lookback)
     if offline or model == "none":
         config = replace(config, model=replace(config.model, name=None), observability=())
     elif model:
@@ -215,6 +231,7 @@ def _report(result: Result, quiet: bool) -> None:
 @cli.command()
 @_repo_option
 @_incident_option
+@_lookback_option
 @click.option("--json", "as_json", is_flag=True, help="Print the ranked list as JSON on stdout.")
 @click.option(
     "--limit",
@@ -223,9 +240,14 @@ def _report(result: Result, quiet: bool) -> None:
     show_default=True,
     help="How many suspects to list; 0 lists every candidate.",
 )
-def suspects(repo: Path, incident_file: Path, as_json: bool, limit: int) -> None:
+def suspects(
+    repo: Path, incident_file: Path, lookback: float | None, as_json: bool, limit: int
+) -> None:
     """Rank the changes most likely to have caused an incident."""
-    ranked = rank_local(repo, incident_file, limit=limit or None, progress=_progress(False))
+    config = _with_lookback(load_config(repo), lookback)
+    ranked = rank_local(
+        repo, incident_file, limit=limit or None, config=config, progress=_progress(False)
+    )
     if as_json:
         click.echo(json.dumps(suspects_json(ranked), indent=2))
         return

@@ -249,6 +249,8 @@ class Evidence:
     references: tuple[Reference, ...] = ()
     unavailable: tuple[str, ...] = ()
     repo_url: str = ""
+    hints: tuple[str, ...] = ()
+    """What the gather noticed beyond its reach (evidence pointing before the window)."""
 
 
 # ---------------------------------------------------------------- analysis

@@ -29,6 +29,7 @@ from pmops.model import Analysis, Deploy, Draft, Evidence, Postmortem, Suspect, 
 from pmops.render import render_postmortem, to_frontmatter
 from pmops.sources import git
 from pmops.sources.incident_file import IncidentFile, load_incident_file
+from pmops.sources.shipped import outside_hints, shipped_since
 from pmops.verify import apply_verification, draft_texts, verify_draft
 
 if TYPE_CHECKING:
@@ -63,8 +64,14 @@ def gather_local(
     """Evidence from a local repository, an incident file and configured observability."""
     incident = source.incident
     window = incident_window(incident, config.lookback_hours)
-    progress(f"reading git history since {window.since:%Y-%m-%d %H:%M} UTC")
     git.ensure_history(repo, window.since)
+    deploys, unknown = _resolve_deploys(repo, source.deploys)
+    since = shipped_since(repo, deploys, window)
+    if since < window.since:
+        progress("the deploys shipped older commits: reading them too")
+        window = replace(window, since=since)
+        git.ensure_history(repo, window.since)
+    progress(f"reading git history since {window.since:%Y-%m-%d %H:%M} UTC")
     changes = git.read_changes(repo, window.since, gather_until(window))
     inverse = git.detect_inverse_reverts(changes, repo)
     if inverse:
@@ -72,7 +79,6 @@ def gather_local(
             replace(c, reverts=(*c.reverts, inverse[c.sha])) if c.sha in inverse else c
             for c in changes
         )
-    deploys, unknown = _resolve_deploys(repo, source.deploys)
     unavailable = [
         f"deploy of {d.sha} ({d.service or d.environment}) names a commit that is "
         "not in this repository"
@@ -99,6 +105,7 @@ def gather_local(
         anomalies=anomalies,
         logs=logs,
         unavailable=tuple(unavailable),
+        hints=outside_hints(repo, changes, source.updates, config.lookback_hours),
     )
 
 

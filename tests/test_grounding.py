@@ -4,15 +4,19 @@ suite (tests/scenarios/catalog_grounding.py)."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from click.testing import CliRunner
+from ruamel.yaml import YAML
 
 from pmops.analyze.analysis import analyze
 from pmops.analyze.rollbacks import with_rollbacks
 from pmops.analyze.suspects import MAX_REASONS
+from pmops.cli import cli
 from pmops.errors import InputError
 from pmops.model import Alert, Change, Deploy, Evidence, FileChange, Incident, Update, Window
 from pmops.pipeline import Result, draft_local
@@ -175,3 +179,41 @@ def test_fixes_touching_the_same_file_are_one_reason_and_reasons_are_capped() ->
     ]
     assert not any(r.startswith("the fix ") for r in top.reasons)
     assert len(top.reasons) <= MAX_REASONS
+
+
+def test_a_commit_shipped_long_after_it_landed_is_a_candidate(
+    drafted: dict[str, tuple[BuiltScenario, Result]],
+) -> None:
+    built, result = drafted["shipped-late"]
+    evidence = result.analysis.evidence
+    assert evidence.incident.started_at - timedelta(hours=24) > evidence.window.since
+    top = result.analysis.suspects[0]
+    assert top.sha == built.culprit_sha
+    assert "landed 35 h before the incident started" in top.reasons
+    assert any(r.startswith("deployed to production (orders) 12 min") for r in top.reasons)
+
+
+def test_lookback_option_and_a_hint_when_evidence_points_before_the_window(
+    drafted: dict[str, tuple[BuiltScenario, Result]],
+) -> None:
+    built, _ = drafted["rollback-in-update"]
+    good = built.shas["good"]  # landed 6 h before the start; an update rolls back to it
+    incident = YAML(typ="safe", pure=True).load(built.incident_file.read_text(encoding="utf-8"))
+    del incident["deploys"]  # no deploy brings the older commits in
+    path = built.incident_file.with_name("no-deploys.json")
+    path.write_text(json.dumps(incident), encoding="utf-8")
+    args = ["--repo", str(built.repo), "--incident", str(path)]
+    wide = CliRunner().invoke(cli, ["suspects", *args, "--json"], catch_exceptions=False)
+    assert good in {s["sha"] for s in json.loads(wide.stdout)}
+    narrow = CliRunner().invoke(
+        cli, ["draft", *args, "--lookback", "2", "--format", "json"], catch_exceptions=False
+    )
+    data = json.loads(narrow.stdout)
+    assert good not in {s["sha"] for s in data["suspects"]}
+    assert (
+        f"Evidence points before the 2 h lookback window: an update names {good[:7]}, which "
+        "landed earlier; rerun with a longer --lookback (or lookback_hours in "
+        ".github/pmops.yml) to rank it."
+    ) in data["sections"]["Confidence"]
+    bad = CliRunner().invoke(cli, ["suspects", *args, "--lookback", "0"])
+    assert bad.exit_code == 2 and "--lookback" in bad.output

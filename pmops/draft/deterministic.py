@@ -50,7 +50,10 @@ def draft_deterministic(analysis: Analysis, similar: Sequence[str] = ()) -> Draf
         confidence=confidence,
         confidence_reason=reason,
         generator=Generator(version=__version__, model="deterministic"),
-        notes=tuple(f"Source unavailable: {u}" for u in analysis.evidence.unavailable),
+        notes=(
+            *(f"Source unavailable: {u}" for u in analysis.evidence.unavailable),
+            *analysis.evidence.hints,
+        ),
     )
 
 
