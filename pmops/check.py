@@ -326,18 +326,21 @@ def check_files(paths: Iterable[Path], repo: Path, base: str | None) -> list[Pro
         problems += found
         if doc is not None:
             docs[name] = doc
-            problems += check_grounding(text, doc, name, facts)
+            copy = repo / drafts_copy(name)
+            ai_draft = read_text(copy, drafts_copy(name)) if copy.is_file() else None
+            problems += check_grounding(text, doc, name, facts, ai_draft)
     problems += check_duplicate_ids(docs)
     if base:
         problems += check_frozen(repo, base, docs)
     return sorted(set(problems))
 
 
-def check_grounding(text: str, doc: Document, name: str, facts: RepoFacts) -> list[Problem]:
-    """Claims humans added that do not resolve, and blaming wording (issue #20)."""
+def check_grounding(
+    text: str, doc: Document, name: str, facts: RepoFacts, ai_draft: str | None
+) -> list[Problem]:
+    """Claims humans added (not in `ai_draft`, the `.drafts/` copy) that do not resolve in
+    the repository, and blaming wording (issue #20)."""
     meta = plain(doc.meta)
-    copy = facts.repo / drafts_copy(name)
-    ai_draft = read_text(copy, drafts_copy(name)) if copy.is_file() else None
     found = check_claims(text, meta, doc.body_line, ai_draft, facts)
     found += check_wording(text, meta, doc.body_line)
     return [Problem(name, line, message) for line, message in found]

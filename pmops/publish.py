@@ -12,7 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from pmops.check import Problem, check_duplicate_ids, check_frozen, check_text
+from pmops.check import (
+    Problem,
+    check_duplicate_ids,
+    check_frozen,
+    check_grounding,
+    check_text,
+)
+from pmops.claims_check import RepoFacts, drafts_copy
 from pmops.codeowners import CodeOwners, read_codeowners
 from pmops.document import Document, plain
 from pmops.gitops import Workspace
@@ -79,6 +86,7 @@ def gate(ws: Workspace, base_ref: str, head: str, folder: str) -> GateReport:
     problems: list[Problem] = []
     docs: dict[str, Document] = {}
     verdicts = []
+    facts = RepoFacts(ws.path)
     for path in changed:
         text = ws.read(head, path) or ""
         found, doc = check_text(text, path)
@@ -86,6 +94,7 @@ def gate(ws: Workspace, base_ref: str, head: str, folder: str) -> GateReport:
         if doc is None:
             verdicts.append(FileVerdict(path, FAILURE, "does not parse"))
             continue
+        problems += check_grounding(text, doc, path, facts, ws.read(head, drafts_copy(path)))
         docs[path] = doc
         verdicts.append(_verdict(ws, base, base_ref, head, path, plain(doc.meta), owners))
     problems += check_duplicate_ids(docs)

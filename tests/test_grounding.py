@@ -18,7 +18,17 @@ from pmops.analyze.rollbacks import with_rollbacks
 from pmops.analyze.suspects import MAX_REASONS
 from pmops.cli import cli
 from pmops.errors import InputError
-from pmops.model import Alert, Change, Deploy, Evidence, FileChange, Incident, Update, Window
+from pmops.model import (
+    Alert,
+    Change,
+    Deploy,
+    Evidence,
+    FileChange,
+    Incident,
+    Update,
+    Window,
+    WorkflowRun,
+)
 from pmops.pipeline import Result, draft_local
 from tests.scenarios.build import BuiltScenario, build_all
 from tests.scenarios.catalog_grounding import SCENARIOS
@@ -115,6 +125,21 @@ def test_a_deploy_of_an_earlier_sha_during_the_incident_is_a_rollback() -> None:
     rolled = {s.sha for s in analysis.suspects if "revert" in s.signals}
     assert rolled == {changes[2].sha, changes[3].sha}
     assert any("rollback of api" in item for item in analysis.findings.stopped_by)
+
+
+def test_a_deploy_workflow_rerun_of_an_earlier_sha_is_a_rollback() -> None:
+    changes = _chain(4)
+    deploys = (
+        Deploy(T0 - timedelta(hours=5), changes[1].sha, "api"),
+        Deploy(T0 - timedelta(minutes=10), changes[3].sha, "api"),
+    )
+    rerun = WorkflowRun("Deploy api", changes[1].sha, T0 + timedelta(minutes=15), "success")
+    tests = WorkflowRun("Tests", changes[0].sha, T0 + timedelta(minutes=16), "success")
+    evidence = replace(_evidence(deploys), workflow_runs=(rerun, tests))
+    added = [d for d in with_rollbacks(evidence).deploys if d not in deploys]
+    assert added == [Deploy(rerun.at, changes[1].sha, "api", status="rollback")]
+    rolled = {s.sha for s in analyze(evidence).suspects if "revert" in s.signals}
+    assert rolled == {changes[2].sha, changes[3].sha}
 
 
 def test_a_forward_deploy_during_the_incident_is_no_rollback() -> None:
