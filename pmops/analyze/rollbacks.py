@@ -73,12 +73,11 @@ def _previous(deploys: list[Deploy], before: Deploy) -> Deploy | None:
 
 
 def _older(sha: str, than: str, evidence: Evidence) -> bool:
-    """`sha` is an ancestor of `than` (or older than the window while `than` is in it)."""
+    """`sha` is an ancestor of `than` in the gathered history. A SHA the history does not
+    hold may be older than the window or on another branch (a hotfix): not a rollback."""
     parents = {c.sha: c.parents for c in evidence.changes}
-    if sha == than:
+    if sha == than or sha not in parents:
         return False
-    if sha not in parents:
-        return than in parents
     stack, seen = [than], set()
     while stack:
         current = stack.pop()
