@@ -438,6 +438,10 @@ class Postmortem:
     edited_by: tuple[str, ...] = ()
     published_at: datetime | None = None
     published_by: str | None = None
+    accepted_claims: tuple[str, ...] = ()
+    """SHAs and references a reviewer keeps although `pmops check` cannot resolve them."""
+    accepted_wording: tuple[str, ...] = ()
+    """Phrases of sentences a reviewer keeps although `pmops check` calls them blaming."""
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -13,9 +13,10 @@ from pmops.check import check_files
 from pmops.cli import cli
 from pmops.document import rewrite_frontmatter
 from pmops.draft.compose import drafts_path
+from pmops.render import parse_postmortem, render_postmortem
 from tests.blameless_corpus import BLAMELESS, BLAMING
 from tests.gitrepo import GitRepo
-from tests.samples import NAME, sample_text
+from tests.samples import NAME, sample_postmortem, sample_text
 
 AT = datetime(2026, 3, 19, 12, 0, tzinfo=UTC)
 
@@ -101,3 +102,9 @@ def test_a_reviewer_accepts_a_sentence_deliberately(tmp_path: Path) -> None:
 def test_blameless_corpus_has_no_false_positives_and_blaming_is_caught() -> None:
     assert [s for s in BLAMELESS if find_blame(s)] == []
     assert [s for s in BLAMING if not find_blame(s)] == []
+
+
+def test_accepted_lists_survive_a_round_trip() -> None:
+    pm = sample_postmortem(accepted_claims=("deadbee",), accepted_wording=("own review",))
+    back = parse_postmortem(render_postmortem(pm), NAME)
+    assert (back.accepted_claims, back.accepted_wording) == (("deadbee",), ("own review",))
