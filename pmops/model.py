@@ -249,6 +249,8 @@ class Evidence:
     references: tuple[Reference, ...] = ()
     unavailable: tuple[str, ...] = ()
     repo_url: str = ""
+    hints: tuple[str, ...] = ()
+    """What the gather noticed beyond its reach (evidence pointing before the window)."""
 
 
 # ---------------------------------------------------------------- analysis
@@ -279,13 +281,85 @@ class Suspect:
 
 
 @dataclass(frozen=True)
+class Landed:
+    """A candidate change as the analysis saw it: its commit (a folded merge stands for its
+    branch), when it reached the main line, and what the deploy records say about it."""
+
+    change: Change
+    landed_at: datetime
+    members: tuple[str, ...] = ()
+    """SHAs of every commit folded into the change (the representative first)."""
+    pr: int | None = None
+    live: Deploy | None = None
+    """The production deploy that first shipped it before the start."""
+    batch: int = 0
+    """How many changes that deploy shipped at once (0: not shipped by a recorded deploy)."""
+    bounded: bool = False
+    """The deploy had a predecessor, so the change went live exactly then."""
+    rolled_back: Deploy | None = None
+    """The rollback during the incident that took it out of production."""
+
+    @property
+    def files(self) -> tuple[FileChange, ...]:
+        """The representative's files (a folded merge's first-parent diff)."""
+        return self.change.files
+
+
+@dataclass(frozen=True)
+class Standout:
+    """Whether one change stands out as the cause (see pmops.analyze.standout)."""
+
+    stands_out: bool
+    reason: str
+    """Why it does or does not, in one sentence for reviewers."""
+    elsewhere: tuple[str, ...] = ()
+    """Evidence that points away from a code change (alerts, metrics, updates), as phrases."""
+    topics: tuple[str, ...] = ()
+    """What that evidence is about: certificate, capacity, provider..."""
+    tied: tuple[str, ...] = ()
+    """SHAs of the suspects that meet the incident but score alike (no single one stands out)."""
+
+
+@dataclass(frozen=True)
+class Findings:
+    """Sentences and facts every drafter states, each grounded in the evidence."""
+
+    duration_text: str
+    detection_text: str
+    stopped_by: tuple[str, ...]
+    """Phrases like \"the revert of `abc1234` (`def5678`) at 14:54 UTC\"."""
+    lasting_fix: str
+    contributing: tuple[str, ...]
+    went_well: tuple[str, ...]
+    went_poorly: tuple[str, ...]
+    detection_minutes: int | None
+    resolution_minutes: int
+    service: str | None = None
+    """The affected service the top suspect touches, else the first affected service."""
+    top_paths: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """The top suspect's files by kind (config, dependency, migration, flag, infra, code)."""
+    symptoms: tuple[str, ...] = ()
+    """Every metric anomaly, described as drafts show it."""
+
+    def paths_of(self, kind: str) -> tuple[str, ...]:
+        """The top suspect's files of one kind, in path order."""
+        return next((paths for k, paths in self.top_paths if k == kind), ())
+
+
+@dataclass(frozen=True)
 class Analysis:
-    """Evidence ordered and ranked: the input of every drafter."""
+    """Evidence ordered and ranked, computed once by `pmops.analyze.analysis.analyze`: the
+    input of every drafter and of the verifier, which read nothing else of the analysis."""
 
     evidence: Evidence
     timeline: tuple[TimelineEvent, ...]
     suspects: tuple[Suspect, ...]
-    remediations: tuple[str, ...] = ()
+    findings: Findings
+    standout: Standout
+    candidates: tuple[Landed, ...] = ()
+    """The suspect pool: changes live (or landed) before the start."""
+    remediation: tuple[Landed, ...] = ()
+    """Changes that landed during the incident, in landing order."""
 
 
 # ---------------------------------------------------------------- document
@@ -365,6 +439,10 @@ class Postmortem:
     edited_by: tuple[str, ...] = ()
     published_at: datetime | None = None
     published_by: str | None = None
+    accepted_claims: tuple[str, ...] = ()
+    """SHAs and references a reviewer keeps although `pmops check` cannot resolve them."""
+    accepted_wording: tuple[str, ...] = ()
+    """Phrases of sentences a reviewer keeps although `pmops check` calls them blaming."""
     extra: dict[str, Any] = field(default_factory=dict)
 
 

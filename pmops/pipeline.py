@@ -13,9 +13,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pmops.analyze import analysis as analysis_step
 from pmops.analyze.suspects import MAX_SUSPECTS, rank_suspects, suspects_json
-from pmops.analyze.timeline import build_timeline
 from pmops.analyze.window import gather_until, incident_window
+from pmops.blameless_check import blame_notes
 from pmops.config import Config, load_config
 from pmops.document import plain
 from pmops.draft.compose import compose_postmortem, postmortem_path
@@ -29,7 +30,8 @@ from pmops.outbound import evidence_secrets, redact_suspects, safe_postmortem
 from pmops.render import render_postmortem, to_frontmatter
 from pmops.sources import git
 from pmops.sources.incident_file import IncidentFile, load_incident_file
-from pmops.verify import apply_verification, verify_draft
+from pmops.sources.shipped import outside_hints, shipped_since
+from pmops.verify import apply_verification, draft_texts, verify_draft
 
 if TYPE_CHECKING:
     from pmops.analyze.similar import SimilarResult
@@ -62,8 +64,14 @@ def gather_local(
     """Evidence from a local repository, an incident file and configured observability."""
     incident = source.incident
     window = incident_window(incident, config.lookback_hours)
-    progress(f"reading git history since {window.since:%Y-%m-%d %H:%M} UTC")
     git.ensure_history(repo, window.since)
+    deploys, unknown = _resolve_deploys(repo, source.deploys)
+    since = shipped_since(repo, deploys, window)
+    if since < window.since:
+        progress("the deploys shipped older commits: reading them too")
+        window = replace(window, since=since)
+        git.ensure_history(repo, window.since)
+    progress(f"reading git history since {window.since:%Y-%m-%d %H:%M} UTC")
     unreadable: list[str] = []
     changes = git.read_changes(repo, window.since, gather_until(window), notes=unreadable)
     inverse = git.detect_inverse_reverts(changes, repo)
@@ -72,7 +80,6 @@ def gather_local(
             replace(c, reverts=(*c.reverts, inverse[c.sha])) if c.sha in inverse else c
             for c in changes
         )
-    deploys, unknown = _resolve_deploys(repo, source.deploys)
     unavailable = unreadable + [
         f"deploy of {d.sha} ({d.service or d.environment}) names a commit that is "
         "not in this repository"
@@ -99,6 +106,7 @@ def gather_local(
         anomalies=anomalies,
         logs=logs,
         unavailable=tuple(unavailable),
+        hints=outside_hints(repo, changes, source.updates, config.lookback_hours),
     )
 
 
@@ -116,13 +124,10 @@ def _resolve_deploys(
 
 
 def analyze(evidence: Evidence, config: Config, *, limit: int | None = MAX_SUSPECTS) -> Analysis:
-    """Rank suspects (the best `limit`; None: all) and build the timeline."""
-    suspects = redact_suspects(
-        rank_suspects(evidence, config.services, limit=limit), evidence_secrets(evidence)
-    )
-    return Analysis(
-        evidence=evidence, timeline=build_timeline(evidence, suspects), suspects=suspects
-    )
+    """The analysis of `evidence` (suspects: the best `limit`; None: all), computed once."""
+    analysis = analysis_step.analyze(evidence, config.services, limit=limit)
+    suspects = redact_suspects(analysis.suspects, evidence_secrets(evidence))
+    return replace(analysis, suspects=suspects)
 
 
 def rank_local(
@@ -228,12 +233,7 @@ def draft_from_evidence(
     reranked = rerank_top(
         analysis.suspects, evidence, config, repo=repo, env=env, progress=progress
     )
-    if reranked.suspects != analysis.suspects:
-        analysis = replace(
-            analysis,
-            suspects=reranked.suspects,
-            timeline=build_timeline(evidence, reranked.suspects),
-        )
+    analysis = analysis_step.reorder(analysis, reranked.suspects)
     similar = similar_incidents(repo, analysis, config) if repo is not None else None
     lines: tuple[str, ...] = ()
     if similar is not None:
@@ -256,6 +256,8 @@ def draft_from_evidence(
             fallback=draft,
             similar=lines,
         )
+        if draft.generator.fallback_reason is None:
+            draft = replace(draft, notes=(*draft.notes, *blame_notes(draft_texts(draft))))
     else:
         progress("drafting (deterministic)")
     if reranked.note:

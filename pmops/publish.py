@@ -31,7 +31,14 @@ from pmops.approvals import (
     ownership,
     same_login,
 )
-from pmops.check import Problem, check_duplicate_ids, check_frozen, check_text
+from pmops.check import (
+    Problem,
+    check_duplicate_ids,
+    check_frozen,
+    check_grounding,
+    check_text,
+)
+from pmops.claims_check import RepoFacts, drafts_copy
 from pmops.codeowners import CodeOwners, read_codeowners
 from pmops.document import Document, parse_document, plain
 from pmops.errors import PmopsError
@@ -158,6 +165,7 @@ def gate(
         for path in removed
     ]
     layout = layout_at(lambda name: ws.read(base_ref, name))  # the base branch's sections
+    repo_facts = RepoFacts(ws.path)
     for path in changed:
         text = ws.read(head, path) or ""
         found, doc = check_text(text, path, layout)
@@ -165,6 +173,7 @@ def gate(
         if doc is None:
             verdicts.append(FileVerdict(path, FAILURE, "does not parse"))
             continue
+        problems += check_grounding(text, doc, path, repo_facts, ws.read(head, drafts_copy(path)))
         docs[path] = doc
         verdicts.append(_verdict(ws, base_ref, head, path, plain(doc.meta), owners, facts))
     problems += check_duplicate_ids(docs)

@@ -32,7 +32,8 @@ from pmops.times import parse_time
 KNOWN_KEYS = (
     "id", "title", "status", "severity", "started_at", "detected_at", "resolved_at",
     "duration_minutes", "impact", "confidence", "suspects", "action_items", "generated_at",
-    "generator", "edited_by", "published_at", "published_by",
+    "generator", "edited_by", "published_at", "published_by", "accepted_claims",
+    "accepted_wording",
 )  # fmt: skip
 """Frontmatter keys in the order pmops writes them (DESIGN §3)."""
 
@@ -105,6 +106,8 @@ def to_frontmatter(pm: Postmortem) -> dict[str, Any]:
         "edited_by": list(pm.edited_by) or None,
         "published_at": pm.published_at,
         "published_by": pm.published_by,
+        "accepted_claims": list(pm.accepted_claims) or None,
+        "accepted_wording": list(pm.accepted_wording) or None,
     }
     data = {k: v for k, v in data.items() if v is not None}
     data.update({k: v for k, v in pm.extra.items() if k not in data})
@@ -199,6 +202,8 @@ def from_frontmatter(meta: Mapping[str, Any], sections: Mapping[str, str]) -> Po
         edited_by=tuple(meta.get("edited_by") or ()),
         published_at=_optional_time(meta.get("published_at")),
         published_by=meta.get("published_by"),
+        accepted_claims=tuple(meta.get("accepted_claims") or ()),
+        accepted_wording=tuple(meta.get("accepted_wording") or ()),
         sections=ordered_sections(sections),
         extra={k: v for k, v in meta.items() if k not in KNOWN_KEYS},
     )

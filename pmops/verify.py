@@ -8,9 +8,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from pmops.analyze.anomaly import describe_anomaly
-from pmops.analyze.candidates import build_candidates
-from pmops.analyze.deploys import analyze_rollout
 from pmops.model import (
     Analysis,
     Claim,
@@ -54,6 +51,10 @@ class Facts:
     epoch_minutes: frozenset[int]
     minutes: frozenset[int]
     numbers: frozenset[float]
+    lasting_minutes: frozenset[int] = frozenset()
+    """Spans within the incident, from its start (or detection) to a later key moment. A
+    Summary or Customer impact saying it lasted "for N minutes" must name one of these, not
+    any difference between two events."""
 
 
 def _epoch_minute(moment: datetime) -> int:
@@ -80,13 +81,13 @@ def collect_facts(analysis: Analysis, history: Sequence[str] = ()) -> Facts:
     ends = (e.incident.started_at, e.incident.resolved_at)
     minutes |= {round(abs((t - end).total_seconds()) / 60) for t in times for end in ends}
     numbers: set[float] = set()
-    for text in [*_evidence_texts(e), *history]:
+    for text in [*_evidence_texts(e), *analysis.findings.symptoms, *history]:
         refs |= {int(n) for n in _REF.findall(text)}
         numbers |= {_number(n) for n in _NUMBER.findall(text)}
     numbers |= _evidence_numbers(e, analysis)
-    pool, _ = build_candidates(e.changes, e.window)
-    numbers |= {float(n) for n in analyze_rollout(pool, e, {}).batch.values()}  # per deploy
+    numbers |= {float(c.batch) for c in analysis.candidates if c.batch}  # per deploy
     return Facts(
+        lasting_minutes=frozenset(_lasting_minutes(e, analysis.timeline)),
         shas=frozenset(shas),
         refs=frozenset(refs),
         minutes_of_day=frozenset(t.hour * 60 + t.minute for t in times),
@@ -94,6 +95,22 @@ def collect_facts(analysis: Analysis, history: Sequence[str] = ()) -> Facts:
         minutes=frozenset(minutes),
         numbers=frozenset(numbers),
     )
+
+
+HEADLINE_SECTIONS = frozenset({"Summary", "Customer impact"})
+"""Sections whose "for N minutes" describes the incident itself (Facts.lasting_minutes)."""
+
+_LASTED = re.compile(
+    r"\b(?:for|lasted|lasting|over)\s+(?:about |roughly |nearly |almost |some )?$", re.IGNORECASE
+)
+
+
+def _lasting_minutes(e: Evidence, timeline: Iterable[TimelineEvent]) -> Iterator[int]:
+    i = e.incident
+    for moment in _key_times(e, timeline):
+        for origin in (i.started_at, i.detected_at):
+            if origin is not None and origin <= moment <= i.resolved_at:
+                yield round((moment - origin).total_seconds() / 60)
 
 
 def _key_times(e: Evidence, timeline: Iterable[TimelineEvent]) -> Iterator[datetime]:
@@ -135,7 +152,6 @@ def _evidence_texts(e: Evidence) -> Iterator[str]:
     yield from (c.subject for c in e.changes)
     yield from (f.path for c in e.changes for f in c.files)
     yield from (log.message for log in e.logs)
-    yield from (describe_anomaly(a) for a in e.anomalies)  # values as the drafts show them
 
 
 def _evidence_numbers(e: Evidence, analysis: Analysis) -> set[float]:
@@ -172,7 +188,8 @@ def _number(text: str) -> float:
     return float(text.replace(",", ""))
 
 
-def _texts(draft: Draft) -> Iterator[tuple[str, str]]:
+def draft_texts(draft: Draft) -> Iterator[tuple[str, str]]:
+    """(section, text) for every piece of prose in a draft."""
     yield "Summary", draft.summary
     yield "Customer impact", draft.customer_impact
     for event in draft.timeline:
@@ -194,7 +211,7 @@ def verify_draft(draft: Draft, analysis: Analysis, history: Sequence[str] = ()) 
     for event in draft.timeline:
         ok = _time_known(event.at, facts)
         claims.append(Claim("time", event.at.strftime("%Y-%m-%dT%H:%M:%SZ"), "Timeline", ok))
-    for section, text in _texts(draft):
+    for section, text in draft_texts(draft):
         claims += extract_claims(text, section, facts)
     for sha in draft.root_cause_suspects:
         claims.append(Claim("sha", sha, "Root cause", _sha_known(sha, facts)))
@@ -222,7 +239,9 @@ def extract_claims(text: str, section: str, facts: Facts) -> list[Claim]:
         claims.append(Claim("time", match.group(0), section, _clock_known(match, facts)))
     masked = _CLOCK.sub(" ", masked)
     for match in _DURATION.finditer(masked):
-        claims.append(Claim("duration", match.group(0), section, _duration_known(match, facts)))
+        lasting = section in HEADLINE_SECTIONS and _LASTED.search(masked[: match.start()])
+        known = facts.lasting_minutes if lasting else facts.minutes
+        claims.append(Claim("duration", match.group(0), section, _duration_known(match, known)))
     masked = _DURATION.sub(" ", masked)
     masked = re.sub(r"\b\d{4}-\d{2}-\d{2}\b", " ", masked)
     for match in _NUMBER.finditer(masked):
@@ -248,13 +267,13 @@ def _clock_known(match: re.Match[str], facts: Facts) -> bool:
     return any(m % 1440 in facts.minutes_of_day for m in near)
 
 
-def _duration_known(match: re.Match[str], facts: Facts) -> bool:
+def _duration_known(match: re.Match[str], known: frozenset[int]) -> bool:
     if match.group(4) is not None:
         minutes = int(match.group(4))
     else:
         minutes = round(float(match.group(1)) * 60) + int(match.group(3) or 0)
     tolerance = 1 if match.group(4) is not None or match.group(3) else 30
-    return any(abs(minutes - known) <= tolerance for known in facts.minutes)
+    return any(abs(minutes - k) <= tolerance for k in known)
 
 
 def _number_known(value: float, facts: Facts) -> bool:
@@ -273,7 +292,7 @@ def apply_verification(draft: Draft, verification: Verification) -> Draft:
     def mark(text: str) -> str:
         for token in sorted(tokens, key=len, reverse=True):
             text = re.sub(
-                rf"(?<![\w]){re.escape(token)}(?![\w])(?! {UNVERIFIED})",
+                rf"(?<![\w:]){re.escape(token)}(?![\w])(?!:\d)(?! {UNVERIFIED})",
                 f"{token} {UNVERIFIED}",
                 text,
             )

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from pmops.check import check_files, check_text
 from pmops.cli import cli
 from pmops.document import rewrite_frontmatter
+from pmops.draft.compose import drafts_path
 from tests.samples import BILLION_LAUGHS, NAME, sample_text
 
 
@@ -162,6 +163,7 @@ def test_frozen_fields_of_published_postmortem(tmp_path: Path) -> None:
         {"status": "published", "published_at": "2026-03-21T09:00:00Z", "published_by": "carol"},
     )
     path = _write(tmp_path, NAME, published)
+    _write(tmp_path, drafts_path(NAME), sample_text())  # the AI draft, kept as pmops does
     _git(tmp_path, "add", "-A")
     _git(tmp_path, "commit", "-qm", "publish")
     _git(tmp_path, "checkout", "-qb", "later-edit")

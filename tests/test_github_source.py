@@ -245,7 +245,7 @@ def test_gathers_the_incident_and_its_evidence(scenario: Scenario) -> None:
     assert evidence.unavailable == ()
     assert counter.count == scenario.fake.request_count <= 11
     assert [(r.number, r.is_pull) for r in evidence.references] == [(3, True)]
-    timeline = build_timeline(evidence, ())
+    timeline = build_timeline(evidence, (), (), ())
     assert any(e.text.startswith("PR #3 mentioned the incident") for e in timeline)
 
 

@@ -41,7 +41,7 @@ from pmops.model import (
 )
 from pmops.pipeline import analyze, draft_from_evidence, draft_local
 from pmops.render import parse_postmortem, render_postmortem
-from pmops.verify import UNVERIFIED
+from pmops.verify import UNVERIFIED, apply_verification, verify_draft
 from tests.github_render import to_html
 from tests.llm_server import (
     LLMServer,
@@ -236,14 +236,19 @@ def assert_fell_back(draft: Draft, fallback: Draft, reason: str) -> None:
 
 def test_a_valid_answer_becomes_the_draft(server: LLMServer) -> None:
     server.queue(answer_json(good_answer()))
-    draft, _, _ = run(server)
+    draft, _, analysis = run(server)
     assert draft.generator.model == "test-model"
     assert draft.generator.fallback_reason is None
     assert draft.generator.prompt_tokens and draft.generator.prompt_tokens > 100
     assert draft.generator.output_tokens and draft.generator.output_tokens > 10
     assert draft.generator.duration_s is not None
     assert draft.summary.startswith("Checkout failed for 47 minutes")
-    assert draft.timeline[0].source is EventSource.DEPLOY and draft.timeline[0].at == at(-3)
+    # the evidence timeline is the record: the model words its events, drops none
+    assert [(e.at, e.source) for e in draft.timeline] == [
+        (e.at, e.source) for e in analysis.timeline
+    ]
+    deploy = next(e for e in draft.timeline if e.at == at(-3))
+    assert deploy.source is EventSource.DEPLOY and deploy.text == "Deployed 3315440 to payments."
     item = draft.action_items[0]
     assert (item.priority, item.owner) == (Priority.HIGH, "payments-team")
     assert draft.root_cause_suspects == (CULPRIT[:7],)
@@ -256,6 +261,46 @@ def test_a_valid_answer_becomes_the_draft(server: LLMServer) -> None:
     schema = request.body["response_format"]["json_schema"]["schema"]
     assert "$schema" not in schema and schema["required"][0] == "summary"
     assert '"required"' not in request.text, "a server-enforced schema is not repeated"
+
+
+def test_a_model_timeline_keeps_every_evidence_event_and_invents_none(
+    server: LLMServer,
+) -> None:
+    timeline = [
+        {"at": stamp(0), "source": "issue", "text": "Checkout started failing."},
+        {"at": stamp(25), "source": "update", "text": "The database was rebooted."},  # invented
+    ]
+    server.queue(answer_json(good_answer(timeline=timeline)))
+    draft, _, analysis = run(server)
+    assert [(e.at, e.source) for e in draft.timeline] == [
+        (e.at, e.source) for e in analysis.timeline
+    ]
+    assert "Checkout started failing." in [e.text for e in draft.timeline]
+    assert not any("rebooted" in e.text for e in draft.timeline)
+    assert at(25) not in {e.at for e in analysis.timeline}
+    left_out = len(analysis.timeline) - 1
+    assert (
+        f"The model's timeline left out {left_out} of the {len(analysis.timeline)} events in "
+        "the evidence; they were put back in pmops's words."
+    ) in draft.notes
+    assert (
+        "The model's timeline had 1 entry matching no event in the evidence; they were left out."
+    ) in draft.notes
+
+
+def test_a_wrong_incident_duration_is_flagged(server: LLMServer) -> None:
+    server.queue(answer_json(good_answer()))  # "Checkout failed for 47 minutes..."
+    draft, _, analysis = run(server)
+    durations = [c for c in verify_draft(draft, analysis).claims if c.kind == "duration"]
+    assert durations and all(c.verified for c in durations)
+    summary = "Checkout failed for 95 minutes after commit 3315440 (PR #105) lowered the pool."
+    server.queue(answer_json(good_answer(summary=summary)))
+    draft, _, analysis = run(server)
+    verification = verify_draft(draft, analysis)
+    assert [(c.kind, c.text) for c in verification.unverified if c.section == "Summary"] == [
+        ("duration", "95 minutes")
+    ]
+    assert f"95 minutes {UNVERIFIED}" in apply_verification(draft, verification).summary
 
 
 def test_json_schema_refused_like_llama_cpp_uses_json_object_with_schema() -> None:
@@ -404,7 +449,8 @@ def test_a_broken_answer_body_falls_back_with_the_reason(
 def test_an_answer_in_content_parts_is_read(server: LLMServer) -> None:
     server.queue(replace(answer_json(good_answer()), parts=True))
     draft, _, _ = run(server)
-    assert draft.generator.model == "test-model" and not draft.notes
+    assert draft.generator.model == "test-model"
+    assert [n for n in draft.notes if "timeline" not in n] == []
 
 
 def test_429_waits_for_retry_after_then_succeeds(server: LLMServer) -> None:
@@ -694,6 +740,17 @@ def test_pipeline_verifies_the_model_draft(server: LLMServer) -> None:
     assert CULPRIT[:7] in verified
     assert result.postmortem.generator.model == "test-model"
     assert "Verification:" in result.postmortem.sections["Confidence"]
+
+
+def test_pipeline_notes_blaming_wording_of_the_model(server: LLMServer) -> None:
+    blaming = good_answer(went_poorly=["Bob should have caught it in review."])
+    server.queue(answer_json(blaming))
+    result = draft_from_evidence(make_evidence(), make_config(server), env={"OPENAI_API_KEY": KEY})
+    assert (
+        "Blaming wording in What went poorly: \u201cBob should have\u201d names a person as the "
+        "one who failed; reviewers should rephrase it (`pmops check` flags it until then)."
+    ) in result.draft.notes
+    assert "Bob should have" in result.postmortem.sections["Confidence"]
 
 
 def test_pipeline_fallback_still_writes_a_whole_document(server: LLMServer) -> None:

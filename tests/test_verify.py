@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from pmops.analyze.timeline import build_timeline
+from pmops.analyze.analysis import analyze
 from pmops.draft.deterministic import draft_deterministic
 from pmops.model import (
     Analysis,
@@ -50,10 +50,7 @@ def analysis() -> Analysis:
         deploys=(Deploy(at=START - timedelta(minutes=3), sha=SHA),),
         updates=(Update(START + timedelta(minutes=9), "error rate at 6.2 %"),),
     )
-    from pmops.analyze.suspects import rank_suspects
-
-    suspects = rank_suspects(evidence)
-    return Analysis(evidence, build_timeline(evidence, suspects), suspects)
+    return analyze(evidence)
 
 
 def kinds(text: str) -> list[tuple[str, str, bool]]:
@@ -147,10 +144,7 @@ def test_metrics_and_logs_in_the_draft_verify() -> None:
             ),
         ),
     )
-    from pmops.analyze.suspects import rank_suspects
-
-    suspects = rank_suspects(evidence)
-    result = Analysis(evidence, build_timeline(evidence, suspects), suspects)
+    result = analyze(evidence)
     draft = draft_deterministic(result)
     assert "error_rate rose from" in draft.customer_impact
     assert "1,234" in draft.root_cause

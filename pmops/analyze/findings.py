@@ -3,35 +3,20 @@ impact, contributing factors, what went well and poorly. Pure; numbers come from
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import timedelta
 
-from pmops.analyze.candidates import Candidate, build_candidates
-from pmops.analyze.deploys import analyze_rollout
-from pmops.analyze.paths import path_kinds, services_of
-from pmops.model import Analysis, Deploy, Evidence
+from pmops.analyze.anomaly import describe_anomaly
+from pmops.analyze.paths import NOISE_KINDS, path_kinds, services_of
+from pmops.analyze.standout import MITIGATED_OUTSIDE
+from pmops.model import Alert, Deploy, Evidence, Findings, Landed, Standout, Suspect
+from pmops.sanitize import one_line
 from pmops.times import format_clock, minutes_between
 
 SLOW_DETECTION = timedelta(minutes=10)
 SLOW_RESOLUTION = timedelta(minutes=60)
 BATCHED_DEPLOY = 3
 """A deploy that ships this many changes or more makes the cause harder to isolate."""
-
-
-@dataclass(frozen=True)
-class Findings:
-    """Sentences and facts for the draft, each grounded in the evidence."""
-
-    duration_text: str
-    detection_text: str
-    stopped_by: tuple[str, ...]
-    """Phrases like \"the revert of `abc1234` (`def5678`) at 14:54 UTC\"."""
-    lasting_fix: str
-    contributing: tuple[str, ...]
-    went_well: tuple[str, ...]
-    went_poorly: tuple[str, ...]
-    detection_minutes: int | None
-    resolution_minutes: int
 
 
 def minutes_text(minutes: int) -> str:
@@ -42,30 +27,66 @@ def minutes_text(minutes: int) -> str:
     return f"{hours} h {rest} min" if rest else f"{hours} h"
 
 
-def derive_findings(analysis: Analysis) -> Findings:
-    """Everything the drafters say beyond the raw timeline and the ranking."""
-    evidence = analysis.evidence
+def derive_findings(
+    evidence: Evidence,
+    suspects: Sequence[Suspect],
+    candidates: Sequence[Landed],
+    remediation: Sequence[Landed],
+    standout: Standout,
+) -> Findings:
+    """Everything the drafters say beyond the raw timeline and the ranking. When no change
+    `standout`s, nothing is said of the top suspect as if it were the cause."""
     incident = evidence.incident
     duration = minutes_between(incident.started_at, incident.resolved_at)
     detection = (
         minutes_between(incident.started_at, incident.detected_at) if incident.detected_at else None
     )
-    _, remediation = build_candidates(evidence.changes, evidence.window)
+    top = _top(suspects, candidates) if standout.stands_out else None
     stopped = _stopped_by(evidence, remediation)
+    wrong = _wrong_reverts(suspects, remediation) if top else []
     return Findings(
         duration_text=minutes_text(duration),
         detection_text=minutes_text(detection) if detection else "",
         stopped_by=stopped,
-        lasting_fix=_lasting_fix(analysis, remediation),
-        contributing=_contributing(analysis),
+        lasting_fix=_lasting_fix(suspects if top else (), remediation),
+        contributing=_contributing(evidence, suspects if top else (), top, wrong),
         went_well=_went_well(evidence, stopped, detection),
-        went_poorly=_went_poorly(evidence, detection, duration, remediation, analysis),
+        went_poorly=_went_poorly(evidence, detection, duration, wrong),
         detection_minutes=detection,
         resolution_minutes=duration,
+        service=_suspect_service(evidence, top),
+        top_paths=_top_paths(top),
+        symptoms=tuple(describe_anomaly(a) for a in evidence.anomalies),
     )
 
 
-def _stopped_by(evidence: Evidence, remediation: list[Candidate]) -> tuple[str, ...]:
+def _top(suspects: Sequence[Suspect], candidates: Sequence[Landed]) -> Landed | None:
+    """The candidate change behind the top suspect."""
+    if not suspects:
+        return None
+    return next((c for c in candidates if c.change.sha == suspects[0].sha), None)
+
+
+_PATH_KINDS = ("config", "dependency", "migration", "flag", "infra")
+"""Kinds of files the action items and root cause name (then "code": everything else)."""
+
+
+def _top_paths(top: Landed | None) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if top is None:
+        return ()
+    found = [
+        (kind, tuple(sorted(f.path for f in top.files if kind in path_kinds(f.path))))
+        for kind in _PATH_KINDS
+    ]
+    code = tuple(
+        f.path
+        for f in top.files
+        if not path_kinds(f.path) & {*NOISE_KINDS, "config", "dependency", "migration"}
+    )
+    return tuple((kind, paths) for kind, paths in [*found, ("code", code)] if paths)
+
+
+def _stopped_by(evidence: Evidence, remediation: Sequence[Landed]) -> tuple[str, ...]:
     items = []
     end = evidence.window.end
     for deploy in evidence.deploys:
@@ -82,6 +103,11 @@ def _stopped_by(evidence: Evidence, remediation: list[Candidate]) -> tuple[str, 
                 f"the revert of {targets} (`{change.sha[:7]}`) at "
                 f"{format_clock(candidate.landed_at)}"
             )
+    for update in evidence.updates:
+        if MITIGATED_OUTSIDE.search(update.text) and update.at <= end:
+            said = one_line(update.text, 120).replace("`", "'")
+            at = format_clock(update.at)
+            items.append(f"what the update at {at} reports (\u201c{said}\u201d)")
     return tuple(items)
 
 
@@ -89,33 +115,35 @@ def _where(deploy: Deploy) -> str:
     return deploy.service or deploy.environment
 
 
-def _lasting_fix(analysis: Analysis, remediation: list[Candidate]) -> str:
-    if not analysis.suspects:
+def _lasting_fix(suspects: Sequence[Suspect], remediation: Sequence[Landed]) -> str:
+    """`suspects` is empty when no change stands out: a fix that landed is still named."""
+    fixes = [c for c in remediation if not c.change.reverts]
+    if not suspects and not fixes:
         return "to be decided by the reviewers once the cause is known."
-    top = analysis.suspects[0]
-    if "revert" in top.signals:
+    top = suspects[0] if suspects else None
+    if top is not None and "revert" in top.signals:
         return (
             f"the change `{top.sha[:7]}` is out of production; land it again only with the "
             "safeguards in the action items below."
         )
-    fixes = [c for c in remediation if not c.change.reverts]
     if fixes:
         return (
             f"`{fixes[-1].change.sha[:7]}` \u201c{fixes[-1].change.subject[:100]}\u201d landed "
             "during the incident; reviewers should confirm it is the lasting fix."
         )
+    assert top is not None  # no fixes and no suspects returned above
     return (
         f"not yet recorded: decide whether to fix forward or revert `{top.sha[:7]}`, and "
         "track it as an action item."
     )
 
 
-def _contributing(analysis: Analysis) -> tuple[str, ...]:
-    evidence = analysis.evidence
+def _contributing(
+    evidence: Evidence, suspects: Sequence[Suspect], candidate: Landed | None, wrong: list[str]
+) -> tuple[str, ...]:
     items = []
-    if analysis.suspects:
-        top = analysis.suspects[0]
-        candidate = top_candidate(analysis)
+    if suspects:
+        top = suspects[0]
         kinds = sorted(
             {k for f in (candidate.files if candidate else ()) for k in path_kinds(f.path)}
             & set(_FACTOR_KINDS)
@@ -125,19 +153,18 @@ def _contributing(analysis: Analysis) -> tuple[str, ...]:
             items.append(
                 f"The change to {names} in `{top.sha[:7]}` was not caught by a pre-deploy check."
             )
-        deploy = shipping_deploy(analysis)
+        deploy = _shipping_deploy(evidence, candidate)
         if deploy is not None and "deploy" in top.signals:
             items.append(
                 f"`{top.sha[:7]}` went to {_where(deploy)} at "
                 f"{format_clock(deploy.at)} with no canary or staged rollout that "
                 "would have limited the impact."
             )
-    for deploy, count in _batched(analysis):
+    for deploy, count in _batched(candidate):
         items.append(
             f"The deploy of {_where(deploy)} at {format_clock(deploy.at)} shipped "
             f"{count} changes together, which made the cause harder to isolate."
         )
-    wrong = _wrong_reverts(analysis)
     if wrong:
         items.append(
             f"The first revert ({', '.join(wrong)}) targeted a change that was not "
@@ -157,18 +184,9 @@ _FACTOR_KINDS = {
 }
 
 
-def top_candidate(analysis: Analysis) -> Candidate | None:
-    """The candidate change behind the top suspect."""
-    if not analysis.suspects:
-        return None
-    pool, _ = build_candidates(analysis.evidence.changes, analysis.evidence.window)
-    return next((c for c in pool if c.change.sha == analysis.suspects[0].sha), None)
-
-
-def suspect_service(analysis: Analysis) -> str | None:
+def _suspect_service(evidence: Evidence, candidate: Landed | None) -> str | None:
     """The affected service the top suspect touches, else the first affected service."""
-    services = analysis.evidence.incident.services
-    candidate = top_candidate(analysis)
+    services = evidence.incident.services
     if candidate is not None:
         for f in candidate.files:
             found = [s for s in services if s in services_of(f.path, services, {})]
@@ -177,12 +195,10 @@ def suspect_service(analysis: Analysis) -> str | None:
     return services[0] if services else None
 
 
-def shipping_deploy(analysis: Analysis) -> Deploy | None:
+def _shipping_deploy(evidence: Evidence, candidate: Landed | None) -> Deploy | None:
     """The first successful deploy after the top suspect landed and before the start."""
-    candidate = top_candidate(analysis)
     if candidate is None:
         return None
-    evidence = analysis.evidence
     latest = evidence.window.start + timedelta(minutes=2)
     deploys = sorted(
         (
@@ -192,32 +208,23 @@ def shipping_deploy(analysis: Analysis) -> Deploy | None:
         ),
         key=lambda d: d.at,
     )
-    service = suspect_service(analysis)
+    service = _suspect_service(evidence, candidate)
     return next((d for d in deploys if d.service == service), deploys[0] if deploys else None)
 
 
-def _batched(analysis: Analysis) -> list[tuple[Deploy, int]]:
+def _batched(candidate: Landed | None) -> list[tuple[Deploy, int]]:
     """The deploy that shipped the top suspect, with how many changes it shipped at once."""
-    evidence = analysis.evidence
-    if not analysis.suspects:
+    if candidate is None or candidate.live is None or not candidate.bounded:
         return []
-    pool, _ = build_candidates(evidence.changes, evidence.window)
-    index = next((i for i, c in enumerate(pool) if c.change.sha == analysis.suspects[0].sha), None)
-    if index is None:
+    if candidate.batch < BATCHED_DEPLOY:
         return []
-    rollout = analyze_rollout(pool, evidence, {})
-    deploy = rollout.live.get(index)
-    count = rollout.batch.get(index, 0)
-    if deploy is None or index not in rollout.bounded or count < BATCHED_DEPLOY:
-        return []
-    return [(deploy, count)]
+    return [(candidate.live, candidate.batch)]
 
 
-def _wrong_reverts(analysis: Analysis) -> list[str]:
-    if not analysis.suspects:
+def _wrong_reverts(suspects: Sequence[Suspect], remediation: Sequence[Landed]) -> list[str]:
+    if not suspects:
         return []
-    top = analysis.suspects[0]
-    _, remediation = build_candidates(analysis.evidence.changes, analysis.evidence.window)
+    top = suspects[0]
     wrong = []
     for candidate in remediation:
         targets = candidate.change.reverts
@@ -231,9 +238,8 @@ def _went_well(
 ) -> tuple[str, ...]:
     items = []
     start = evidence.window.start
-    alerts = [a for a in evidence.alerts if a.at >= start - timedelta(minutes=5)]
-    if alerts:
-        first = alerts[0]
+    first = _first_alert(evidence)
+    if first is not None and minutes_between(start, first.at) * 60 <= SLOW_DETECTION.seconds:
         items.append(
             f"Alert {first.name} fired {minutes_between(start, first.at)} min after the start."
         )
@@ -246,28 +252,31 @@ def _went_well(
     return tuple(items)
 
 
+def _first_alert(evidence: Evidence) -> Alert | None:
+    start = evidence.window.start
+    return next((a for a in evidence.alerts if a.at >= start - timedelta(minutes=5)), None)
+
+
 def _went_poorly(
     evidence: Evidence,
     detection: int | None,
     duration: int,
-    remediation: list[Candidate],
-    analysis: Analysis,
+    wrong: list[str],
 ) -> tuple[str, ...]:
     items = []
     if detection is not None and detection * 60 > SLOW_DETECTION.total_seconds():
         items.append(f"Detection took {minutes_text(detection)}.")
     if not evidence.alerts:
         items.append("No alert is recorded for this incident; it was noticed by people.")
+    first = _first_alert(evidence)
+    late = minutes_between(evidence.window.start, first.at) if first else 0
+    if first is not None and late * 60 > SLOW_DETECTION.seconds:
+        items.append(f"The first alert, {first.name}, fired only {late} min after the start.")
     if duration * 60 > SLOW_RESOLUTION.total_seconds():
         items.append(f"Resolution took {minutes_text(duration)} from the start.")
-    if _wrong_reverts(analysis):
+    if wrong:
         items.append("A revert during the incident targeted the wrong change.")
     failed = [d for d in evidence.deploys if d.status == "failure"]
     if failed:
         items.append(f"A deploy of {_where(failed[0])} failed at {format_clock(failed[0].at)}.")
     return tuple(items)
-
-
-def risky_paths(candidate: Candidate, kinds: set[str]) -> list[str]:
-    """The candidate's files of the given kinds, in path order."""
-    return sorted(f.path for f in candidate.files if path_kinds(f.path) & kinds)

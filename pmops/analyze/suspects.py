@@ -107,6 +107,8 @@ SCHEDULE_TIME_FLOOR = 0.5
 """Time value a schedule (cron) change keeps however long ago it landed."""
 
 MAX_SUSPECTS = 10
+MAX_REASONS = 6
+"""Reasons listed per suspect, strongest first: more would bury the ones that matter."""
 
 _API_BREAK = re.compile(
     r"is not a function|has no attribute|undefined method|cannot find module|no module named|"
@@ -162,11 +164,21 @@ def score_candidates(
     """Every candidate change with its signal values, in candidate order (not ranked)."""
     globs = service_globs or {}
     pool, remediation = build_candidates(evidence.changes, evidence.window)
+    return score_pool(evidence, pool, remediation, analyze_rollout(pool, evidence, globs), globs)
+
+
+def score_pool(
+    evidence: Evidence,
+    pool: Sequence[Candidate],
+    remediation: Sequence[Candidate],
+    rollout: Rollout,
+    globs: Mapping[str, tuple[str, ...]],
+) -> list[Scored]:
+    """`score_candidates` over a pool, remediation and rollout already worked out."""
     weights = WEIGHTS if evidence.deploys else WEIGHTS_WITHOUT_DEPLOYS
     scored = [Scored(c, weights) for c in pool]
     if not pool:
         return scored
-    rollout = analyze_rollout(pool, evidence, globs)
     _score_time_and_deploys(scored, evidence, rollout)
     _score_reverts(scored, remediation, evidence, rollout)
     _score_mentions(scored, evidence)
@@ -190,7 +202,11 @@ def rank_suspects(
     limit: int | None = MAX_SUSPECTS,
 ) -> tuple[Suspect, ...]:
     """The candidate changes ranked best first with their reasons (`limit` None: all)."""
-    scored = score_candidates(evidence, service_globs)
+    return rank_scored(score_candidates(evidence, service_globs), limit=limit)
+
+
+def rank_scored(scored: Sequence[Scored], *, limit: int | None) -> tuple[Suspect, ...]:
+    """Scored candidates best first, as suspects (`limit` None: all)."""
     ranked = sorted(
         scored, key=lambda s: (-s.raw, -s.candidate.landed_at.timestamp(), s.candidate.change.sha)
     )
@@ -210,12 +226,27 @@ def _suspect(scored: Scored) -> Suspect:
     return Suspect(
         sha=change.sha,
         score=display_score(scored.raw),
-        reasons=tuple(dict.fromkeys(reasons)),
+        reasons=_fold_fixes(list(dict.fromkeys(reasons)))[:MAX_REASONS],
         pr=scored.candidate.pr,
         repo=change.repo,
         subject=change.subject,
         signals=frozenset(s for s, v in scored.values.items() if v > 0),
     )
+
+
+def _fold_fixes(reasons: list[str]) -> tuple[str, ...]:
+    """One reason for every fix that touched the suspect's files, where the first stood."""
+    fixes = [r for r in reasons if r.startswith(_FIX_REASON)]
+    if len(fixes) < 2:
+        return tuple(reasons)
+    shas = [r.removeprefix(_FIX_REASON).split(" ", 1)[0] for r in fixes]
+    folded = f"{len(fixes)} fixes during the incident ({', '.join(shas)}) touched the same files"
+    first = reasons.index(fixes[0])
+    rest = [r for r in reasons if r not in fixes]
+    return (*rest[:first], folded, *rest[first:])
+
+
+_FIX_REASON = "the fix "
 
 
 def _score_time_and_deploys(scored: list[Scored], evidence: Evidence, rollout: Rollout) -> None:

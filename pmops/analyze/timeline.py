@@ -7,10 +7,10 @@ from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
 from pmops.analyze.anomaly import describe_anomaly, format_value
-from pmops.analyze.candidates import build_candidates
 from pmops.analyze.window import gather_until
-from pmops.model import EventSource, Evidence, Suspect, TimelineEvent
+from pmops.model import EventSource, Evidence, Landed, Suspect, TimelineEvent
 from pmops.sanitize import one_line
+from pmops.wording import subject_without_pr
 
 TOP_SUSPECTS_SHOWN = 3
 MAX_REMEDIATION_SHOWN = 10
@@ -23,18 +23,17 @@ _FIX_WORDS = re.compile(
 _ORDER = {source: i for i, source in enumerate(EventSource)}
 
 
-def subject_without_pr(subject: str, pr: int | None) -> str:
-    """A commit subject without its trailing "(#123)" when the PR is named separately."""
-    if pr is None:
-        return subject
-    return re.sub(rf"\s*\(#{pr}\)\s*$", "", subject) or subject
-
-
-def build_timeline(evidence: Evidence, suspects: Sequence[Suspect]) -> tuple[TimelineEvent, ...]:
-    """All events of the incident, sorted by time then source, duplicates removed."""
+def build_timeline(
+    evidence: Evidence,
+    suspects: Sequence[Suspect],
+    candidates: Sequence[Landed],
+    remediation: Sequence[Landed],
+) -> tuple[TimelineEvent, ...]:
+    """All events of the incident, sorted by time then source, duplicates removed; the
+    changes shown are the top suspects among `candidates` and the fixes in `remediation`."""
     events: list[TimelineEvent] = []
     events += _incident_events(evidence)
-    events += _change_events(evidence, suspects)
+    events += _change_events(evidence, suspects, candidates, remediation)
     events += _deploy_events(evidence)
     events += [
         TimelineEvent(
@@ -76,9 +75,13 @@ def _incident_events(evidence: Evidence) -> list[TimelineEvent]:
     return events
 
 
-def _change_events(evidence: Evidence, suspects: Sequence[Suspect]) -> list[TimelineEvent]:
-    pool, remediation = build_candidates(evidence.changes, evidence.window)
-    landed = {c.change.sha: c for c in [*pool, *remediation]}
+def _change_events(
+    evidence: Evidence,
+    suspects: Sequence[Suspect],
+    candidates: Sequence[Landed],
+    remediation: Sequence[Landed],
+) -> list[TimelineEvent]:
+    landed = {c.change.sha: c for c in [*candidates, *remediation]}
     events = []
     for suspect in suspects[:TOP_SUSPECTS_SHOWN]:
         candidate = landed.get(suspect.sha)

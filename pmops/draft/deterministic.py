@@ -6,14 +6,11 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from pmops import __version__
-from pmops.analyze.anomaly import describe_anomaly
-from pmops.analyze.findings import Findings, derive_findings, top_candidate
-from pmops.analyze.paths import path_kinds
-from pmops.analyze.timeline import subject_without_pr
 from pmops.draft.actions import derive_action_items
-from pmops.model import Analysis, Confidence, Draft, Generator, Suspect
+from pmops.model import Analysis, Confidence, Draft, Findings, Generator, Suspect
 from pmops.sanitize import one_line
 from pmops.times import format_clock
+from pmops.wording import subject_without_pr
 
 HIGH_SCORE = 0.6
 HIGH_MARGIN = 0.2
@@ -33,7 +30,7 @@ def draft_deterministic(analysis: Analysis, similar: Sequence[str] = ()) -> Draf
     `similar` holds markdown lines about similar past incidents (recurrence first); the
     first three become contributing factors.
     """
-    findings = derive_findings(analysis)
+    findings = analysis.findings
     confidence, reason = rate_confidence(analysis)
     return Draft(
         summary=_summary(analysis, findings),
@@ -53,7 +50,10 @@ def draft_deterministic(analysis: Analysis, similar: Sequence[str] = ()) -> Draf
         confidence=confidence,
         confidence_reason=reason,
         generator=Generator(version=__version__, model="deterministic"),
-        notes=tuple(f"Source unavailable: {u}" for u in analysis.evidence.unavailable),
+        notes=(
+            *(f"Source unavailable: {u}" for u in analysis.evidence.unavailable),
+            *analysis.evidence.hints,
+        ),
     )
 
 
@@ -68,6 +68,10 @@ def rate_confidence(analysis: Analysis) -> tuple[Confidence, str]:
             f"so the cause is not in this repository's history. {coverage}"
         )
     top = suspects[0]
+    if not analysis.standout.stands_out:
+        return Confidence.LOW, (
+            f"No change stands out as the cause: {analysis.standout.reason}. {coverage}"
+        )
     margin = top.score - (suspects[1].score if len(suspects) > 1 else 0.0)
     strong = sorted(top.signals & STRONG_SIGNALS)
     basis = (
@@ -117,9 +121,17 @@ def _summary(analysis: Analysis, findings: Findings) -> str:
         f" impaired for {findings.duration_text}, from {format_clock(incident.started_at)} to "
         f"{format_clock(incident.resolved_at)} on {incident.started_at:%Y-%m-%d}."
     )
-    if analysis.suspects:
+    standout = analysis.standout
+    if analysis.suspects and standout.stands_out:
         top = analysis.suspects[0]
         text += f" The most likely cause is {describe_change(top)}: {'; '.join(top.reasons[:2])}."
+    elif analysis.suspects:
+        text += f" No change stands out as the cause: {standout.reason}."
+        if standout.elsewhere:
+            text += (
+                f" The evidence points to {' and '.join(standout.topics)}: "
+                f"{'; '.join(standout.elsewhere)}."
+            )
     else:
         text += " No recent change stands out as the cause."
     if findings.stopped_by:
@@ -141,9 +153,9 @@ def _impact(analysis: Analysis, findings: Findings) -> str:
         lines.append(f"Users affected: {incident.users_affected:,}.")
     if incident.services:
         lines.append(f"Affected services: {', '.join(incident.services)}.")
-    anomalies = analysis.evidence.anomalies[:MAX_SYMPTOMS]
-    if anomalies:
-        described = "; ".join(one_line(describe_anomaly(a)) for a in anomalies)
+    symptoms = findings.symptoms[:MAX_SYMPTOMS]
+    if symptoms:
+        described = "; ".join(one_line(s) for s in symptoms)
         lines.append(f"Measured: {described}.")
     lines.append(
         f"Duration: {findings.duration_text} "
@@ -162,19 +174,13 @@ def _root_cause(analysis: Analysis, findings: Findings) -> str:
             "(infrastructure, a dependency, traffic or data). Reviewers should add what "
             "they know."
         )
+    if not analysis.standout.stands_out:
+        return _no_standout(analysis)
     top = suspects[0]
     lines = [f"Most likely: {describe_change(top)}.", "", "Evidence:"]
     lines += [f"- {reason}" for reason in top.reasons]
-    logs = analysis.evidence.logs[:MAX_SYMPTOMS]
-    if logs:
-        lines += ["", "Most frequent errors in the logs:"]
-        for log in logs:
-            message = one_line(log.message, 160).replace("`", "'")
-            lines.append(
-                f"- {log.count:,} \u00d7 `{message}` (first "
-                f"{format_clock(log.first_seen)}, last {format_clock(log.last_seen)})"
-            )
-    kinds = _risky_kinds(analysis)
+    lines += _log_lines(analysis)
+    kinds = _risky_kinds(findings)
     if kinds:
         lines += [
             "",
@@ -192,21 +198,43 @@ def _root_cause(analysis: Analysis, findings: Findings) -> str:
     return "\n".join(lines)
 
 
-def _risky_kinds(analysis: Analysis) -> str:
-    candidate = top_candidate(analysis)
-    if candidate is None:
-        return ""
-    kinds = sorted(
-        {k for f in candidate.files for k in path_kinds(f.path)}
-        & {"config", "dependency", "migration", "flag"}
-    )
+def _log_lines(analysis: Analysis) -> list[str]:
+    logs = analysis.evidence.logs[:MAX_SYMPTOMS]
+    if not logs:
+        return []
+    lines = ["", "Most frequent errors in the logs:"]
+    for log in logs:
+        message = one_line(log.message, 160).replace("`", "'")
+        lines.append(
+            f"- {log.count:,} \u00d7 `{message}` (first "
+            f"{format_clock(log.first_seen)}, last {format_clock(log.last_seen)})"
+        )
+    return lines
+
+
+def _no_standout(analysis: Analysis) -> str:
+    """Root cause when the ranking has changes but none stands out (pmops.analyze.standout)."""
+    standout = analysis.standout
+    lines = [f"Undetermined: no change stands out as the cause ({standout.reason})."]
+    if standout.elsewhere:
+        lines += ["", f"Evidence that points to {' and '.join(standout.topics)}:"]
+        lines += [f"- {quote[0].upper()}{quote[1:]}" for quote in standout.elsewhere]
+    lines += _log_lines(analysis)
+    leads = [s for s in analysis.suspects[:3] if s.reasons and s.score > 0]
+    lines += ["", "Changes to check before ruling the code out (leads, not findings):"]
+    lines += [f"- {describe_change(s)} (score {s.score:.2f}): {s.reasons[0]}" for s in leads]
+    lines += ["", "Reviewers should state the cause once it is known."]
+    return "\n".join(lines)
+
+
+def _risky_kinds(findings: Findings) -> str:
     names = {
         "config": "configuration",
         "dependency": "dependency manifests",
         "migration": "a database migration",
         "flag": "feature flags",
     }
-    return " and ".join(names[k] for k in kinds)
+    return " and ".join(names[k] for k in sorted(names) if findings.paths_of(k))
 
 
 def _resolution(analysis: Analysis, findings: Findings) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from datetime import timedelta
 
 from pmops import __version__
 from pmops.config import Config
@@ -18,7 +19,7 @@ from pmops.draft.client import ENFORCED, ChatClient, Completion, ModelError
 from pmops.draft.links import allowed_links
 from pmops.draft.parse import Problem, read_answer, to_draft
 from pmops.draft.prompts import Prompt, build_prompt, left_out_note, render_repair, response_schema
-from pmops.model import Analysis, Draft, Generator
+from pmops.model import Analysis, Draft, Generator, TimelineEvent
 from pmops.redact import redact_secrets
 
 REPAIR_RETRIES = 1
@@ -79,7 +80,7 @@ def draft_with_llm(
         reading = read_answer(completion.text, completion.finish_reason)
         if reading.problem is None and reading.data is not None:
             prompt = prompt_for(completion.mode)
-            return to_draft(
+            draft = to_draft(
                 reading.data,
                 analysis,
                 fallback=fallback,
@@ -87,11 +88,53 @@ def draft_with_llm(
                 allowed_links=allowed_links(config, analysis.evidence),
                 notes=_notes(prompt, config, completion, problems),
             )
+            return keep_evidence_timeline(draft, analysis.timeline)
         problem = reading.problem or Problem("empty", "the answer was empty")
         problems.append(problem)
         repair = render_repair(problem.message, redact_secrets(problem.detail, secrets)[0])
     reason = "; then ".join(p.message for p in problems)
     return fall_back(fallback, f"{reason} (after {REPAIR_RETRIES} retry)", started, secrets)
+
+
+TIMELINE_MATCH = timedelta(minutes=1)
+"""A model's timeline entry words an evidence event of the same source this close in time."""
+
+
+def keep_evidence_timeline(draft: Draft, evidence: Sequence[TimelineEvent]) -> Draft:
+    """The draft with the evidence timeline as its timeline of record: each evidence event
+    keeps its time and source and takes the model's wording of it when the model wrote one;
+    events the model dropped come back, entries it invented are left out (a note says how
+    many of each)."""
+    unused = list(draft.timeline)
+    kept: list[TimelineEvent] = []
+    for event in evidence:
+        match = next(
+            (
+                e
+                for e in unused
+                if e.source == event.source and abs(e.at - event.at) <= TIMELINE_MATCH
+            ),
+            None,
+        )
+        if match is None:
+            kept.append(event)
+            continue
+        unused.remove(match)
+        kept.append(replace(event, text=match.text))
+    restored = len(evidence) - (len(draft.timeline) - len(unused))
+    notes = list(draft.notes)
+    if restored:
+        notes.append(
+            f"The model's timeline left out {restored} of the {len(evidence)} events in the "
+            "evidence; they were put back in pmops's words."
+        )
+    if unused:
+        notes.append(
+            f"The model's timeline had {len(unused)} "
+            f"entr{'ies' if len(unused) != 1 else 'y'} matching no event in the evidence; "
+            "they were left out."
+        )
+    return replace(draft, timeline=tuple(kept), notes=tuple(notes))
 
 
 def fall_back(fallback: Draft, reason: str, started: float, secrets: Sequence[str] = ()) -> Draft:
