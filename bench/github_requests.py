@@ -89,16 +89,16 @@ def measure(commits: int, work: Path) -> dict[str, Any]:
         checkout = work / "checkout"
         subprocess.run(["git", "clone", "-q", fake.clone_url(OWNER, NAME), str(checkout)],
                        check=True, capture_output=True)
+        # The Action's GITHUB_TOKEN, with what `pmops init`'s workflow grants the job.
+        fake.set_actions_token("bench-token", OWNER, NAME, {
+            "contents": "write", "pull-requests": "write", "issues": "write",
+            "statuses": "write", "actions": "read", "deployments": "read"})
         # what the Action's event payload carries: the repository and the incident issue
         payload = fake.client("bench-token").get_repo(f"{OWNER}/{NAME}")
         repository, issue_json = payload.raw_data, payload.get_issue(issue).raw_data
         fake.latency = LATENCY_S
         fake.reset_log()
         counter = RequestCounter()
-        # The Action's GITHUB_TOKEN, with what `pmops init`'s workflow grants the job.
-        fake.set_actions_token("bench-token", OWNER, NAME, {
-            "contents": "write", "pull-requests": "write", "issues": "write",
-            "statuses": "write", "actions": "read", "deployments": "read"})
         gh = connect("bench-token", fake.api_url, counter=counter)
         config = default_config()
         started = time.perf_counter()
