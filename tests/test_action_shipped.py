@@ -2,7 +2,8 @@
 commit that landed 35 h before the start and was deployed 12 min before it is a suspect with
 the default 24 h lookback, from a full or a shallow checkout; a deployment of an earlier SHA
 during the incident is a rollback; an update naming an older commit is a hint in the draft.
-Real webhook payloads, deployments with statuses in the fake GitHub."""
+Real webhook payloads, deployments with statuses in the fake GitHub; and the local gather on a
+shallow clone, through the same code."""
 
 from __future__ import annotations
 
@@ -14,7 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from pmops.config import default_config
+from pmops.model import Deploy, Incident
+from pmops.pipeline import gather_local
+from pmops.sources.incident_file import IncidentFile
 from tests.github_fake import FakeGitHub
+from tests.gitrepo import GitRepo, run_git
 from tests.test_action_support import CODEOWNERS, OWNER, REPO, T0, Run, Story
 
 START = T0 + timedelta(minutes=5)
@@ -158,3 +164,22 @@ def test_an_update_naming_an_older_commit_is_a_hint(
         f"Evidence points before the 24 h lookback window: an update names {shas.tuned[:7]}, "
         "which landed earlier"
     ) in document
+
+
+def test_the_local_gather_deepens_a_shallow_clone_the_same_way(tmp_path: Path) -> None:
+    """`pmops draft` on a shallow clone: the same code reaches the SHA deployed before."""
+    source = GitRepo(tmp_path / "source")
+    tuned = source.commit({"api/pool.py": "POOL = 20\n"}, "Raise the pool", START - DAYS_4)
+    late = source.commit({"api/retry.py": "RETRIES = 0\n"}, "Drop retries", START - HOURS_35)
+    head = source.commit({"docs/oncall.md": "# On call\n"}, "Document on-call", START - HOURS_3)
+    clone = tmp_path / "clone"
+    run_git(tmp_path, "clone", "-q", "--depth", "1", source.path.as_uri(), str(clone))
+    deploys = (
+        Deploy(START - timedelta(days=3), tuned[:7]),
+        Deploy(START - timedelta(minutes=12), head),
+    )
+    incident = Incident(1, "Checkout API 5xx errors", START, START + timedelta(minutes=45))
+    evidence = gather_local(clone, IncidentFile(incident, deploys=deploys), default_config())
+    assert late in {c.sha for c in evidence.changes}
+    assert evidence.window.since == START - HOURS_35
+    assert [d.sha for d in evidence.deploys] == [tuned, head] and not evidence.unavailable
