@@ -30,7 +30,7 @@ from pmops.outbound import evidence_secrets, redact_suspects, safe_postmortem
 from pmops.render import render_postmortem, to_frontmatter
 from pmops.sources import git
 from pmops.sources.incident_file import IncidentFile, load_incident_file
-from pmops.sources.shipped import outside_hints, shipped_since
+from pmops.sources.shipped import outside_hints, widen_window
 from pmops.verify import apply_verification, draft_texts, verify_draft
 
 if TYPE_CHECKING:
@@ -64,13 +64,11 @@ def gather_local(
     """Evidence from a local repository, an incident file and configured observability."""
     incident = source.incident
     window = incident_window(incident, config.lookback_hours)
-    git.ensure_history(repo, window.since)
-    deploys, unknown = _resolve_deploys(repo, source.deploys)
-    since = shipped_since(repo, deploys, window)
-    if since < window.since:
+    widened = widen_window(repo, source.deploys, window)
+    if widened.since < window.since:
         progress("the deploys shipped older commits: reading them too")
-        window = replace(window, since=since)
-        git.ensure_history(repo, window.since)
+    window = widened
+    deploys, unknown = _resolve_deploys(repo, source.deploys)
     progress(f"reading git history since {window.since:%Y-%m-%d %H:%M} UTC")
     unreadable: list[str] = []
     changes = git.read_changes(repo, window.since, gather_until(window), notes=unreadable)

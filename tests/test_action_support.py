@@ -93,6 +93,14 @@ class Story:
             fake.create_repo(OWNER, REPO, files={
                 "README.md": "# shop\n", "api/pool.py": "POOL = 10\n",
                 ".github/CODEOWNERS": codeowners, ".github/pmops.yml": config})
+        self.add_people()
+        fake.push_commit(OWNER, REPO, "main", {"api/pool.py": "POOL = 2\n"},
+                         "Shrink the api connection pool", author="dave",
+                         date=T0 - timedelta(minutes=10))
+
+    def add_people(self) -> None:
+        """People with roles, and the workflow token with `pmops init`'s permissions."""
+        fake = self.fake
         for login, role in (("alice", "write"), ("rita", "read"), ("carol", "write"),
                             ("wendy", "write"), ("admin-al", "admin"), ("dave", "write")):
             fake.add_user(login, email=f"{login}@example.com")
@@ -100,9 +108,6 @@ class Story:
         # GitHub Actions may open pull requests here, with the init workflow's token.
         fake.set_workflow_permissions(OWNER, REPO, can_approve_pull_requests=True)
         fake.set_actions_token(WORKFLOW_TOKEN, OWNER, REPO, workflow_permissions())
-        fake.push_commit(OWNER, REPO, "main", {"api/pool.py": "POOL = 2\n"},
-                         "Shrink the api connection pool", author="dave",
-                         date=T0 - timedelta(minutes=10))
 
     def open_incident(self, title: str = "Checkout API 5xx errors", *,
                       resolved_after: timedelta = timedelta(minutes=50)) -> int:
@@ -126,8 +131,10 @@ class Story:
 
     def deliver(self, event_name: str, payload: dict[str, Any], *,
                 at: datetime | None = None, extra_env: dict[str, str] | None = None,
-                token: str = WORKFLOW_TOKEN, out: io.StringIO | None = None) -> Run:
-        """Run the Action for one event, as GitHub Actions would (fresh checkout, env, files)."""
+                token: str = WORKFLOW_TOKEN, out: io.StringIO | None = None,
+                depth: int | None = None) -> Run:
+        """Run the Action for one event, as GitHub Actions would (fresh checkout, env, files);
+        `depth` makes the checkout shallow (actions/checkout's default `fetch-depth: 1`)."""
         self.runs += 1
         when = at or self.now
         base = self.tmp / f"run{self.runs}"
@@ -135,8 +142,9 @@ class Story:
         event_path = base / "event.json"
         event_path.write_text(json.dumps(payload))
         workspace = base / "workspace"
-        subprocess.run(["git", "clone", "-q", self.fake.clone_url(OWNER, REPO), str(workspace)],
-                       check=True, capture_output=True)
+        shallow = ["--depth", str(depth)] if depth else []
+        subprocess.run(["git", "clone", "-q", *shallow, self.fake.clone_url(OWNER, REPO),
+                        str(workspace)], check=True, capture_output=True)
         env = {
             "GITHUB_EVENT_NAME": event_name, "GITHUB_EVENT_PATH": str(event_path),
             "GITHUB_REPOSITORY": FULL, "GITHUB_API_URL": self.fake.api_url,
@@ -158,11 +166,12 @@ class Story:
                        (base / "output").read_text().splitlines() if "=" in line)
         return Run(code, outputs, (base / "summary").read_text(), out.getvalue())
 
-    def resolve(self, number: int, *, at: datetime, sender: str = "alice") -> Run:
+    def resolve(self, number: int, *, at: datetime, sender: str = "alice",
+                depth: int | None = None) -> Run:
         """Deliver `issues.labeled` with the resolved label on incident `number` at `at`."""
         payload = self.payload("issues.labeled", number=number, labels=["incident", "resolved"],
                                label="resolved", sender=sender)
-        return self.deliver("issues", payload, at=at)
+        return self.deliver("issues", payload, at=at, depth=depth)
 
     # ------------------------------------------------------------ reading the fake
     def repo(self) -> Any:

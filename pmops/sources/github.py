@@ -2,7 +2,9 @@
 
 The incident comes from its issue (`pmops.sources.github_issue`). Commits and their files
 come from the checkout's own git history when there is one (deepened if shallow): no API
-request. The API serves what git lacks (`pmops.sources.github_activity`): PRs merged in the
+request. As in the local gather, the window reaches back to every commit a deployment before
+the start shipped (`pmops.sources.shipped`), and `Evidence.hints` name evidence that points
+before it. The API serves what git lacks (`pmops.sources.github_activity`): PRs merged in the
 window from one list, deployments and their statuses, releases, failed workflow runs. Each
 repository in `repositories:` has no clone, so its commits are listed through the API, with
 files for the likeliest few only.
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
@@ -45,6 +47,7 @@ from pmops.model import (
 from pmops.sources import git
 from pmops.sources import github_activity as activity
 from pmops.sources.github_issue import IncidentRecord, read_incident
+from pmops.sources.shipped import outside_hints, widen_window
 
 MAX_DEPLOY_REFS = 5
 """Deployed SHAs outside the default branch whose history is read too (local git: free;
@@ -126,11 +129,19 @@ def gather_github(
         or {}
     )
     progress(f"reading GitHub activity of {repo_full_name} since {window.since:%Y-%m-%d %H:%M}")
-    _gather_repo(api, repo_full_name, "", window, checkout, meta.get("default_branch"), found)
-    for other in config.repositories:
+    shipped = _gather_repo(
+        api, repo_full_name, "", window, checkout, meta.get("default_branch"), found, progress
+    )
+    hints = (
+        outside_hints(checkout, found.changes, record.updates, config.lookback_hours)
+        if checkout is not None
+        else ()
+    )
+    for other in config.repositories:  # their lists stay in the lookback window: no clone
         if other.lower() != repo_full_name.lower():
             progress(f"reading GitHub activity of {other}")
-            _gather_repo(api, other, other, window, None, None, found)
+            _gather_repo(api, other, other, window, None, None, found, progress)
+    window = shipped
     _add_cross_referenced(record, repo_full_name, found)
     anomalies: tuple = ()
     logs: tuple = ()
@@ -167,6 +178,7 @@ def gather_github(
         ),
         unavailable=(*found.notes, *budget.sentences()),
         repo_url=repo_url,
+        hints=hints,
     )
 
 
@@ -178,8 +190,10 @@ def _gather_repo(
     checkout: Path | None,
     default_branch: str | None,
     found: _Found,
-) -> None:
-    """Everything of one repository, most valuable first.
+    progress: Progress,
+) -> Window:
+    """Everything of one repository, most valuable first; the window its commits cover
+    (wider than `window` when a deploy shipped older commits).
 
     A clone is read in a background thread while the API requests wait on the network
     (git is bound by processes, requests by latency: the wall time is the larger of the
@@ -233,20 +247,57 @@ def _gather_repo(
             or ()
         )
         if checkout is not None and local is not None:
-            changes = found.attempt(f"Git history of {repo} in {checkout}", local.result) or ()
-            found.notes += unreadable
-            changes = (
-                found.attempt(
-                    f"Git history of deployed commits of {repo}",
-                    partial(_add_deploy_refs, checkout, window, until, changes, deploys),
-                )
-                or changes
+            changes, window = _read_checkout(
+                repo, checkout, local, unreadable, deploys, window, found, progress
             )
     changes = activity.attach_pulls(changes, pulls)
     found.releases += _resolve_releases(api, repo, label, releases, checkout, window, found)
     found.changes += changes
     found.pulls += pulls
     found.deploys += activity.mark_rollbacks(deploys, changes, window, until)
+    return window
+
+
+def _read_checkout(
+    repo: str,
+    checkout: Path,
+    head: Future[tuple[Change, ...]],
+    unreadable: list[str],
+    deploys: tuple[Deploy, ...],
+    window: Window,
+    found: _Found,
+    progress: Progress,
+) -> tuple[tuple[Change, ...], Window]:
+    """The checkout's commits (`head`: HEAD's in `window`, read in the background) and the
+    window they cover: as the local gather, reaching back to every commit a deploy before
+    the start shipped (HEAD read again over the wider window), plus the commits of deployed
+    SHAs HEAD does not reach."""
+    until = gather_until(window)
+    changes = found.attempt(f"Git history of {repo} in {checkout}", head.result) or ()
+    wide = found.attempt(
+        f"Git history of what the deployments of {repo} shipped",
+        partial(widen_window, checkout, deploys, window),
+    )
+    if wide is not None and wide.since < window.since:
+        progress("the deployments shipped older commits: reading them too")
+        unreadable.clear()
+        window = wide
+        changes = (
+            found.attempt(
+                f"Git history of {repo} in {checkout}",
+                partial(_read_head, checkout, window, until, unreadable),
+            )
+            or changes
+        )
+    found.notes += unreadable
+    changes = (
+        found.attempt(
+            f"Git history of deployed commits of {repo}",
+            partial(_add_deploy_refs, checkout, window, until, changes, deploys),
+        )
+        or changes
+    )
+    return changes, window
 
 
 def _read_head(

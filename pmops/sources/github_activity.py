@@ -136,11 +136,16 @@ def read_deployments(
 
     Statuses are read for the `MAX_DEPLOYMENT_STATUSES` deployments nearest the start (the
     production-like ones first); the others keep status "unknown" and their creation time.
+    Each environment's (and service's) deployment before the window is there too, with
+    status "unknown", when the pages listed hold it (no further request): what a deploy
+    shipped starts at the SHA deployed before it (`pmops.sources.shipped`).
     """
     oldest = window.since - DEPLOY_SLACK
     items: list[Mapping[str, Any]] = []
+    earlier: list[Mapping[str, Any]] = []
     for page in api.pages(f"{repo_path(repo)}/deployments", what=f"deployments of {repo}"):
         items += [d for d in page if oldest <= _must(d["created_at"]) <= until]
+        earlier += [d for d in page if _must(d["created_at"]) < oldest]
         if not page or _must(page[-1]["created_at"]) < oldest:
             break
     ranked = sorted(items, key=lambda d: _deploy_rank(d, window.start))
@@ -171,7 +176,29 @@ def read_deployments(
             f"{MAX_DEPLOYMENT_STATUSES} nearest)"
         )
     deploys = [_deploy(d, statuses.get(int(d["id"])), label) for d in items]
+    deploys += [_deploy(d, None, label) for d in _latest_before(items, earlier)]
     return tuple(sorted(deploys, key=lambda d: (d.at, d.sha))), notes
+
+
+def _latest_before(
+    items: Sequence[Mapping[str, Any]], earlier: Sequence[Mapping[str, Any]]
+) -> list[Mapping[str, Any]]:
+    """For each environment and service of `items`, the newest of `earlier` there."""
+    wanted = {_where(d) for d in items}
+    latest: dict[tuple[str, str], Mapping[str, Any]] = {}
+    for item in earlier:
+        key = _where(item)
+        if key in wanted and (
+            key not in latest or _must(item["created_at"]) > _must(latest[key]["created_at"])
+        ):
+            latest[key] = item
+    return list(latest.values())
+
+
+def _where(item: Mapping[str, Any]) -> tuple[str, str]:
+    """A deployment's environment and service, as its `Deploy` says them."""
+    deploy = _deploy(item, None, "")
+    return deploy.environment, deploy.service
 
 
 def _deploy_rank(item: Mapping[str, Any], start: datetime) -> tuple[bool, float, int]:
@@ -216,7 +243,8 @@ def mark_rollbacks(
 ) -> tuple[Deploy, ...]:
     """A successful deploy during the incident of an older commit than the environment's
     previous deploy is a rollback; where the commits' dates are unknown (outside the
-    window), a deploy of a SHA that environment ran before the previous one."""
+    window), a deploy of a SHA that environment ran before the previous one (the one before
+    the window included, whose outcome was not read)."""
     landed = {c.sha: c.committed_at for c in changes}
     result = list(deploys)
     for i, deploy in enumerate(result):
@@ -225,7 +253,7 @@ def mark_rollbacks(
         before = [
             d
             for d in result[:i]
-            if d.status in ("success", "rollback")
+            if d.status in ("success", "rollback", "unknown")
             and (d.environment, d.service, d.repo)
             == (deploy.environment, deploy.service, deploy.repo)
         ]
