@@ -4,7 +4,8 @@ Reads one request per page of 100, never one per incident: the incident issues (
 label, state=all), the open pull requests (their `updated_at` tells how long they were quiet),
 the tracking issues (one list by label), the repository's comments since the period began (the
 hidden markers of this period's reminders, so a second run in the same period posts nothing
-twice; only pmops's own comments count, so a person who types the marker stops nothing). One fact costs a request each: when an issue still open got its resolved label (closed
+twice; only pmops's own comments count: a person who types the marker stops nothing). One
+fact costs a request each: when an issue still open got its resolved label (closed
 issues carry their close time). Published postmortems come from the default branch's file
 names (`<date>-<issue>-<slug>.md`), which cost no request.
 """
@@ -24,7 +25,6 @@ from pmops.action_items import parse_owner
 from pmops.config import Config
 from pmops.item_issues import _is_pull, list_tracking_issues
 from pmops.model import Severity
-from pmops.own import OwnAccount
 from pmops.overdue import (
     Draft,
     Incident,
@@ -37,6 +37,7 @@ from pmops.overdue import (
     period_start,
     reminder_key,
 )
+from pmops.own import OwnAccount
 from pmops.sanitize import neutralize_mentions, one_line
 from pmops.sources.github_issue import parse_form, parse_severity
 from pmops.templating import render_template
