@@ -94,7 +94,7 @@ def measure(commits: int, work: Path) -> dict[str, Any]:
             "contents": "write", "pull-requests": "write", "issues": "write",
             "statuses": "write", "actions": "read", "deployments": "read"})
         # what the Action's event payload carries: the repository and the incident issue
-        payload = fake.client("bench-token").get_repo(f"{OWNER}/{NAME}")
+        payload = fake.client().get_repo(f"{OWNER}/{NAME}")
         repository, issue_json = payload.raw_data, payload.get_issue(issue).raw_data
         fake.latency = LATENCY_S
         fake.reset_log()

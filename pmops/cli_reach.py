@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from pmops.cli_history import find_repo, parse_severity, repo_option
+from pmops.cli_history import find_repo, github_options, parse_severity, repo_option
 from pmops.site import DEFAULT_TITLE
 
 # Libraries are imported inside each command (start-up stays close to importing click).
@@ -66,12 +66,29 @@ def import_command(
 @click.option("--title", default=DEFAULT_TITLE, show_default=True, help="The site's title.")
 @click.option("--drafts", is_flag=True, help="Show drafts and edited ones too, marked (a preview).")
 @repo_option
-def site_command(out: Path, title: str, drafts: bool, repo: Path | None) -> None:
+@github_options
+def site_command(
+    out: Path,
+    title: str,
+    drafts: bool,
+    repo: Path | None,
+    github_repo: str | None,
+    token_env: str,
+    api_url: str | None,
+) -> None:
     """Build a static HTML site of the published postmortems in OUT (incremental)."""
+    from datetime import UTC, datetime
+
+    from pmops.item_status import fetch_item_status
     from pmops.search import note_skipped
     from pmops.site.build import build_site
+    from pmops.site.entries import ItemStates
 
-    report = build_site(find_repo(repo), out, title, drafts=drafts)
+    states = None
+    if github_repo:
+        status = fetch_item_status(github_repo, token_env, api_url, datetime.now(UTC))
+        states = ItemStates(status.today, {i.number: i for i in status.issues})
+    report = build_site(find_repo(repo), out, title, drafts=drafts, states=states)
     note_skipped(report.skipped)
     click.echo(
         f"{report.pages} postmortems: {report.rendered} pages rendered, {report.unchanged} "

@@ -16,9 +16,10 @@ from pathlib import Path
 
 from pmops.codeowners import LOCATIONS, parse_codeowners
 from pmops.config import CONFIG_PATH, Config, load_config
+from pmops.document import load_yaml, read_text
 from pmops.errors import PmopsError
 from pmops.events.api import LABELS, STATUS_CONTEXT, GitHubApi
-from pmops.init import FORM_PATH, RULESET_PATH, WORKFLOW_PATH
+from pmops.init import FORM_PATH, REMIND_PATH, RULESET_PATH, WORKFLOW_PATH
 
 TOKEN_NOTE = (
     "Pull requests opened and commits pushed with GITHUB_TOKEN start no workflow runs, so "
@@ -72,6 +73,7 @@ def local_findings(repo: Path) -> list[Finding]:
         config = load_config(repo)
         found.append(Finding(True, "config", f"{CONFIG_PATH} is valid"
                              if (repo / CONFIG_PATH).is_file() else "no config: defaults apply"))
+        found.extend(_remind_finding(repo))
     except PmopsError as exc:
         found.append(Finding(False, "config", str(exc), f"fix {CONFIG_PATH}"))
     found.append(Finding((repo / FORM_PATH).is_file(), "issue form",
@@ -84,6 +86,25 @@ def local_findings(repo: Path) -> list[Finding]:
     folder = config.postmortems_dir if config else "postmortems"
     found.append(_codeowners_finding(repo, folder))
     return found
+
+
+REMIND_KEYS = ("required_postmortems", "reminders")
+"""Config sections that only act through the scheduled `pmops remind` workflow."""
+
+
+def _remind_finding(repo: Path) -> list[Finding]:
+    """The reminders workflow, when the (valid) config asks for reminders."""
+    path = repo / CONFIG_PATH
+    raw = load_yaml(read_text(path), CONFIG_PATH) if path.is_file() else None
+    keys = [k for k in REMIND_KEYS if isinstance(raw, dict) and k in raw]
+    if not keys:
+        return []
+    if (repo / REMIND_PATH).is_file():
+        return [Finding(True, "reminders", f"{REMIND_PATH} runs `pmops remind`")]
+    return [Finding(False, "reminders",
+                    f"{' and '.join(keys)} configured but {REMIND_PATH} is missing: "
+                    "nobody is reminded",
+                    "run `pmops init` (it keeps existing files and adds the missing one)")]
 
 
 def _codeowners_finding(repo: Path, folder: str) -> Finding:

@@ -4,13 +4,15 @@ Reads one request per page of 100, never one per incident: the incident issues (
 label, state=all), the open pull requests (their `updated_at` tells how long they were quiet),
 the tracking issues (one list by label), the repository's comments since the period began (the
 hidden markers of this period's reminders, so a second run in the same period posts nothing
-twice). One fact costs a request each: when an issue still open got its resolved label (closed
+twice; only pmops's own comments count: a person who types the marker stops nothing). One
+fact costs a request each: when an issue still open got its resolved label (closed
 issues carry their close time). Published postmortems come from the default branch's file
 names (`<date>-<issue>-<slug>.md`), which cost no request.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +37,7 @@ from pmops.overdue import (
     period_start,
     reminder_key,
 )
+from pmops.own import OwnAccount
 from pmops.sanitize import neutralize_mentions, one_line
 from pmops.sources.github_issue import parse_form, parse_severity
 from pmops.templating import render_template
@@ -114,9 +117,15 @@ class Reminders:
     """One `pmops remind` run against a repository."""
 
     def __init__(
-        self, repo: Repository, config: Config, published: Iterable[int], now: datetime
+        self,
+        repo: Repository,
+        config: Config,
+        published: Iterable[int],
+        now: datetime,
+        own: OwnAccount | None = None,
     ) -> None:
         self.repo = repo
+        self.own = own or OwnAccount(lambda: _whoami(repo))
         self.config = config
         self.follow = config.follow
         self.published = set(published)
@@ -203,7 +212,9 @@ class Reminders:
         since = period_start(period, self.follow.period_days)
         keys = set()
         for comment in self.repo.get_issues_comments(sort="created", since=since):
-            keys.update(_MARKER.findall(comment.body or ""))
+            body, user = comment.body or "", comment.user
+            if user is not None and self.own.wrote(user.login, user.type, body):
+                keys.update(_MARKER.findall(body))
         return {k for k in keys if k.endswith(f"-p{period}")}
 
     def _post(self, reminder: Reminder, period: int) -> None:
@@ -214,6 +225,15 @@ class Reminders:
             f"{self.repo.url}/issues/{reminder.target}/comments",
             input={"body": f"{body.rstrip()}\n\n{tag}\n"},
         )
+
+
+def _whoami(repo: Repository) -> str | None:
+    """The token's login (`GET /user`), or None when the token may not read it."""
+    status, _, data = repo.requester.requestJson("GET", "/user")
+    if status != 200:  # 401/403/404 for an App's or Actions' token: pmops knows bots only
+        return None
+    login = json.loads(data or "{}").get("login")
+    return str(login) if login else None
 
 
 def render_reminder(reminder: Reminder, mention: bool) -> str:

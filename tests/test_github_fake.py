@@ -315,6 +315,18 @@ def test_list_pulls_filters_and_reviewers(fake: FakeGitHub, gh: github.Github) -
     assert [f.filename for f in pr.get_files()] == ["a.md"]
 
 
+def test_deleting_the_head_branch_closes_the_pull_request(fake: FakeGitHub,
+                                                         gh: github.Github) -> None:
+    """As on GitHub: an open PR whose head branch is deleted (API or git push) is closed,
+    so "no branch" means "no open PR of that branch"."""
+    repo = gh.get_repo(f"{OWNER}/{REPO}")
+    pr = open_pr(fake, gh, "pmops/incident-1")
+    repo.get_git_ref("heads/pmops/incident-1").delete()
+    assert [p.number for p in repo.get_pulls(state="open")] == []
+    assert repo.get_pull(pr.number).state == "closed" and not repo.get_pull(pr.number).merged
+    assert repo.get_issue(pr.number).get_events()[0].event == "closed"
+
+
 # -- GitHub's manners ---------------------------------------------------------------------
 def test_pagination_link_headers(fake: FakeGitHub, gh: github.Github) -> None:
     for i in range(45):

@@ -18,6 +18,7 @@ from pmops.doctor import remote_findings
 from pmops.events.api import GitHubApi
 from pmops.init import (
     FORM_PATH,
+    REMIND_PATH,
     RULESET_PATH,
     WORKFLOW_PATH,
     InitOptions,
@@ -125,6 +126,27 @@ def test_doctor_locally(initialized: Path, tmp_path_factory: pytest.TempPathFact
     bad = CliRunner().invoke(doctor, ["--repo", str(empty)], catch_exceptions=False)
     assert bad.exit_code == 1
     assert "workflow" in bad.output and "CODEOWNERS" in bad.output
+
+
+def test_doctor_asks_for_the_reminders_workflow(initialized: Path) -> None:
+    """Configured reminders only act through the scheduled workflow: doctor names the
+    command that adds it (`pmops init` keeps every other file)."""
+    (initialized / REMIND_PATH).unlink()
+    quiet = CliRunner().invoke(doctor, ["--repo", str(initialized)], catch_exceptions=False)
+    assert quiet.exit_code == 0 and "reminders" not in quiet.output  # nothing asks for them
+    config = initialized / ".github/pmops.yml"
+    config.write_text(config.read_text() + "required_postmortems:\n  severities: [SEV-1]\n")
+    missing = CliRunner().invoke(doctor, ["--repo", str(initialized)], catch_exceptions=False)
+    assert missing.exit_code == 1
+    assert (f"FIX reminders: required_postmortems configured but {REMIND_PATH} is missing"
+            in missing.output)
+    assert "run `pmops init` (it keeps existing files" in missing.output
+    before = config.read_text()
+    again = CliRunner().invoke(init, ["--repo", str(initialized)], catch_exceptions=False)
+    assert again.exit_code == 0 and config.read_text() == before
+    fixed = CliRunner().invoke(doctor, ["--repo", str(initialized)], catch_exceptions=False)
+    assert fixed.exit_code == 0, fixed.output
+    assert f"ok  reminders: {REMIND_PATH} runs `pmops remind`" in fixed.output
 
 
 def test_doctor_on_github(fake_github: FakeGitHub) -> None:

@@ -26,13 +26,18 @@ def workflow(tmp_path: Path) -> Path:
 def test_jobs_have_least_permissions(workflow: Path) -> None:
     data = yaml.safe_load(workflow.read_text())
     assert data["permissions"] == {}
-    assert data["jobs"]["build"]["permissions"] == {"contents": "read"}
+    assert data["jobs"]["build"]["permissions"] == {"contents": "read", "issues": "read"}
     assert data["jobs"]["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
     assert data["jobs"]["deploy"]["environment"]["name"] == "github-pages"
     steps = data["jobs"]["build"]["steps"]
     script = next(s["run"] for s in steps if "run" in s)
     assert '"pmops @ git+https://github.com/acme/pmops@0123456789abcdef' in script
     assert "pmops site _site" in script and "${{" not in script
+    # the action items' state, read from their tracking issues with the job's token
+    assert '--github "$GITHUB_REPOSITORY"' in script
+    build = next(s for s in steps if "run" in s)
+    assert build["env"] == {"GITHUB_TOKEN": "${{ github.token }}"}
+    assert data[True]["issues"] == {"types": ["closed", "reopened"]}
     uses = [s["uses"] for job in data["jobs"].values() for s in job["steps"] if "uses" in s]
     assert [u.split("@")[0] for u in uses] == [
         "actions/checkout", "actions/setup-python", "actions/upload-pages-artifact",

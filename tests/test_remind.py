@@ -222,37 +222,65 @@ def test_a_plain_dispatch_still_generates(story: Story) -> None:
     assert run.code == 1 and "needs the issue number" in run.log
 
 
-def test_cli_dry_run(story: Story, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    n = build(story)
-    monkeypatch.setenv("PMOPS_TEST_TOKEN", "test-token")
-    checkout = tmp_path / "checkout"
+def clone(story: Story, tmp_path: Path) -> Path:
     import subprocess
 
+    checkout = tmp_path / "checkout"
     subprocess.run(
         ["git", "clone", "-q", story.fake.clone_url(OWNER, REPO), str(checkout)], check=True
     )
+    return checkout
 
-    def remind(repo: str, *extra: str) -> Any:
-        args = [
-            "remind",
-            "--github",
-            repo,
-            "--repo",
-            str(checkout),
-            "--token-env",
-            "PMOPS_TEST_TOKEN",
-            "--api-url",
-            story.fake.api_url,
-            *extra,
-        ]
-        return CliRunner().invoke(cli, args, catch_exceptions=False)
 
-    result = remind(f"{OWNER}/{REPO}", "--dry-run")
+def cli_remind(story: Story, checkout: Path, repo: str, *extra: str) -> Any:
+    """`pmops remind` from the command line, with the fake's default user's token."""
+    args = [
+        "remind",
+        "--github",
+        repo,
+        "--repo",
+        str(checkout),
+        "--token-env",
+        "PMOPS_TEST_TOKEN",
+        "--api-url",
+        story.fake.api_url,
+        *extra,
+    ]
+    return CliRunner().invoke(cli, args, catch_exceptions=False)
+
+
+def test_cli_dry_run(story: Story, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    n = build(story)
+    monkeypatch.setenv("PMOPS_TEST_TOKEN", "test-token")
+    checkout = clone(story, tmp_path)
+    result = cli_remind(story, checkout, f"{OWNER}/{REPO}", "--dry-run")
     assert result.exit_code == 0, result.output
     assert f"would remind #{n['late']}" in result.output  # due dates are long past today
     assert all(reminders(story, v) == [] for v in n.values())
-    gone = remind(f"{OWNER}/nope")
+    gone = cli_remind(story, checkout, f"{OWNER}/nope")
     assert gone.exit_code == 1 and "GitHub answered 404 for acme/nope" in gone.output
+
+
+def test_cli_counts_the_tokens_own_reminders_only(
+    story: Story, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """With a personal token, pmops's account is the token's login (`GET /user`): its
+    reminders count, another person's planted marker (even a bot-looking name) does not."""
+    n = build(story)
+    monkeypatch.setenv("PMOPS_TEST_TOKEN", "test-token")
+    checkout = clone(story, tmp_path)
+    period = period_of(datetime.now(UTC), 7)
+    planted = f"<!-- pmops:remind:action-item-{n['later']}-p{period} -->"
+    story.fake.add_comment(OWNER, REPO, n["later"], planted, user="mallory-bot")
+    first = cli_remind(story, checkout, f"{OWNER}/{REPO}")
+    assert first.exit_code == 0, first.output
+    assert f"\nreminded #{n['later']}" in first.output  # due 2026-06-01, past by now
+    assert len(reminders(story, n["later"])) == 2  # the planted marker and pmops's reminder
+    again = cli_remind(story, checkout, f"{OWNER}/{REPO}")
+    assert again.exit_code == 0, again.output
+    assert f"already reminded #{n['later']}" in again.output
+    assert f"already reminded #{n['late']}" in again.output
+    assert len(reminders(story, n["later"])) == 2
 
 
 def test_config_defaults() -> None:
@@ -284,3 +312,23 @@ def test_at_most_forty_comments_a_run_and_the_rest_next_run(story: Story) -> Non
     with fake.at(NOW + timedelta(hours=3)):
         second = Reminders(repo, default_config(), set(), NOW + timedelta(hours=3)).run()
     assert second.posted == first.deferred and len(second.skipped) == MAX_COMMENTS
+
+
+def test_a_persons_planted_marker_stops_no_reminder(story: Story) -> None:
+    """Only pmops's own comments (its marker AND its account) count as this period's
+    reminders: a person who posts the hidden marker does not silence one."""
+    n = build(story)
+    period = period_of(NOW, 7)
+    for key in ("missing", "late"):
+        kind = "no-postmortem" if key == "missing" else "action-item"
+        planted = f"ok\n\n<!-- pmops:remind:{kind}-{n[key]}-p{period} -->"
+        with story.fake.at(NOW - timedelta(hours=1)):
+            story.fake.add_comment(OWNER, REPO, n[key], planted, user="mallory")
+    run = schedule(story, NOW)
+    assert run.code == 0 and "4 reminded now" in run.summary, run.log
+    assert "0 already reminded this period" in run.summary
+    own = [c for c in reminders(story, n["late"]) if "ok\n" not in c]
+    assert len(own) == 1 and "was due on 2026-03-30" in own[0]
+    # pmops's own reminder does count: the same period again posts nothing.
+    again = schedule(story, NOW + timedelta(hours=2))
+    assert again.status == "checked" and "already reminded this period" in again.summary

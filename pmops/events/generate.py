@@ -149,7 +149,9 @@ def _generate_once(ctx: Context, number: int) -> Outcome:
     branch = branch_for(number)
     head = ws.fetch_branch(branch)
     state = read_state(ctx, head, number) if head else None
-    pull = ctx.api.open_pull_for(branch)
+    # No branch, no open PR: GitHub closes a PR whose head branch is deleted. A branch a
+    # concurrent run creates meanwhile rejects the push below, and the retry reads its PR.
+    pull = ctx.api.open_pull_for(branch) if head else None
     if state is not None and state.status in ("edited", "published"):
         return _refuse_generate(ctx, number, state, pull.number if pull else None)
     merged = published_on_default(ctx, number) if state is None else None

@@ -21,6 +21,8 @@ def on_schedule(event: Mapping[str, Any], ctx: Context) -> Outcome:
     )
     published = published_incidents(listing.splitlines(), folder)
     dry_run = str((event.get("inputs") or {}).get("dry-run", "")).lower() == "true"
-    report = Reminders(ctx.api.repo, ctx.config, published, ctx.now()).run(dry_run=dry_run)
+    report = Reminders(ctx.api.repo, ctx.config, published, ctx.now(), ctx.api.own).run(
+        dry_run=dry_run
+    )
     head, *rows = report.lines()
     return Outcome("reminded" if report.posted else "checked", head, notes=rows)

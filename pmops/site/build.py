@@ -28,11 +28,11 @@ from pmops.model import Status
 from pmops.resources import resource_dir
 from pmops.search_fields import MAX_WORKERS, PARALLEL_FROM, load_postmortem, scan_postmortems
 from pmops.site import DEFAULT_TITLE
-from pmops.site.entries import Entry, entry_of
+from pmops.site.entries import Entry, ItemStates, entry_of
 from pmops.site.pages import ASSETS, render_index, render_page, search_index, templates_digest
 
 MANIFEST = ".pmops-site.json"
-SITE_VERSION = 1
+SITE_VERSION = 2
 """Bump when the manifest's shape changes: a mismatch renders every page again."""
 
 
@@ -73,21 +73,21 @@ def load_manifest(out: Path) -> dict[str, Any]:
     return data
 
 
-Job = tuple[str, bytes, str, str, bool]
-"""(repository path, bytes, postmortems folder, output folder, include drafts)."""
+Job = tuple[str, bytes, str, str, bool, ItemStates | None]
+"""(repository path, bytes, postmortems folder, output folder, include drafts, item states)."""
 
 
 def render_job(job: Job) -> tuple[str, dict[str, Any] | None, str]:
     """Parse one postmortem and write its page: (name, entry or None if not shown, error)."""
-    name, data, folder, out, drafts = job
+    name, data, folder, out, drafts, states = job
     try:
         pm = load_postmortem(data, name)
     except InputError as exc:
         return name, None, str(exc)
     if pm.status is not Status.PUBLISHED and not drafts:
         return name, None, ""
-    entry = entry_of(name, folder, pm)
-    write_file(Path(out) / entry.page, render_page(name, entry.page, pm))
+    entry = entry_of(name, folder, pm, states)
+    write_file(Path(out) / entry.page, render_page(name, entry.page, pm, states))
     return name, entry.to_json(), ""
 
 
@@ -122,6 +122,14 @@ def _stale(
     return jobs, records
 
 
+def _states_digest(states: ItemStates | None) -> str:
+    """A digest of every tracking issue's state today ("" offline): pages show them."""
+    if states is None:
+        return ""
+    rows = sorted((n, i.state(states.today).value) for n, i in states.issues.items())
+    return hashlib.sha256(json.dumps(rows).encode()).hexdigest()
+
+
 def _copy_assets(out: Path) -> None:
     for name in ASSETS:
         source = resource_dir("templates") / "site" / name
@@ -141,23 +149,37 @@ def _remove_pages(out: Path, pages: set[str]) -> None:
 
 
 def build_site(
-    repo: Path, out: Path, title: str = DEFAULT_TITLE, *, drafts: bool = False
+    repo: Path,
+    out: Path,
+    title: str = DEFAULT_TITLE,
+    *,
+    drafts: bool = False,
+    states: ItemStates | None = None,
 ) -> SiteReport:
     """Build or bring up to date the site of `repo`'s published postmortems in `out`.
 
     With `drafts`, drafts and edited postmortems are shown too, marked (a local preview).
-    When no file changed, nothing is written at all."""
+    With `states` (the tracking issues read from GitHub), action items show their issue's
+    state; a change of any state renders every page again. When nothing changed, nothing is
+    written at all."""
     repo, out = repo.resolve(), out.resolve()
     folder = load_config(repo).postmortems_dir
     manifest = load_manifest(out)
     known: dict[str, Any] = manifest.get("files", {})
-    settings = {"version": SITE_VERSION, "templates": templates_digest(), "drafts": drafts}
+    settings = {
+        "version": SITE_VERSION,
+        "templates": templates_digest(),
+        "drafts": drafts,
+        "items": _states_digest(states),
+    }
     fresh = any(manifest.get(key) != value for key, value in settings.items())
     files = scan_postmortems(repo, folder)
     jobs, records = _stale(files, known, fresh)
     out.mkdir(parents=True, exist_ok=True)
     rendered = 0
-    for name, entry, error in _render_all([(n, d, folder, str(out), drafts) for n, d in jobs]):
+    for name, entry, error in _render_all(
+        [(n, d, folder, str(out), drafts, states) for n, d in jobs]
+    ):
         records[name].update(entry=entry, error=error)
         rendered += entry is not None
     skipped = tuple(r["error"] for r in records.values() if r.get("error"))

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import PurePosixPath
 from typing import Any
 
+from pmops.action_items import State, TrackingIssue
 from pmops.model import ActionItem, Postmortem
-from pmops.search_fields import done_items
 from pmops.site.markdown import to_text
 from pmops.times import format_time, parse_time
 
@@ -44,7 +44,8 @@ class Entry:
     summary: str
     text: str
     actions_total: int
-    actions_done: int
+    actions_closed: int | None  # None: the tracking issues were not read (offline)
+    actions_overdue: int | None
 
     @property
     def year(self) -> str:
@@ -66,9 +67,31 @@ class Entry:
         return cls(**{**data, "services": tuple(data["services"])})
 
 
+UNKNOWN = "unknown"
+"""The state of an item whose tracking issue was not read (built offline, or not an
+action-item issue): the ticked boxes of the file are not trusted as its state."""
+UNTRACKED = "untracked"
+"""An item with no tracking issue (its postmortem is not merged yet, or it was added later)."""
+
+
+@dataclass(frozen=True)
+class ItemStates:
+    """The tracking issues read from GitHub (`pmops site --github`), by number, on `today`."""
+
+    today: date
+    issues: Mapping[int, TrackingIssue]
+
+    def of(self, item: ActionItem) -> str:
+        """`open`, `closed` or `overdue` from the item's issue; `unknown`, `untracked`."""
+        if item.issue is None:
+            return UNTRACKED
+        issue = self.issues.get(item.issue)
+        return UNKNOWN if issue is None else issue.state(self.today).value
+
+
 @dataclass(frozen=True)
 class ActionStatus:
-    """An action item and how far it got: done (ticked), tracked (an issue) or open."""
+    """An action item and its state: from its tracking issue, or unknown (offline)."""
 
     item: ActionItem
     status: str
@@ -89,11 +112,15 @@ def page_path(source: str, folder: str) -> str:
     return f"pm/{relative.with_suffix('.html').as_posix()}"
 
 
-def action_statuses(pm: Postmortem) -> list[ActionStatus]:
-    """Each action item's status: ticked `- [x]` in Action items, else its issue, else open."""
+def action_statuses(pm: Postmortem, states: ItemStates | None = None) -> list[ActionStatus]:
+    """Each action item's state from its tracking issue; offline, `unknown` (`untracked`
+    without an issue)."""
     return [
-        ActionStatus(item, "done" if done else "tracked" if item.issue else "open")
-        for item, done in zip(pm.action_items, done_items(pm), strict=True)
+        ActionStatus(
+            item,
+            states.of(item) if states else UNKNOWN if item.issue is not None else UNTRACKED,
+        )
+        for item in pm.action_items
     ]
 
 
@@ -110,8 +137,8 @@ def timeline_rows(text: str) -> list[TimelineRow] | None:
     return rows or None
 
 
-def entry_of(source: str, folder: str, pm: Postmortem) -> Entry:
-    """The index entry of a published postmortem."""
+def entry_of(source: str, folder: str, pm: Postmortem, states: ItemStates | None = None) -> Entry:
+    """The index entry of a published postmortem (item counts only when `states` were read)."""
     summary = to_text(pm.sections.get("Summary", "") or pm.impact.description, SUMMARY_CHARS)
     if not summary:
         summary = to_text(next(iter(pm.sections.values()), ""), SUMMARY_CHARS)
@@ -120,7 +147,7 @@ def entry_of(source: str, folder: str, pm: Postmortem) -> Entry:
     body += [t for h, t in pm.sections.items() if h not in first]
     words = " ".join([pm.title, str(pm.id), *pm.impact.affected_services])
     words += " " + to_text("\n\n".join(body), SEARCH_CHARS)
-    statuses = action_statuses(pm)
+    statuses = [a.status for a in action_statuses(pm, states)]
     return Entry(
         source=source,
         page=page_path(source, folder),
@@ -134,5 +161,6 @@ def entry_of(source: str, folder: str, pm: Postmortem) -> Entry:
         summary=summary,
         text=words[:SEARCH_CHARS].lower(),
         actions_total=len(statuses),
-        actions_done=sum(s.status == "done" for s in statuses),
+        actions_closed=statuses.count(State.CLOSED.value) if states else None,
+        actions_overdue=statuses.count(State.OVERDUE.value) if states else None,
     )

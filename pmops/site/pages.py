@@ -15,7 +15,7 @@ from pmops import __version__
 from pmops.model import Postmortem, Severity
 from pmops.resources import resource_dir
 from pmops.site.charts import SEVERITY_COLORS, count_chart, mttr_chart
-from pmops.site.entries import Entry, action_statuses, timeline_rows
+from pmops.site.entries import Entry, ItemStates, action_statuses, timeline_rows
 from pmops.site.markdown import parser, to_html
 from pmops.times import format_time
 
@@ -66,8 +66,8 @@ def templates_digest() -> str:
     return digest.hexdigest()
 
 
-def render_page(source: str, page: str, pm: Postmortem) -> str:
-    """The HTML page of one postmortem."""
+def render_page(source: str, page: str, pm: Postmortem, states: ItemStates | None = None) -> str:
+    """The HTML page of one postmortem; action items' state from `states` (unknown without)."""
     sections = []
     for heading, text in pm.sections.items():
         if not text.strip():
@@ -82,7 +82,14 @@ def render_page(source: str, page: str, pm: Postmortem) -> str:
     return (
         environment()
         .get_template("site/postmortem.html.j2")
-        .render(pm=pm, source=source, sections=sections, actions=action_statuses(pm), root=root)
+        .render(
+            pm=pm,
+            source=source,
+            sections=sections,
+            actions=action_statuses(pm, states),
+            states_read=states is not None,
+            root=root,
+        )
     )
 
 

@@ -126,6 +126,9 @@ class Core:
         if iss.state != "open":
             return
         head = repo.git.ref_sha(f"refs/heads/{pr.head}")
+        if head is None:  # GitHub closes an open PR whose head branch is deleted
+            self.set_state(iss, "closed", self.store.default_login)
+            return
         base = repo.git.ref_sha(f"refs/heads/{pr.base}")
         if base:
             pr.base_sha = base
