@@ -89,8 +89,10 @@ def test_a_syntax_error_names_file_and_line() -> None:
         ("{{ lipsum.__globals__ }}", "'lipsum' is undefined"),
         ("{{ cycler(1, 2).next() }}", "'cycler' is undefined"),
         ("{% for i in range(10000000) %}{% endfor %}", "range of 10000000 items"),
-        ("{% for a in range(1000) %}{% for b in range(1000) %}xxxxx{% endfor %}{% endfor %}",
-         "output longer than"),
+        (
+            "{% for a in range(1000) %}{% for b in range(1000) %}xxxxx{% endfor %}{% endfor %}",
+            "output longer than",
+        ),
     ],
 )
 def test_sandbox_escapes_are_refused(escape: str, why: str) -> None:
@@ -138,12 +140,26 @@ def test_the_action_renders_with_the_default_branch_override(
     story = Story(fake_github, tmp_path)
     story.seed()
     with fake_github.at(T0 - timedelta(days=1)):
-        fake_github.push_commit(OWNER, REPO, "main", {f"{TEMPLATE_DIR}/{DOCUMENT}": TEAM},
-                                "Use our postmortem template", author="alice")
+        fake_github.push_commit(
+            OWNER,
+            REPO,
+            "main",
+            {f"{TEMPLATE_DIR}/{DOCUMENT}": TEAM},
+            "Use our postmortem template",
+            author="alice",
+        )
     n = story.open_incident()
-    run = story.deliver("issues", story.payload(
-        "issues.labeled", number=n, labels=["incident", "resolved"], label="resolved",
-        sender="alice"), at=T0 + timedelta(hours=1))
+    run = story.deliver(
+        "issues",
+        story.payload(
+            "issues.labeled",
+            number=n,
+            labels=["incident", "resolved"],
+            label="resolved",
+            sender="alice",
+        ),
+        at=T0 + timedelta(hours=1),
+    )
     assert run.code == 0, run.log
     text = story.show(f"pmops/incident-{n}", run.outputs["postmortem-path"])
     assert BANNER in text
