@@ -1,9 +1,11 @@
 """A repository's own document template: `.github/pmops/templates/postmortem.md.j2`.
 
-The override is repository content rendered in the Action, so it runs in a jinja2
-SandboxedEnvironment (no attribute tricks, no Python calls) with StrictUndefined, sees only the
-`.j2` files of its folder (includes too), gets plain data (the frontmatter text and mapping, the
-title, the sections) and may not produce more than `MAX_OUTPUT_CHARS`. What it renders must keep
+The override is repository content rendered in the Action, so it runs in jinja2's immutable
+sandbox (no attribute tricks, no Python calls, no mutation) with StrictUndefined and limits on
+what exhausts memory or time (`SAFE_FILTERS`, big repeats, powers, `range`, number arguments,
+`%` and `format` on text), sees only the `.j2` files of its folder (includes too), gets plain
+data (the frontmatter text and mapping, the title, the sections) and may not produce more than
+`MAX_OUTPUT_CHARS`. What it renders must keep
 pmops's contract: the file parses back to the same postmortem (lossless round trip) and
 `pmops check` finds nothing in it that the standard template's output does not have; otherwise
 the override is refused with a ConfigError naming the file and what is wrong.
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -56,11 +59,56 @@ def _range(*args: int) -> Iterator[int]:
     return iter(numbers)
 
 
+SAFE_FILTERS = frozenset({
+    "abs", "capitalize", "count", "d", "default", "dictsort", "e", "escape", "first", "float",
+    "int", "items", "join", "last", "length", "list", "lower", "map", "max", "min", "reject",
+    "rejectattr", "reverse", "round", "select", "selectattr", "sort", "string", "striptags",
+    "sum", "title", "tojson", "trim", "truncate", "unique", "upper", "urlencode", "wordcount",
+})  # fmt: skip
+"""Filters an override may use: none that takes a size (center, indent, wordwrap, format,
+batch, slice) or multiplies text (replace), so output grows only with the data."""
+
+MAX_NUMBER_ARGUMENT = 10_000
+"""A number passed to a method (`title.center(10**9)`) above this is refused."""
+
+
+@cache
+def _limited() -> type:
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    class Limited(ImmutableSandboxedEnvironment):
+        """The sandbox, also refusing what exhausts memory or time: big repeats and powers,
+        `%`/`format` on text, and methods given a big number."""
+
+        intercepted_binops = frozenset({"*", "**", "%"})
+
+        def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+            if operator == "%" and isinstance(left, str):
+                raise ConfigError("`%` formatting of text is not allowed")
+            if operator == "**" and abs(right) > 64:
+                raise ConfigError(f"power {right} is too big")
+            if operator == "*":
+                sizes = [len(x) for x in (left, right) if isinstance(x, str | list | tuple)]
+                counts = [abs(x) for x in (left, right) if isinstance(x, int)]
+                if sizes and counts and sizes[0] * counts[0] > MAX_OUTPUT_CHARS:
+                    raise ConfigError("a repeat longer than the output limit")
+            return super().call_binop(context, operator, left, right)
+
+        def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+            if getattr(__obj, "__name__", "") in ("format", "format_map"):
+                raise ConfigError("`format` is not allowed (use `{{ value }}`)")
+            numbers = [a for a in (*args, *kwargs.values()) if isinstance(a, int)]
+            if any(abs(n) > MAX_NUMBER_ARGUMENT for n in numbers):
+                raise ConfigError(f"a number above {MAX_NUMBER_ARGUMENT} given to a call")
+            return super().call(__context, __obj, *args, **kwargs)
+
+    return Limited
+
+
 def _environment(template: DocumentTemplate) -> SandboxedEnvironment:
     from jinja2 import DictLoader, StrictUndefined
-    from jinja2.sandbox import SandboxedEnvironment
 
-    env = SandboxedEnvironment(
+    env: SandboxedEnvironment = _limited()(
         loader=DictLoader(dict(template.files)),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
@@ -69,6 +117,7 @@ def _environment(template: DocumentTemplate) -> SandboxedEnvironment:
         autoescape=False,
     )
     env.globals = {"range": _range}  # no lipsum, cycler, joiner, namespace, dict
+    env.filters = {k: v for k, v in env.filters.items() if k in SAFE_FILTERS}
     env.filters["utc"] = format_time
     env.filters["clock"] = format_clock
     return env
