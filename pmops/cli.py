@@ -202,9 +202,10 @@ def draft(
         config = replace(config, model=replace(config.model, name=model))
     result = draft_local(repo, incident_file, config=config, progress=_progress(quiet))
     if fmt == "json":
-        text = json.dumps(result_json(result), indent=2, sort_keys=True) + "\n"
+        text = json.dumps(result_json(result, config.document), indent=2, sort_keys=True) + "\n"
     else:
-        text = render_postmortem(result.postmortem)
+        path = postmortem_path(result.analysis.evidence.incident, config.postmortems_dir)
+        text = render_postmortem(result.postmortem, config.document, path)
     if out is None and fmt == "json":
         click.echo(text, nl=False)
         return

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from jsonschema.exceptions import ValidationError
 from ruamel.yaml.comments import CommentedMap
 
+from pmops.doc_template import DocumentTemplate, read_local
 from pmops.document import line_of, load_yaml, plain, read_text
 from pmops.errors import ConfigError, InputError
 from pmops.follow_config import FollowConfig, parse_follow
@@ -86,6 +87,8 @@ class Config:
     follow: FollowConfig  # action items, required postmortems, reminders, sign-off
     sections: Layout = STANDARD
     """The postmortem's sections (pmops.sections): the standard ten unless `sections` says."""
+    document: DocumentTemplate | None = None
+    """The repository's own document template (pmops.doc_template), read with the config."""
 
     @property
     def quota_limit(self) -> int:
@@ -168,12 +171,12 @@ def load_config(repo: Path) -> Config:
     """Read `<repo>/.github/pmops.yml`, or use the defaults when there is none."""
     path = repo / CONFIG_PATH
     if not path.is_file():
-        return default_config()
+        return replace(default_config(), document=read_local(repo))
     try:
         text = read_text(path)
     except InputError as exc:
         raise ConfigError(str(exc)) from None
-    return parse_config(text, CONFIG_PATH)
+    return replace(parse_config(text, CONFIG_PATH), document=read_local(repo))
 
 
 def default_config() -> Config:

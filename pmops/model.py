@@ -469,6 +469,8 @@ class Draft:
     generator: Generator
     notes: tuple[str, ...] = ()
     """Facts about the drafting itself (evidence left out, fallbacks), shown to reviewers."""
+    extra_sections: tuple[tuple[str, str], ...] = ()
+    """(heading, text) of the team's own sections (pmops.sections) a model wrote."""
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from pmops.analyze.suspects import MAX_SUSPECTS, rank_suspects, suspects_json
 from pmops.analyze.window import gather_until, incident_window
 from pmops.blameless_check import blame_notes
 from pmops.config import Config, load_config
+from pmops.doc_template import DocumentTemplate
 from pmops.document import plain
 from pmops.draft.compose import compose_postmortem, postmortem_path
 from pmops.draft.deterministic import draft_deterministic
@@ -288,8 +289,9 @@ def draft_local(
     return draft_from_evidence(evidence, config, now=now, repo=repo, progress=progress)
 
 
-def result_json(result: Result) -> dict[str, object]:
-    """`pmops draft --format json`: the frontmatter, sections, suspects and verification."""
+def result_json(result: Result, document: DocumentTemplate | None = None) -> dict[str, object]:
+    """`pmops draft --format json`: the frontmatter, sections, suspects and verification
+    (`markdown` rendered with the repository's own `document` template when it has one)."""
     pm = result.postmortem
     return {
         "path": postmortem_path(result.analysis.evidence.incident),
@@ -305,5 +307,5 @@ def result_json(result: Result) -> dict[str, object]:
             ],
         },
         "unavailable": list(result.analysis.evidence.unavailable),
-        "markdown": render_postmortem(pm),
+        "markdown": render_postmortem(pm, document),
     }

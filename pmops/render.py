@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
+from pmops.doc_template import DocumentTemplate, check_output, render_override
 from pmops.document import Document, dump_yaml, parse_document, plain
 from pmops.errors import InputError
 from pmops.model import (
@@ -143,15 +144,25 @@ def _action_dict(item: ActionItem) -> dict[str, Any]:
     return data
 
 
-def render_postmortem(pm: Postmortem) -> str:
-    """Markdown with frontmatter: the document pmops writes."""
+def render_postmortem(
+    pm: Postmortem, template: DocumentTemplate | None = None, name: str = "<text>"
+) -> str:
+    """Markdown with frontmatter: the document pmops writes, with the repository's own
+    `template` (pmops.doc_template) when it has one; ConfigError when that breaks the contract
+    for this postmortem at path `name`."""
     sections = ordered_sections({h: demote_headings(t) for h, t in pm.sections.items()})
-    return render_template(
-        "postmortem.md.j2",
-        frontmatter=dump_yaml(to_frontmatter(pm)),
-        title=pm.title,
-        sections=list(sections.items()),
-    )
+    meta = to_frontmatter(pm)
+    context = {
+        "frontmatter": dump_yaml(meta),
+        "title": pm.title,
+        "sections": list(sections.items()),
+    }
+    standard = render_template("postmortem.md.j2", **context)
+    if template is None:
+        return standard
+    text = render_override(template, {**context, "meta": plain(meta)})
+    check_output(template, text, standard, normalize_sections(pm), name)
+    return text
 
 
 def validate_frontmatter(meta: Mapping[str, Any]) -> list[str]:

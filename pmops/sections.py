@@ -3,9 +3,10 @@
 `sections` in `.github/pmops.yml` lists them. An entry is a heading, or `{heading, from,
 instruction}`: `from` names the standard section (model.SECTIONS) whose draft fills a renamed
 one; a heading that is neither standard nor has `from` is a section of the team's own. The
-instruction is guidance: the model's prompt carries every instruction, and the drafts show a
-team section's instruction to its reviewers, who write it (pmops drafts only what the evidence
-can ground). Summary, Timeline, Root cause and Action items must stay, under those names: the
+instruction is guidance: the model's prompt carries every instruction and asks the model for
+the team sections (`extra_sections` of its answer, verified like the rest); a draft without a
+model, or a team section the model left out, shows the instruction to the reviewers, who
+write it. Summary, Timeline, Root cause and Action items must stay, under those names: the
 lifecycle, search, the site and verification read them. Without `sections`, the layout is the ten
 standard sections. `LAYOUTS` are the named ones `pmops init --template` writes.
 """
@@ -120,10 +121,21 @@ def team_section_text(spec: SectionSpec) -> str:
     return f"_To be written by the reviewers: {guidance}_"
 
 
-def apply_layout(standard: Mapping[str, str], layout: Layout) -> dict[str, str]:
-    """Sections under the layout's headings and order, from the ten standard texts."""
+def team_headings(layout: Layout) -> list[str]:
+    """Headings of the layout's team sections (neither standard nor renamed from one)."""
+    return [spec.heading for spec in layout if not spec.source]
+
+
+def apply_layout(
+    standard: Mapping[str, str], layout: Layout, team: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Sections under the layout's headings and order, from the ten standard texts and the
+    `team` sections a model wrote (the others show their instruction to the reviewers)."""
+    team = team or {}
     return {
-        spec.heading: standard.get(spec.source, "") if spec.source else team_section_text(spec)
+        spec.heading: standard.get(spec.source, "")
+        if spec.source
+        else team.get(spec.heading) or team_section_text(spec)
         for spec in layout
     }
 
@@ -135,11 +147,18 @@ def prompt_guidance(layout: Layout) -> list[str]:
               "Resolution": "resolution", "Contributing factors": "contributing_factors",
               "What went well": "went_well", "What went poorly": "went_poorly",
               "Action items": "action_items", "Confidence": "confidence"}  # fmt: skip
-    return [
+    lines = [
         f'{fields[spec.source]} (shown as "{spec.heading}"): {spec.instruction}'
         for spec in layout
         if spec.source and spec.instruction
     ]
+    lines += [
+        f"extra_sections[{json.dumps(spec.heading, ensure_ascii=False)}] (the team's own "
+        f"section): {spec.instruction or 'what the evidence says under this heading.'}"
+        for spec in layout
+        if not spec.source
+    ]
+    return lines
 
 
 def layout_at(read: Callable[[str], str | None]) -> Layout:

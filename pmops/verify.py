@@ -201,6 +201,7 @@ def draft_texts(draft: Draft) -> Iterator[tuple[str, str]]:
     yield from (("What went poorly", t) for t in draft.went_poorly)
     yield from (("Action items", a.title) for a in draft.action_items)
     yield "Confidence", draft.confidence_reason
+    yield from draft.extra_sections
 
 
 def verify_draft(draft: Draft, analysis: Analysis, history: Sequence[str] = ()) -> Verification:
@@ -314,6 +315,7 @@ def apply_verification(draft: Draft, verification: Verification) -> Draft:
         went_well=tuple(mark(t) for t in draft.went_well),
         went_poorly=tuple(mark(t) for t in draft.went_poorly),
         action_items=tuple(replace(a, title=mark(a.title)) for a in draft.action_items),
+        extra_sections=tuple((h, mark(t)) for h, t in draft.extra_sections),
         confidence=lowered,
         confidence_reason=(
             f"{draft.confidence_reason} Lowered from {draft.confidence.value}: "

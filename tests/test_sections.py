@@ -15,6 +15,7 @@ from pmops.document import parse_document
 from pmops.errors import ConfigError
 from pmops.render import parse_postmortem, render_postmortem
 from pmops.sections import LAYOUTS, REQUIRED
+from tests.github_render import to_html
 from tests.llm_server import LLMServer, answer_json
 from tests.test_llm_draft import good_answer
 
@@ -120,3 +121,55 @@ def test_init_templates_write_layouts_that_parse(tmp_path: Path) -> None:
         assert headings == [e if isinstance(e, str) else e["heading"] for e in LAYOUTS[name]]
     sre = [s.heading for s in load_config(tmp_path / "sre-book").sections]
     assert sre[:3] == ["Summary", "Impact", "Root cause"] and "Where we got lucky" in sre
+
+
+def test_the_model_writes_the_team_sections_verified_and_sanitized(
+    demo: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo, incident = demo
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    detection = (
+        "The checkout error alert paged the on-call; commit deadbee1 made it louder.\n\n"
+        "## Sooner\n\nAlert on pool saturation. [graph](https://evil.example/x) "
+        "<img src=x onerror=alert(1)>"
+    )
+    extra = {"detection": detection, "Bogus": "A section the layout does not have."}
+    with LLMServer() as server:
+        server.queue(answer_json(good_answer(extra_sections=extra)))
+        config = CUSTOM + f"model:\n  name: test-model\n  base_url: {server.url}\n"
+        (repo / ".github/pmops.yml").write_text(config)
+        path = _draft(repo, incident)
+        request = server.completions[0]
+    system = request.body["messages"][0]["content"]
+    assert (
+        'extra_sections["Detection"] (the team\'s own section): How we noticed, and how to '
+        "notice sooner." in system
+    )
+    schema = request.body["response_format"]["json_schema"]["schema"]
+    assert "extra_sections" in schema["properties"]
+    text = path.read_text()
+    sections = parse_document(text).section_map()
+    written = sections["Detection"]
+    assert written.startswith("The checkout error alert paged the on-call")
+    assert "To be written by the reviewers" not in written
+    assert "deadbee1 \u26a0\ufe0f unverified" in written  # verified like every other section
+    assert "### Sooner" in written and "\n## Sooner" not in text  # cannot split the file
+    assert "evil.example" not in text  # a link to a host not allowed keeps its words only
+    html = to_html(written)  # GitHub's renderer: the tag is shown as text, not rendered
+    assert "<img" not in html and "&lt;img" in html
+    assert "Bogus" not in text and "does not have" not in text
+    monkeypatch.chdir(repo)
+    assert CliRunner().invoke(cli, ["check"], catch_exceptions=False).exit_code == 0
+
+
+def test_a_team_section_the_model_leaves_out_shows_its_instruction(
+    demo: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo, incident = demo
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    with LLMServer() as server:
+        server.queue(answer_json(good_answer(extra_sections={"Detection": "   "})))
+        config = CUSTOM + f"model:\n  name: test-model\n  base_url: {server.url}\n"
+        (repo / ".github/pmops.yml").write_text(config)
+        sections = parse_document(_draft(repo, incident).read_text()).section_map()
+    assert sections["Detection"].startswith("_To be written by the reviewers: How we noticed")

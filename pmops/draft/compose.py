@@ -130,7 +130,9 @@ def compose_postmortem(
         confidence=draft.confidence,
         generated_at=now.replace(microsecond=0),
         generator=draft.generator,
-        sections=apply_layout(draft_sections(draft, verification), layout),
+        sections=apply_layout(
+            draft_sections(draft, verification), layout, dict(draft.extra_sections)
+        ),
         suspects=tuple(analysis.suspects[:5]),
         action_items=draft.action_items,
     )

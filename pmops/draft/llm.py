@@ -21,6 +21,7 @@ from pmops.draft.parse import Problem, read_answer, to_draft
 from pmops.draft.prompts import Prompt, build_prompt, left_out_note, render_repair, response_schema
 from pmops.model import Analysis, Draft, Generator, TimelineEvent
 from pmops.redact import redact_secrets
+from pmops.sections import team_headings
 
 REPAIR_RETRIES = 1
 """An unusable answer is asked for once more, with the problem explained."""
@@ -87,6 +88,7 @@ def draft_with_llm(
                 generator=_generator(config, fallback, prompt, completion, started),
                 allowed_links=allowed_links(config, analysis.evidence),
                 notes=_notes(prompt, config, completion, problems),
+                team_sections=team_headings(config.sections),
             )
             return keep_evidence_timeline(draft, analysis.timeline)
         problem = reading.problem or Problem("empty", "the answer was empty")

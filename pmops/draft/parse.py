@@ -7,7 +7,7 @@ import json
 import re
 import zlib
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -189,9 +189,11 @@ def to_draft(
     generator: Generator,
     allowed_links: Sequence[str],
     notes: Sequence[str] = (),
+    team_sections: Sequence[str] = (),
 ) -> Draft:
     """A sanitized Draft from a validated object. Severity stays the incident's; confidence
-    never exceeds what the deterministic rating of the same evidence supports."""
+    never exceeds what the deterministic rating of the same evidence supports. Of
+    `extra_sections`, only the repository's `team_sections` are kept."""
     notes = list(notes)
     severity = analysis.evidence.incident.severity
     if data["severity"] != severity.value:
@@ -231,7 +233,18 @@ def to_draft(
         confidence_reason=reason,
         generator=generator,
         notes=(*fallback.notes, *notes),
+        extra_sections=_team_texts(data.get("extra_sections", {}), team_sections, block),
     )
+
+
+def _team_texts(
+    written: dict[str, str], headings: Sequence[str], block: Callable[[str], str]
+) -> tuple[tuple[str, str], ...]:
+    """The model's text of each team section, sanitized, matched by heading (case and
+    spacing aside); sections the layout does not have are dropped."""
+    by_key = {" ".join(h.split()).lower(): text for h, text in written.items()}
+    texts = ((h, block(by_key.get(h.lower(), ""))) for h in headings)
+    return tuple((h, t) for h, t in texts if t.strip())
 
 
 def _timeline(

@@ -168,7 +168,7 @@ def _generate_once(ctx: Context, number: int) -> Outcome:
     pm = _keep_history(result.postmortem, state)
     folder = ctx.config.postmortems_dir
     path = state.path if state else postmortem_path(result.analysis.evidence.incident, folder)
-    text = render_postmortem(pm)
+    text = render_postmortem(pm, ctx.config.document, path)
     sha = head
     if state is None or state.text != text:
         sha = _commit(ctx, number, head, path, text, pm)

@@ -179,7 +179,9 @@ def _redraft(
     merged, kept = merge_human_edits(old, fresh, baseline.postmortem, force)
     copy_path = drafts_path(state.path, ctx.config.postmortems_dir)
     copy = ctx.workspace.read(state.head, copy_path)
-    unchanged = render_postmortem(merged) == state.text and copy == render_postmortem(fresh)
+    doc = ctx.config.document
+    unchanged = render_postmortem(merged, doc, state.path) == state.text
+    unchanged = unchanged and copy == render_postmortem(fresh, doc, state.path)
     return Redraft(merged, fresh, kept, baseline, result, unchanged, copy_path)
 
 
@@ -201,8 +203,8 @@ def _commit(
     folder = ctx.config.postmortems_dir
     fresh, merged = _bump(redraft.fresh), _bump(redraft.merged)
     files = {
-        state.path: render_postmortem(merged),
-        drafts_path(state.path, folder): render_postmortem(fresh),
+        state.path: render_postmortem(merged, ctx.config.document, state.path),
+        drafts_path(state.path, folder): render_postmortem(fresh, ctx.config.document, state.path),
     }
     message = format_message(
         f"Regenerate postmortem for #{incident}",

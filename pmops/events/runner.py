@@ -20,6 +20,7 @@ from typing import Any, TextIO
 from github import Github, GithubException
 
 from pmops.config import Config, default_config, parse_config
+from pmops.doc_template import read_tree
 from pmops.errors import PmopsError
 from pmops.events import handler_for
 from pmops.events.api import GitHubApi, error_message, marker
@@ -57,7 +58,10 @@ def load_action_config(ws: Workspace, ref: str, inputs: ActionInputs) -> Config:
         model = replace(model, name=None if inputs.model == "none" else inputs.model)
     if inputs.base_url:
         model = replace(model, base_url=inputs.base_url)
-    return replace(config, model=model)
+    document = read_tree(
+        lambda folder: ws.text("ls-tree", "-z", ref, "--", folder), lambda p: ws.read(ref, p)
+    )
+    return replace(config, model=model, document=document)
 
 
 def target_number(event_name: str, event: Mapping[str, Any], inputs: ActionInputs) -> int | None:
