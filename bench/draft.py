@@ -52,9 +52,20 @@ def run(quick: bool, argv: list[str]) -> dict[str, object]:
             timings.append(time.perf_counter() - began)
             cpu.append(_cpu() - cpu_began)
         window = len(result.analysis.evidence.changes)
-        command = [sys.executable, "-m", "pmops.cli", "draft", "--repo", str(repo.path),
-                   "--incident", str(incident), "--offline", "--quiet",
-                   "--out", str(folder / "out.md")]
+        command = [
+            sys.executable,
+            "-m",
+            "pmops.cli",
+            "draft",
+            "--repo",
+            str(repo.path),
+            "--incident",
+            str(incident),
+            "--offline",
+            "--quiet",
+            "--out",
+            str(folder / "out.md"),
+        ]
         command_cpu_s, _ = measure(command, 3, python_env(folder / "pycache"))
     seconds = min(timings)
     cpu_s = min(cpu)

@@ -51,8 +51,10 @@ def run(quick: bool, argv: list[str]) -> dict[str, Any]:
         whole = whole_run(Path(tmp) / "whole-run")
     print_table(f"github-requests: gather_github at {LATENCY_S * 1000:.0f} ms per request", rows)
     print_table("github-requests: one whole label -> PR run of the Action", [whole])
-    return {"rows": [{k: row[k] for k in ("commits", "prs", "requests", "seconds")}
-                     for row in rows], "whole_run_requests": whole["requests"]}
+    return {
+        "rows": [{k: row[k] for k in ("commits", "prs", "requests", "seconds")} for row in rows],
+        "whole_run_requests": whole["requests"],
+    }
 
 
 def whole_run(work: Path) -> dict[str, Any]:
@@ -87,12 +89,25 @@ def measure(commits: int, work: Path) -> dict[str, Any]:
     with FakeGitHub(validate=False) as fake:
         shas, issue, prs, deploys = seed(fake, commits, work)
         checkout = work / "checkout"
-        subprocess.run(["git", "clone", "-q", fake.clone_url(OWNER, NAME), str(checkout)],
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["git", "clone", "-q", fake.clone_url(OWNER, NAME), str(checkout)],
+            check=True,
+            capture_output=True,
+        )
         # The Action's GITHUB_TOKEN, with what `pmops init`'s workflow grants the job.
-        fake.set_actions_token("bench-token", OWNER, NAME, {
-            "contents": "write", "pull-requests": "write", "issues": "write",
-            "statuses": "write", "actions": "read", "deployments": "read"})
+        fake.set_actions_token(
+            "bench-token",
+            OWNER,
+            NAME,
+            {
+                "contents": "write",
+                "pull-requests": "write",
+                "issues": "write",
+                "statuses": "write",
+                "actions": "read",
+                "deployments": "read",
+            },
+        )
         # what the Action's event payload carries: the repository and the incident issue
         payload = fake.client().get_repo(f"{OWNER}/{NAME}")
         repository, issue_json = payload.raw_data, payload.get_issue(issue).raw_data
@@ -102,19 +117,33 @@ def measure(commits: int, work: Path) -> dict[str, Any]:
         gh = connect("bench-token", fake.api_url, counter=counter)
         config = default_config()
         started = time.perf_counter()
-        evidence = gather_github(gh, f"{OWNER}/{NAME}", issue, config, checkout=checkout,
-                                 budget=RequestBudget(10_000, counter), repository=repository,
-                                 issue=issue_json)
+        evidence = gather_github(
+            gh,
+            f"{OWNER}/{NAME}",
+            issue,
+            config,
+            checkout=checkout,
+            budget=RequestBudget(10_000, counter),
+            repository=repository,
+            issue=issue_json,
+        )
         seconds = time.perf_counter() - started
         if counter.count != fake.request_count:
-            raise RuntimeError(f"counted {counter.count} requests, the fake served "
-                               f"{fake.request_count}")
+            raise RuntimeError(
+                f"counted {counter.count} requests, the fake served {fake.request_count}"
+            )
         if len(evidence.changes) < commits:
             raise RuntimeError(f"gathered {len(evidence.changes)} of {commits} commits")
         found_prs = sum(1 for c in evidence.changes if c.pr is not None)
-        return {"commits": commits, "prs": prs, "deploys": deploys,
-                "changes_with_pr": found_prs, "requests": counter.count,
-                "seconds": round(seconds, 3), "unavailable": len(evidence.unavailable)}
+        return {
+            "commits": commits,
+            "prs": prs,
+            "deploys": deploys,
+            "changes_with_pr": found_prs,
+            "requests": counter.count,
+            "seconds": round(seconds, 3),
+            "unavailable": len(evidence.unavailable),
+        }
 
 
 def seed(fake: Any, commits: int, work: Path) -> tuple[list[str], int, int, int]:
@@ -135,8 +164,9 @@ def seed(fake: Any, commits: int, work: Path) -> tuple[list[str], int, int, int]
     for i in range(COMMITS_PER_DEPLOY - 1, commits, COMMITS_PER_DEPLOY) or [commits - 1]:
         at = start + step * i + timedelta(minutes=5)
         with fake.at(at):
-            fake.add_deployment(OWNER, NAME, shas[i],
-                                statuses=[("success", at + timedelta(minutes=2))])
+            fake.add_deployment(
+                OWNER, NAME, shas[i], statuses=[("success", at + timedelta(minutes=2))]
+            )
         deploys += 1
     for i in range(commits // COMMITS_PER_FAILED_RUN + 1):
         with fake.at(start + step * (i * COMMITS_PER_FAILED_RUN)):
@@ -144,9 +174,13 @@ def seed(fake: Any, commits: int, work: Path) -> tuple[list[str], int, int, int]
     with fake.at(T0 - timedelta(hours=1)):
         fake.add_release(OWNER, NAME, "v2.0.0")
     with fake.at(T0 + timedelta(minutes=5)):
-        issue = fake.create_issue(OWNER, NAME, "Errors in svc1",
-                                  FORM.format(start=f"{T0:%Y-%m-%d %H:%M} UTC"),
-                                  labels=["incident"]).number
+        issue = fake.create_issue(
+            OWNER,
+            NAME,
+            "Errors in svc1",
+            FORM.format(start=f"{T0:%Y-%m-%d %H:%M} UTC"),
+            labels=["incident"],
+        ).number
     for minutes in (10, 20, 30):
         with fake.at(T0 + timedelta(minutes=minutes)):
             fake.add_comment(OWNER, NAME, issue, f"Update after {minutes} minutes")
@@ -162,8 +196,25 @@ def seed_merged_pull(fake: Any, sha: str, parent: str, at: datetime) -> None:
 
     repo = fake.repo(OWNER, NAME)
     number = repo.next_number()
-    pull = PullInfo(head=f"change-{number}", base="main", head_sha=sha, base_sha=parent,
-                    merged=True, merged_at=at, merged_by=OWNER, merge_commit_sha=sha)
-    repo.issues[number] = Issue(fake.store.new_id(), number, f"Change {number}", "", OWNER,
-                                at - timedelta(hours=1), at, state="closed", closed_at=at,
-                                pull=pull)
+    pull = PullInfo(
+        head=f"change-{number}",
+        base="main",
+        head_sha=sha,
+        base_sha=parent,
+        merged=True,
+        merged_at=at,
+        merged_by=OWNER,
+        merge_commit_sha=sha,
+    )
+    repo.issues[number] = Issue(
+        fake.store.new_id(),
+        number,
+        f"Change {number}",
+        "",
+        OWNER,
+        at - timedelta(hours=1),
+        at,
+        state="closed",
+        closed_at=at,
+        pull=pull,
+    )

@@ -41,13 +41,17 @@ def _stream(commits: int) -> tuple[bytes, datetime]:
         if i % POSTMORTEM_EVERY == 0:
             incident = i // POSTMORTEM_EVERY
             day = when.strftime("%Y-%m-%d")
-            body = (f"---\nid: {incident}\ntitle: Incident {incident}\nstatus: published\n"
-                    f"generated_at: {when:%Y-%m-%dT%H:%M:%SZ}\n---\n# Incident {incident}\n")
+            body = (
+                f"---\nid: {incident}\ntitle: Incident {incident}\nstatus: published\n"
+                f"generated_at: {when:%Y-%m-%dT%H:%M:%SZ}\n---\n# Incident {incident}\n"
+            )
             files.append((f"postmortems/{when:%Y}/{day}-{incident}-incident.md", body))
             if incident % 2:
-                message = (f"Draft postmortem for #{incident}\n\nPmops-Incident: {incident}\n"
-                           f"Pmops-Event: generate\nPmops-Generated-At: "
-                           f"{when:%Y-%m-%dT%H:%M:%SZ}\n")
+                message = (
+                    f"Draft postmortem for #{incident}\n\nPmops-Incident: {incident}\n"
+                    f"Pmops-Event: generate\nPmops-Generated-At: "
+                    f"{when:%Y-%m-%dT%H:%M:%SZ}\n"
+                )
             else:
                 message = f"Postmortem #{incident} (#{i}) squash-merged\n"
         data = message.encode()
@@ -66,10 +70,10 @@ def build(path: Path, commits: int) -> datetime:
     """A repository of `commits` commits; returns the last commit's time."""
     subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(path)], check=True)
     stream, last = _stream(commits)
-    subprocess.run(["git", "-C", str(path), "fast-import", "--quiet"], input=stream,
-                   check=True)
-    head = subprocess.run(["git", "-C", str(path), "rev-parse", "main"], check=True,
-                          capture_output=True, text=True).stdout.strip()
+    subprocess.run(["git", "-C", str(path), "fast-import", "--quiet"], input=stream, check=True)
+    head = subprocess.run(
+        ["git", "-C", str(path), "rev-parse", "main"], check=True, capture_output=True, text=True
+    ).stdout.strip()
     for ref in ("refs/heads/pmops/incident-999999", "refs/pull/1/head"):
         subprocess.run(["git", "-C", str(path), "update-ref", ref, head], check=True)
     return last
@@ -77,16 +81,25 @@ def build(path: Path, commits: int) -> datetime:
 
 def add_old_pull_heads(path: Path, pulls: int) -> None:
     """`pulls` PRs from before the month: each head a commit of its own on an old parent."""
-    old = subprocess.run(["git", "-C", str(path), "rev-list", "--max-count=1", "main~1000"],
-                         check=True, capture_output=True, text=True).stdout.strip()
+    old = subprocess.run(
+        ["git", "-C", str(path), "rev-list", "--max-count=1", "main~1000"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     out = []
     for n in range(2, pulls + 2):
         data = f"Old change {n}\n".encode()
-        out.append(f"commit refs/pull/{n}/head\ncommitter Bench <b@x> 1580000000 +0000\n"
-                   f"data {len(data)}\n".encode() + data + f"from {old}\n".encode()
-                   + f"M 100644 inline old/{n}.txt\ndata 2\n{n % 10}\n\n".encode())
-    subprocess.run(["git", "-C", str(path), "fast-import", "--quiet"], input=b"".join(out),
-                   check=True)
+        out.append(
+            f"commit refs/pull/{n}/head\ncommitter Bench <b@x> 1580000000 +0000\n"
+            f"data {len(data)}\n".encode()
+            + data
+            + f"from {old}\n".encode()
+            + f"M 100644 inline old/{n}.txt\ndata 2\n{n % 10}\n\n".encode()
+        )
+    subprocess.run(
+        ["git", "-C", str(path), "fast-import", "--quiet"], input=b"".join(out), check=True
+    )
 
 
 def measure_fetch(origin: Path, work: Path, month: datetime, all_heads: bool) -> dict[str, Any]:
@@ -98,17 +111,22 @@ def measure_fetch(origin: Path, work: Path, month: datetime, all_heads: bool) ->
     ws = Workspace.clone(str(origin), work)
     started = time.perf_counter()
     if all_heads:
-        ws.fetch("+refs/heads/main:refs/remotes/origin/main",
-                 "+refs/heads/pmops/*:refs/remotes/origin/pmops/*",
-                 "+refs/pull/*/head:refs/remotes/origin/pr/*")
+        ws.fetch(
+            "+refs/heads/main:refs/remotes/origin/main",
+            "+refs/heads/pmops/*:refs/remotes/origin/pmops/*",
+            "+refs/pull/*/head:refs/remotes/origin/pr/*",
+        )
     else:
         ws.fetch_quota_refs("main", [1])
     fetched = time.perf_counter() - started
     started = time.perf_counter()
     count_quota(work, "refs/remotes/origin/main", month, "pro", 10_000, "postmortems")
     counted = time.perf_counter() - started
-    return {"fetch": "every PR head" if all_heads else "this month's pmops PRs",
-            "fetch_s": round(fetched, 3), "count_s": round(counted, 4)}
+    return {
+        "fetch": "every PR head" if all_heads else "this month's pmops PRs",
+        "fetch_s": round(fetched, 3),
+        "count_s": round(counted, 4),
+    }
 
 
 def run_pull_heads(tmp: Path, pulls: int) -> list[dict[str, Any]]:
@@ -146,11 +164,20 @@ def run(quick: bool, argv: list[str]) -> dict[str, Any]:
                 use = count_quota(repo, "main", month, "pro", 10_000, "postmortems")
                 best = min(best, time.perf_counter() - started)
             assert use is not None
-            rows.append({"history_commits": commits, "postmortems": commits // POSTMORTEM_EVERY,
-                         "month_commits": use.commits_read, "counted": use.used,
-                         "seconds": round(best, 4), "build_s": round(built, 1)})
+            rows.append(
+                {
+                    "history_commits": commits,
+                    "postmortems": commits // POSTMORTEM_EVERY,
+                    "month_commits": use.commits_read,
+                    "counted": use.used,
+                    "seconds": round(best, 4),
+                    "build_s": round(built, 1),
+                }
+            )
         heads = run_pull_heads(Path(tmp), 2_000 if quick else 10_000)
     print_table("quota: one count of the last full month", rows)
     print_table("quota: the Action's fetch, with old PR heads", heads)
-    return {"rows": [{k: r[k] for k in ("history_commits", "postmortems", "seconds")}
-                     for r in rows], "pr_heads": heads}
+    return {
+        "rows": [{k: r[k] for k in ("history_commits", "postmortems", "seconds")} for r in rows],
+        "pr_heads": heads,
+    }

@@ -100,8 +100,12 @@ def _touch_one(root: Path, corpus: Corpus, number: int) -> Path:
 
 
 def _git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=Bench", "-c", "user.email=bench@example.com",
-                    *args], cwd=cwd, check=True, capture_output=True)
+    subprocess.run(
+        ["git", "-c", "user.name=Bench", "-c", "user.email=bench@example.com", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+    )
 
 
 def _restored(origin: Path, checkout: Path, saved: Path) -> float:

@@ -37,13 +37,15 @@ def run(quick: bool, argv: list[str]) -> dict[str, Any]:
             rank = culprit_rank(scenario, [s.sha for s in suspects])
             top = suspects[0] if suspects else None
             margin = suspects[0].score - suspects[1].score if len(suspects) > 1 else None
-            rows.append({
-                "scenario": scenario.name + (" (hard)" if scenario.scenario.hard else ""),
-                "rank": rank if rank is not None else "-",
-                "suspects": len(suspects),
-                "top": f"{top.sha[:7]} {top.subject[:38]}" if top else "-",
-                "margin": margin if margin is not None else "-",
-            })
+            rows.append(
+                {
+                    "scenario": scenario.name + (" (hard)" if scenario.scenario.hard else ""),
+                    "rank": rank if rank is not None else "-",
+                    "suspects": len(suspects),
+                    "top": f"{top.sha[:7]} {top.subject[:38]}" if top else "-",
+                    "margin": margin if margin is not None else "-",
+                }
+            )
     print_table(f"suspects: {len(rows)} scenarios (built in {build_s:.1f}s)", rows)
     ranks = [r["rank"] for r in rows]
     total = len(rows)

@@ -96,8 +96,12 @@ def _check_action_items(doc: Document, text: str, name: str) -> list[Problem]:
     if not isinstance(items, list):
         return []
     heading = next((s.line for s in doc.sections if s.heading == "Action items"), None)
-    drift = action_item_drift(text, heading, [i for i in items if isinstance(i, dict)],
-                              lambda i: doc.key_line("action_items", i))
+    drift = action_item_drift(
+        text,
+        heading,
+        [i for i in items if isinstance(i, dict)],
+        lambda i: doc.key_line("action_items", i),
+    )
     return [Problem(name, d.line, d.message) for d in drift]
 
 
@@ -352,8 +356,14 @@ def check_removed(repo: Path, base: str, folder: str = "postmortems") -> list[Pr
         except InputError:
             continue
         if meta.get("status") == "published":
-            problems.append(Problem(name, 1, f"a published postmortem on {base} is deleted or "
-                                    "moved: that is a change to it (edit it in place instead)"))
+            problems.append(
+                Problem(
+                    name,
+                    1,
+                    f"a published postmortem on {base} is deleted or "
+                    "moved: that is a change to it (edit it in place instead)",
+                )
+            )
     return problems
 
 

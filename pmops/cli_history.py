@@ -75,18 +75,26 @@ repo_option = click.option(
 
 def github_options(func: Any) -> Any:
     """`--github OWNER/NAME`, `--token-env`, `--api-url`: read the action items' issues."""
-    func = click.option("--api-url", default=None,
-                        help="REST API root (GitHub Enterprise Server).")(func)
-    func = click.option("--token-env", default="GITHUB_TOKEN", show_default=True,
-                        help="Environment variable holding the token for --github.")(func)
-    return click.option("--github", "github_repo", metavar="OWNER/NAME",
-                        help="Read the action items' state from this repository's issues "
-                             "(one request per 100 issues); without it the state is "
-                             "unknown.")(func)
+    func = click.option(
+        "--api-url", default=None, help="REST API root (GitHub Enterprise Server)."
+    )(func)
+    func = click.option(
+        "--token-env",
+        default="GITHUB_TOKEN",
+        show_default=True,
+        help="Environment variable holding the token for --github.",
+    )(func)
+    return click.option(
+        "--github",
+        "github_repo",
+        metavar="OWNER/NAME",
+        help="Read the action items' state from this repository's issues "
+        "(one request per 100 issues); without it the state is "
+        "unknown.",
+    )(func)
 
 
-def _item_status(github_repo: str | None, token_env: str, api_url: str | None,
-                 root: Path) -> Any:
+def _item_status(github_repo: str | None, token_env: str, api_url: str | None, root: Path) -> Any:
     from pmops.item_status import fetch_item_status
 
     if not github_repo:
@@ -172,8 +180,9 @@ def search_command(
 @click.option("--check", is_flag=True, help="Change nothing; exit 1 if the page is stale (CI).")
 @repo_option
 @github_options
-def index_command(check: bool, repo: Path | None, github_repo: str | None, token_env: str,
-                  api_url: str | None) -> None:
+def index_command(
+    check: bool, repo: Path | None, github_repo: str | None, token_env: str, api_url: str | None
+) -> None:
     """Write postmortems/README.md: every postmortem in a table, and Mermaid charts."""
     from pmops.index_page import write_index_page
 
@@ -191,15 +200,17 @@ def index_command(check: bool, repo: Path | None, github_repo: str | None, token
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON on stdout.")
 @repo_option
 @github_options
-def stats_command(as_json: bool, repo: Path | None, github_repo: str | None, token_env: str,
-                  api_url: str | None) -> None:
+def stats_command(
+    as_json: bool, repo: Path | None, github_repo: str | None, token_env: str, api_url: str | None
+) -> None:
     """MTTR, incidents by severity, service and month, action items, and draft edits."""
     from pmops.stats import compute_stats, stats_json
 
     root = find_repo(repo)
     status = _item_status(github_repo, token_env, api_url, root)
-    stats = compute_stats(root, status.counts() if status else None,
-                          status.late_postmortems if status else None)
+    stats = compute_stats(
+        root, status.counts() if status else None, status.late_postmortems if status else None
+    )
     if as_json:
         click.echo(json.dumps(stats_json(stats), indent=2, ensure_ascii=False))
     else:
@@ -211,11 +222,15 @@ def _item_lines(stats: Stats) -> list[str]:
     """Action items: their issues' state, or that it is unknown offline."""
     items = stats.items
     if items is None:
-        return [f"action items:     {stats.action_items} in the files "
-                f"({stats.action_items_done} ticked); open/closed/overdue unknown offline: "
-                f"add --github OWNER/NAME"]
-    lines = [f"action items:     {items.total} tracked: {items.closed} closed, {items.open} "
-             f"open, {items.overdue} overdue ({_percent(stats.action_items_done_share)} done)"]
+        return [
+            f"action items:     {stats.action_items} in the files "
+            f"({stats.action_items_done} ticked); open/closed/overdue unknown offline: "
+            f"add --github OWNER/NAME"
+        ]
+    lines = [
+        f"action items:     {items.total} tracked: {items.closed} closed, {items.open} "
+        f"open, {items.overdue} overdue ({_percent(stats.action_items_done_share)} done)"
+    ]
     if stats.late_postmortems is not None:
         late = ", ".join(f"#{n}" for n in stats.late_postmortems) or "none"
         lines.append(f"overdue postmortems: {late}")

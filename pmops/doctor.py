@@ -52,37 +52,75 @@ def local_findings(repo: Path) -> list[Finding]:
     found = []
     workflow = repo / WORKFLOW_PATH
     if not workflow.is_file():
-        found.append(Finding(False, "workflow", f"{WORKFLOW_PATH} is missing",
-                             "run `pmops init`"))
+        found.append(Finding(False, "workflow", f"{WORKFLOW_PATH} is missing", "run `pmops init`"))
     else:
         text = workflow.read_text(encoding="utf-8")
-        found.append(Finding("fetch-depth: 0" in text, "workflow",
-                             "checkout fetches full history" if "fetch-depth: 0" in text
-                             else "checkout is shallow: quota and evidence need history",
-                             "set `fetch-depth: 0` on actions/checkout"))
-        found.append(Finding("persist-credentials: false" in text, "workflow",
-                             "checkout keeps no credentials" if "persist-credentials: false"
-                             in text else "checkout leaves the token in .git/config",
-                             "set `persist-credentials: false` on actions/checkout"))
-        found.append(Finding("statuses: write" in text, "workflow",
-                             "the job may set the pmops/check status" if "statuses: write" in
-                             text else "the job lacks `statuses: write`",
-                             "add `statuses: write` to the job's permissions"))
+        found.append(
+            Finding(
+                "fetch-depth: 0" in text,
+                "workflow",
+                "checkout fetches full history"
+                if "fetch-depth: 0" in text
+                else "checkout is shallow: quota and evidence need history",
+                "set `fetch-depth: 0` on actions/checkout",
+            )
+        )
+        found.append(
+            Finding(
+                "persist-credentials: false" in text,
+                "workflow",
+                "checkout keeps no credentials"
+                if "persist-credentials: false" in text
+                else "checkout leaves the token in .git/config",
+                "set `persist-credentials: false` on actions/checkout",
+            )
+        )
+        found.append(
+            Finding(
+                "statuses: write" in text,
+                "workflow",
+                "the job may set the pmops/check status"
+                if "statuses: write" in text
+                else "the job lacks `statuses: write`",
+                "add `statuses: write` to the job's permissions",
+            )
+        )
     config: Config | None = None
     try:
         config = load_config(repo)
-        found.append(Finding(True, "config", f"{CONFIG_PATH} is valid"
-                             if (repo / CONFIG_PATH).is_file() else "no config: defaults apply"))
+        found.append(
+            Finding(
+                True,
+                "config",
+                f"{CONFIG_PATH} is valid"
+                if (repo / CONFIG_PATH).is_file()
+                else "no config: defaults apply",
+            )
+        )
         found.extend(_remind_finding(repo))
     except PmopsError as exc:
         found.append(Finding(False, "config", str(exc), f"fix {CONFIG_PATH}"))
-    found.append(Finding((repo / FORM_PATH).is_file(), "issue form",
-                         FORM_PATH + (" exists" if (repo / FORM_PATH).is_file() else
-                                      " is missing"), "run `pmops init`"))
-    found.append(Finding((repo / RULESET_PATH).is_file(), "ruleset",
-                         RULESET_PATH + (" exists (import it in the settings)"
-                                         if (repo / RULESET_PATH).is_file() else " is missing"),
-                         "run `pmops init`; it writes the ruleset to import"))
+    found.append(
+        Finding(
+            (repo / FORM_PATH).is_file(),
+            "issue form",
+            FORM_PATH + (" exists" if (repo / FORM_PATH).is_file() else " is missing"),
+            "run `pmops init`",
+        )
+    )
+    found.append(
+        Finding(
+            (repo / RULESET_PATH).is_file(),
+            "ruleset",
+            RULESET_PATH
+            + (
+                " exists (import it in the settings)"
+                if (repo / RULESET_PATH).is_file()
+                else " is missing"
+            ),
+            "run `pmops init`; it writes the ruleset to import",
+        )
+    )
     folder = config.postmortems_dir if config else "postmortems"
     found.append(_codeowners_finding(repo, folder))
     return found
@@ -101,33 +139,48 @@ def _remind_finding(repo: Path) -> list[Finding]:
         return []
     if (repo / REMIND_PATH).is_file():
         return [Finding(True, "reminders", f"{REMIND_PATH} runs `pmops remind`")]
-    return [Finding(False, "reminders",
-                    f"{' and '.join(keys)} configured but {REMIND_PATH} is missing: "
-                    "nobody is reminded",
-                    "run `pmops init` (it keeps existing files and adds the missing one)")]
+    return [
+        Finding(
+            False,
+            "reminders",
+            f"{' and '.join(keys)} configured but {REMIND_PATH} is missing: nobody is reminded",
+            "run `pmops init` (it keeps existing files and adds the missing one)",
+        )
+    ]
 
 
 def _codeowners_finding(repo: Path, folder: str) -> Finding:
     location = next((loc for loc in LOCATIONS if (repo / loc).is_file()), None)
     if location is None:
-        return Finding(False, "CODEOWNERS", "no CODEOWNERS file: only admins can publish",
-                       f"add `/{folder}/ @team` to .github/CODEOWNERS (`pmops init` does)")
+        return Finding(
+            False,
+            "CODEOWNERS",
+            "no CODEOWNERS file: only admins can publish",
+            f"add `/{folder}/ @team` to .github/CODEOWNERS (`pmops init` does)",
+        )
     owners = parse_codeowners((repo / location).read_text(encoding="utf-8"), location)
     who = owners.owners_of(f"{folder}/2026/2026-01-01-1-x.md")
     if not who:
-        return Finding(False, "CODEOWNERS", f"no rule in {location} covers {folder}/",
-                       f"add `/{folder}/ @team` to {location}")
+        return Finding(
+            False,
+            "CODEOWNERS",
+            f"no rule in {location} covers {folder}/",
+            f"add `/{folder}/ @team` to {location}",
+        )
     return Finding(True, "CODEOWNERS", f"{folder}/ is owned by {' '.join(who)} ({location})")
 
 
-IMPORT_RULESET = (f"import {RULESET_PATH} (written by `pmops init`): Settings → Rules → "
-                  "Rulesets → New ruleset → Import a ruleset; keep it Active")
+IMPORT_RULESET = (
+    f"import {RULESET_PATH} (written by `pmops init`): Settings → Rules → "
+    "Rulesets → New ruleset → Import a ruleset; keep it Active"
+)
 
 MEMBERSHIP_NOTE = (
     "GITHUB_TOKEN cannot read team membership; with the ruleset active, pmops publishes a "
     "team's approval when GitHub reports the code-owner review approved. Optional: a token "
     "with read:org (classic) or Members: read (fine-grained) lets pmops read membership "
-    "directly")
+    "directly"
+)
 
 
 def remote_findings(api: GitHubApi, default_branch: str, config: Config) -> list[Finding]:
@@ -136,59 +189,118 @@ def remote_findings(api: GitHubApi, default_branch: str, config: Config) -> list
     found += _rules_findings(api, default_branch)
     settings = api.workflow_permissions()
     if settings is None:
-        found.append(Finding(True, "actions", "the Actions settings are not readable with this "
-                             "token (they need admin)", "check that Settings → Actions → "
-                             "General → \"Allow GitHub Actions to create and approve pull "
-                             "requests\" is on, or use a GitHub App token", note=True))
+        found.append(
+            Finding(
+                True,
+                "actions",
+                "the Actions settings are not readable with this token (they need admin)",
+                "check that Settings → Actions → "
+                'General → "Allow GitHub Actions to create and approve pull '
+                'requests" is on, or use a GitHub App token',
+                note=True,
+            )
+        )
     elif not settings.get("can_approve_pull_request_reviews"):
-        found.append(Finding(False, "actions", "GitHub Actions may not create pull requests "
-                             "here, so GITHUB_TOKEN cannot open the postmortem PR",
-                             "turn on \"Allow GitHub Actions to create and approve pull "
-                             "requests\" (Settings → Actions → General), or use a GitHub App "
-                             "token"))
+        found.append(
+            Finding(
+                False,
+                "actions",
+                "GitHub Actions may not create pull requests "
+                "here, so GITHUB_TOKEN cannot open the postmortem PR",
+                'turn on "Allow GitHub Actions to create and approve pull '
+                'requests" (Settings → Actions → General), or use a GitHub App '
+                "token",
+            )
+        )
     else:
         found.append(Finding(True, "actions", "GitHub Actions may create pull requests"))
-    found.append(Finding(True, "token", "pull requests opened with GITHUB_TOKEN cannot "
-                         "trigger other workflows", TOKEN_NOTE, note=True))
+    found.append(
+        Finding(
+            True,
+            "token",
+            "pull requests opened with GITHUB_TOKEN cannot trigger other workflows",
+            TOKEN_NOTE,
+            note=True,
+        )
+    )
     return found
 
 
 def _labels_findings(api: GitHubApi, config: Config) -> list[Finding]:
     yours = [config.incident_label, config.resolved_label]
     missing = [name for name in yours if name.lower() not in api.label_names]
-    found = [Finding(not missing, "labels", "missing: " + ", ".join(missing) if missing else
-                     "the incident and resolved labels exist",
-                     "create them: pmops starts when an issue carries both")]
+    found = [
+        Finding(
+            not missing,
+            "labels",
+            "missing: " + ", ".join(missing)
+            if missing
+            else "the incident and resolved labels exist",
+            "create them: pmops starts when an issue carries both",
+        )
+    ]
     own = [name for name in LABELS if name.lower() not in api.label_names]
     if own:
-        found.append(Finding(True, "labels", "pmops creates its own labels on first use: "
-                             + ", ".join(own), note=True))
+        found.append(
+            Finding(
+                True,
+                "labels",
+                "pmops creates its own labels on first use: " + ", ".join(own),
+                note=True,
+            )
+        )
     return found
 
 
 def _rules_findings(api: GitHubApi, branch: str) -> list[Finding]:
     rules = api.branch_rules(branch)
     if not rules.readable:
-        return [Finding(False, "rules", f"cannot read the rules of {branch}",
-                        "give the token read access to the repository (metadata: read)")]
+        return [
+            Finding(
+                False,
+                "rules",
+                f"cannot read the rules of {branch}",
+                "give the token read access to the repository (metadata: read)",
+            )
+        ]
     found = [
-        Finding(STATUS_CONTEXT in rules.required_checks, "required check",
-                f"`{STATUS_CONTEXT}` is required by an active ruleset"
-                if STATUS_CONTEXT in rules.required_checks else
-                f"no active ruleset requires `{STATUS_CONTEXT}`, so an unstamped postmortem "
-                "can be merged", IMPORT_RULESET),
-        Finding(rules.require_code_owner_review, "code-owner review",
-                "an active ruleset requires code-owner review" if
-                rules.require_code_owner_review else "no active ruleset requires code-owner "
-                "review, so a team code owner's approval cannot publish", IMPORT_RULESET),
-        Finding(True, "branch protection", "classic branch protection is not readable with "
-                "GITHUB_TOKEN (it needs admin), so pmops reads rulesets only",
-                "if you use classic protection, also require the `pmops/check` status and "
-                "code-owner review there", note=True),
+        Finding(
+            STATUS_CONTEXT in rules.required_checks,
+            "required check",
+            f"`{STATUS_CONTEXT}` is required by an active ruleset"
+            if STATUS_CONTEXT in rules.required_checks
+            else f"no active ruleset requires `{STATUS_CONTEXT}`, so an unstamped postmortem "
+            "can be merged",
+            IMPORT_RULESET,
+        ),
+        Finding(
+            rules.require_code_owner_review,
+            "code-owner review",
+            "an active ruleset requires code-owner review"
+            if rules.require_code_owner_review
+            else "no active ruleset requires code-owner "
+            "review, so a team code owner's approval cannot publish",
+            IMPORT_RULESET,
+        ),
+        Finding(
+            True,
+            "branch protection",
+            "classic branch protection is not readable with "
+            "GITHUB_TOKEN (it needs admin), so pmops reads rulesets only",
+            "if you use classic protection, also require the `pmops/check` status and "
+            "code-owner review there",
+            note=True,
+        ),
         Finding(True, "team owners", MEMBERSHIP_NOTE, note=True),
     ]
     if rules.dismiss_stale_reviews:
-        found.append(Finding(True, "stale approvals", "new commits dismiss approvals: the "
-                             "publish stamp dismisses the approval that caused it, so the code "
-                             "owner approves twice (pmops pushes nothing the second time)"))
+        found.append(
+            Finding(
+                True,
+                "stale approvals",
+                "new commits dismiss approvals: the "
+                "publish stamp dismisses the approval that caused it, so the code "
+                "owner approves twice (pmops pushes nothing the second time)",
+            )
+        )
     return found

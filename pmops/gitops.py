@@ -73,16 +73,25 @@ class Workspace:
         env: dict[str, str] = {}
         if network and self.token:
             basic = base64.b64encode(f"x-access-token:{self.token}".encode()).decode()
-            env.update(GIT_CONFIG_COUNT="1", GIT_CONFIG_KEY_0="http.extraheader",
-                       GIT_CONFIG_VALUE_0=f"AUTHORIZATION: basic {basic}")
+            env.update(
+                GIT_CONFIG_COUNT="1",
+                GIT_CONFIG_KEY_0="http.extraheader",
+                GIT_CONFIG_VALUE_0=f"AUTHORIZATION: basic {basic}",
+            )
         if when is not None:
             stamp = f"@{int(when.timestamp())} +0000"
             env.update(GIT_AUTHOR_DATE=stamp, GIT_COMMITTER_DATE=stamp)
         return env
 
-    def run(self, *args: str, input: bytes | None = None, network: bool = False,
-            when: datetime | None = None, env: Mapping[str, str] | None = None,
-            check: bool = True) -> subprocess.CompletedProcess[bytes]:
+    def run(
+        self,
+        *args: str,
+        input: bytes | None = None,
+        network: bool = False,
+        when: datetime | None = None,
+        env: Mapping[str, str] | None = None,
+        check: bool = True,
+    ) -> subprocess.CompletedProcess[bytes]:
         """Run git in the clone (through gitcmd's hardened runner); SourceError with git's
         message on failure when `check`."""
         full_env = self._env(when, network)
@@ -101,8 +110,9 @@ class Workspace:
 
     # ------------------------------------------------------------ remote
     @classmethod
-    def clone(cls, url: str, path: Path, token: str | None = None,
-              identity: Identity | None = None) -> Workspace:
+    def clone(
+        cls, url: str, path: Path, token: str | None = None, identity: Identity | None = None
+    ) -> Workspace:
         """A fresh clone of `url` at `path` (no checkout: pmops never needs a work tree)."""
         path.parent.mkdir(parents=True, exist_ok=True)
         ws = cls(path.parent, token, identity)
@@ -114,14 +124,21 @@ class Workspace:
         extra = []
         if shallow_since is not None and self.is_shallow():
             extra.append(f"--shallow-since={int(shallow_since.timestamp())}")
-        self.run("fetch", "--quiet", "--no-tags", "--prune", *extra, "origin", *refspecs,
-                 network=True)
+        self.run(
+            "fetch", "--quiet", "--no-tags", "--prune", *extra, "origin", *refspecs, network=True
+        )
 
     def fetch_branch(self, branch: str) -> str | None:
         """Fetch one branch to refs/remotes/origin/<branch>; its SHA, or None if it is absent."""
-        proc = self.run("fetch", "--quiet", "--no-tags", "origin",
-                        f"+refs/heads/{branch}:refs/remotes/origin/{branch}",
-                        network=True, check=False)
+        proc = self.run(
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            "origin",
+            f"+refs/heads/{branch}:refs/remotes/origin/{branch}",
+            network=True,
+            check=False,
+        )
         if proc.returncode != 0:
             self.run("update-ref", "-d", f"refs/remotes/origin/{branch}", check=False)
             return None
@@ -131,9 +148,11 @@ class Workspace:
         """Fetch what quota counts: the default branch, pmops/* branches and the heads of
         the PRs `pulls` (github/pulls.py: pmops's, updated this month) — never every
         `refs/pull/*/head`, whose number only grows."""
-        self.fetch(f"+refs/heads/{default_branch}:refs/remotes/origin/{default_branch}",
-                   "+refs/heads/pmops/*:refs/remotes/origin/pmops/*",
-                   *(f"+refs/pull/{n}/head:refs/remotes/origin/pr/{n}" for n in sorted(pulls)))
+        self.fetch(
+            f"+refs/heads/{default_branch}:refs/remotes/origin/{default_branch}",
+            "+refs/heads/pmops/*:refs/remotes/origin/pmops/*",
+            *(f"+refs/pull/{n}/head:refs/remotes/origin/pr/{n}" for n in sorted(pulls)),
+        )
 
     def is_shallow(self) -> bool:
         """True for a shallow clone (actions/checkout's default)."""
@@ -141,22 +160,38 @@ class Workspace:
 
     def push(self, sha: str, branch: str) -> None:
         """Fast-forward (or create) `branch` on origin to `sha`; PushRejected if it moved."""
-        proc = self.run("push", "--quiet", "--porcelain", "origin",
-                        f"{sha}:refs/heads/{branch}", network=True, check=False)
+        proc = self.run(
+            "push",
+            "--quiet",
+            "--porcelain",
+            "origin",
+            f"{sha}:refs/heads/{branch}",
+            network=True,
+            check=False,
+        )
         if proc.returncode != 0:
             err = proc.stderr.decode("utf-8", "replace") + proc.stdout.decode("utf-8", "replace")
             if self.token:
                 err = err.replace(self.token, "***")
             if "rejected" in err or "non-fast-forward" in err or "fetch first" in err:
-                raise PushRejected(f"branch {branch} changed while pmops was working on it; "
-                                   "nothing was overwritten — run the command again")
+                raise PushRejected(
+                    f"branch {branch} changed while pmops was working on it; "
+                    "nothing was overwritten — run the command again"
+                )
             raise SourceError(f"git push to {branch} failed: {err.strip()}")
         self.run("update-ref", f"refs/remotes/origin/{branch}", sha)
 
     def delete_branch(self, branch: str, expected: str) -> None:
         """Delete `branch` on origin if it still points at `expected` (undo a push)."""
-        self.run("push", "--quiet", f"--force-with-lease=refs/heads/{branch}:{expected}",
-                 "origin", f":refs/heads/{branch}", network=True, check=False)
+        self.run(
+            "push",
+            "--quiet",
+            f"--force-with-lease=refs/heads/{branch}:{expected}",
+            "origin",
+            f":refs/heads/{branch}",
+            network=True,
+            check=False,
+        )
 
     # ------------------------------------------------------------ reading
     def resolve(self, ref: str) -> str | None:
@@ -191,13 +226,21 @@ class Workspace:
             if len(fields) != 5:
                 continue
             sha, name, email, committed, message = fields
-            result.append(CommitInfo(sha, Identity(name, email), parse_time(committed),
-                                     message.strip(), read_pmops(message)))
+            result.append(
+                CommitInfo(
+                    sha,
+                    Identity(name, email),
+                    parse_time(committed),
+                    message.strip(),
+                    read_pmops(message),
+                )
+            )
         return result
 
     # ------------------------------------------------------------ writing
-    def commit(self, parent: str, files: Mapping[str, str | None], message: str,
-               when: datetime) -> str:
+    def commit(
+        self, parent: str, files: Mapping[str, str | None], message: str, when: datetime
+    ) -> str:
         """A commit on top of `parent` with `files` replaced (None deletes); its SHA.
 
         Nothing in the work tree, the index or any ref changes; `push` publishes it.
@@ -210,12 +253,22 @@ class Workspace:
                     self.run("update-index", "--force-remove", "--", path, env=index)
                     continue
                 blob = self.text("hash-object", "-w", "--stdin", input=text.encode()).strip()
-                self.run("update-index", "--add", "--cacheinfo", f"100644,{blob},{path}",
-                         env=index)
+                self.run("update-index", "--add", "--cacheinfo", f"100644,{blob},{path}", env=index)
             tree = self.text("write-tree", env=index).strip()
         ident = {
-            "GIT_AUTHOR_NAME": self.identity.name, "GIT_AUTHOR_EMAIL": self.identity.email,
-            "GIT_COMMITTER_NAME": self.identity.name, "GIT_COMMITTER_EMAIL": self.identity.email,
+            "GIT_AUTHOR_NAME": self.identity.name,
+            "GIT_AUTHOR_EMAIL": self.identity.email,
+            "GIT_COMMITTER_NAME": self.identity.name,
+            "GIT_COMMITTER_EMAIL": self.identity.email,
         }
-        return self.text("commit-tree", tree, "-p", parent, "-F", "-", input=message.encode(),
-                         env=ident, when=when).strip()
+        return self.text(
+            "commit-tree",
+            tree,
+            "-p",
+            parent,
+            "-F",
+            "-",
+            input=message.encode(),
+            env=ident,
+            when=when,
+        ).strip()

@@ -136,20 +136,34 @@ def _charts(stats: Stats) -> dict[str, object]:
     }
 
 
-def _status(status: ItemStatus | None, records: Sequence[Record],
-            folder: str) -> dict[str, object] | None:
+def _status(
+    status: ItemStatus | None, records: Sequence[Record], folder: str
+) -> dict[str, object] | None:
     """The action items' state for the template: totals, days to close, rows, overdue."""
     if status is None:
         return None
     links = {r.id: _link(r, folder) for r in records}
-    rows = [{"link": links.get(n, f"incident #{n}"), "open": c.open, "overdue": c.overdue,
-             "closed": c.closed} for n, c in status.by_incident().items()]
-    overdue = [{"number": i.number, "title": _cell(i.title), "due": i.due}
-               for i in status.overdue()]
+    rows = [
+        {
+            "link": links.get(n, f"incident #{n}"),
+            "open": c.open,
+            "overdue": c.overdue,
+            "closed": c.closed,
+        }
+        for n, c in status.by_incident().items()
+    ]
+    overdue = [
+        {"number": i.number, "title": _cell(i.title), "due": i.due} for i in status.overdue()
+    ]
     counts = status.counts()
-    return {"today": status.today.isoformat(), "counts": counts,
-            "close_days": dict(counts.close_days), "rows": rows, "overdue": overdue,
-            "late": list(status.late_postmortems or ())}
+    return {
+        "today": status.today.isoformat(),
+        "counts": counts,
+        "close_days": dict(counts.close_days),
+        "rows": rows,
+        "overdue": overdue,
+        "late": list(status.late_postmortems or ()),
+    }
 
 
 def without_status(text: str) -> str:
@@ -164,11 +178,12 @@ def keep_status(text: str, current: str | None) -> str:
     new = _STATUS_BLOCK.search(text)
     if old is None or new is None or STATUS_READ not in old.group(0):
         return text
-    return text[: new.start()] + old.group(0) + text[new.end():]
+    return text[: new.start()] + old.group(0) + text[new.end() :]
 
 
-def render_index_page(records: Sequence[Record], folder: str,
-                      status: ItemStatus | None = None) -> str:
+def render_index_page(
+    records: Sequence[Record], folder: str, status: ItemStatus | None = None
+) -> str:
     """The page's markdown for these postmortems (newest first, grouped by year)."""
     stats = summarize(records)
     ordered = sorted(records, key=lambda r: (r.started_at, r.path), reverse=True)
@@ -200,12 +215,14 @@ def build_index_page(repo: Path, status: ItemStatus | None = None) -> IndexPage:
     with open_index(repo) as index:
         records = index.records()
         folder = index.folder
-    return IndexPage(repo.resolve() / folder / PAGE_NAME,
-                     render_index_page(records, folder, status))
+    return IndexPage(
+        repo.resolve() / folder / PAGE_NAME, render_index_page(records, folder, status)
+    )
 
 
-def write_index_page(repo: Path, *, check: bool = False,
-                     status: ItemStatus | None = None) -> tuple[IndexPage, bool]:
+def write_index_page(
+    repo: Path, *, check: bool = False, status: ItemStatus | None = None
+) -> tuple[IndexPage, bool]:
     """Write the page if it changed (with `check`, only compare, ignoring the action items'
     state, which only a token can read); return it and `stale`."""
     page = build_index_page(repo, status)

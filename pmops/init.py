@@ -59,9 +59,13 @@ def render_workflow(options: InitOptions) -> str:
     """The sample workflow (also the README's)."""
     from pmops.templating import render_template
 
-    return render_template("init/workflow.yml.j2", action=options.action, model=options.model,
-                           api_key_secret=options.api_key_secret,
-                           postmortems_dir=options.postmortems_dir.strip("/"))
+    return render_template(
+        "init/workflow.yml.j2",
+        action=options.action,
+        model=options.model,
+        api_key_secret=options.api_key_secret,
+        postmortems_dir=options.postmortems_dir.strip("/"),
+    )
 
 
 def render_remind_workflow(options: InitOptions) -> str:
@@ -75,18 +79,26 @@ def render_config(options: InitOptions) -> str:
     """`.github/pmops.yml` with a comment on every key."""
     from pmops.templating import render_template
 
-    return render_template("init/pmops.yml.j2", plan=options.plan, model=options.model,
-                           incident_label=options.incident_label,
-                           resolved_label=options.resolved_label,
-                           template=options.template, sections=layout_yaml(options.template))
+    return render_template(
+        "init/pmops.yml.j2",
+        plan=options.plan,
+        model=options.model,
+        incident_label=options.incident_label,
+        resolved_label=options.resolved_label,
+        template=options.template,
+        sections=layout_yaml(options.template),
+    )
 
 
 def render_form(options: InitOptions) -> str:
     """The incident issue form."""
     from pmops.templating import render_template
 
-    return render_template("init/incident-form.yml.j2", incident_label=options.incident_label,
-                           resolved_label=options.resolved_label)
+    return render_template(
+        "init/incident-form.yml.j2",
+        incident_label=options.incident_label,
+        resolved_label=options.resolved_label,
+    )
 
 
 def ruleset(options: InitOptions) -> dict[str, Any]:
@@ -106,15 +118,23 @@ def ruleset(options: InitOptions) -> dict[str, Any]:
         "rules": [
             {"type": "deletion"},
             {"type": "non_fast_forward"},
-            {"type": "pull_request", "parameters": {
-                "required_approving_review_count": 1,
-                "require_code_owner_review": True,
-                "dismiss_stale_reviews_on_push": True,
-                "require_last_push_approval": False,
-                "required_review_thread_resolution": False}},
-            {"type": "required_status_checks", "parameters": {
-                "strict_required_status_checks_policy": False,
-                "required_status_checks": [{"context": "pmops/check"}]}},
+            {
+                "type": "pull_request",
+                "parameters": {
+                    "required_approving_review_count": 1,
+                    "require_code_owner_review": True,
+                    "dismiss_stale_reviews_on_push": True,
+                    "require_last_push_approval": False,
+                    "required_review_thread_resolution": False,
+                },
+            },
+            {
+                "type": "required_status_checks",
+                "parameters": {
+                    "strict_required_status_checks_policy": False,
+                    "required_status_checks": [{"context": "pmops/check"}],
+                },
+            },
         ],
     }
 
@@ -136,14 +156,17 @@ def init_repository(repo: Path, options: InitOptions, *, force: bool = False) ->
     from pmops.config import CONFIG_PATH
 
     results = []
-    files = [(WORKFLOW_PATH, render_workflow(options)),
-             (REMIND_PATH, render_remind_workflow(options)),
-             (CONFIG_PATH, render_config(options)),
-             (FORM_PATH, render_form(options)),
-             (RULESET_PATH, render_ruleset(options))]
+    files = [
+        (WORKFLOW_PATH, render_workflow(options)),
+        (REMIND_PATH, render_remind_workflow(options)),
+        (CONFIG_PATH, render_config(options)),
+        (FORM_PATH, render_form(options)),
+        (RULESET_PATH, render_ruleset(options)),
+    ]
     if options.site:
-        files.append((SITE_WORKFLOW_PATH,
-                      render_site_workflow(options.action, options.postmortems_dir)))
+        files.append(
+            (SITE_WORKFLOW_PATH, render_site_workflow(options.action, options.postmortems_dir))
+        )
     for path, text in files:
         target = repo / path
         if target.exists() and not force:

@@ -78,16 +78,20 @@ def mark_published(pm: Postmortem, by: str, at: datetime) -> Postmortem:
     return replace(pm, status=status, published_by=by, published_at=at)
 
 
-def stamp_fields(current: Status | None, by: str, at: datetime, *,
-                 restamp: bool = False) -> dict[str, Any]:
+def stamp_fields(
+    current: Status | None, by: str, at: datetime, *, restamp: bool = False
+) -> dict[str, Any]:
     """The frontmatter a publish stamp writes (exactly STAMP_FIELDS).
 
     `restamp`: the file says published but no approval covers it any more (a human changed
     it after the stamp, or a writer typed the stamp): a code owner's approval stamps it again.
     Anything else that is not a PUBLISH transition raises TransitionError.
     """
-    status = Status.PUBLISHED if restamp and current is Status.PUBLISHED else next_status(
-        current, Event.PUBLISH)
+    status = (
+        Status.PUBLISHED
+        if restamp and current is Status.PUBLISHED
+        else next_status(current, Event.PUBLISH)
+    )
     return {"status": status.value, "published_by": by, "published_at": at}
 
 

@@ -62,7 +62,10 @@ _PATTERNS: tuple[_Pattern, ...] = (
     ),
     _p("slack-token", r"\bxox[abposre]-[A-Za-z0-9-]{10,}"),
     _p("slack-app-token", r"\bxapp-\d-[A-Za-z0-9-]{10,}"),
-    _p("slack-webhook", r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]+"),
+    _p(
+        "slack-webhook",
+        r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]+",
+    ),
     _p("api-key", r"\bsk-(?:proj-|ant-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}"),
     _p("stripe-key", r"\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}"),
     _p("google-api-key", r"\bAIza[0-9A-Za-z_-]{35}"),

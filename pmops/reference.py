@@ -73,8 +73,9 @@ def config_reference() -> str:
 def cli_reference(group: click.Group) -> str:
     """The `--help` of every command, as the README shows it."""
     parts = []
-    parent = click.Context(group, info_name="pmops", terminal_width=100,
-                           help_option_names=["-h", "--help"])
+    parent = click.Context(
+        group, info_name="pmops", terminal_width=100, help_option_names=["-h", "--help"]
+    )
     for name in sorted(group.commands):
         command = group.commands[name]
         ctx = click.Context(command, info_name=name, parent=parent, terminal_width=100)

@@ -142,16 +142,21 @@ def _body(sections: Mapping[str, str]) -> str:
     return "\n".join(f"## {h}\n{t}" for h, t in sections.items())
 
 
-def compute_stats(repo: Path, items: ItemCounts | None = None,
-                  late: tuple[int, ...] | None = None) -> Stats:
+def compute_stats(
+    repo: Path, items: ItemCounts | None = None, late: tuple[int, ...] | None = None
+) -> Stats:
     """Every figure of `pmops stats` for a repository (updating its search index); `items`
     is the tracking issues' state when it could be read."""
     with open_index(repo) as index:
         records = index.records()
         folder = index.folder
     stats = summarize(records)
-    return replace(stats, drafts=draft_edits(repo.resolve(), folder, records), items=items,
-                   late_postmortems=late)
+    return replace(
+        stats,
+        drafts=draft_edits(repo.resolve(), folder, records),
+        items=items,
+        late_postmortems=late,
+    )
 
 
 def stats_json(stats: Stats) -> dict[str, Any]:
@@ -166,7 +171,8 @@ def stats_json(stats: Stats) -> dict[str, Any]:
         "by_month": {m: dict(v) for m, v in stats.by_month.items()},
         "mttr_by_month": dict(stats.mttr_by_month),
         "action_items": _items_json(stats),
-        "postmortems_overdue": None if stats.late_postmortems is None
+        "postmortems_overdue": None
+        if stats.late_postmortems is None
         else list(stats.late_postmortems),
         "draft_edits": None
         if drafts is None

@@ -43,8 +43,8 @@ STATUS_CONTEXT = "pmops/check"
 
 ACTIONS_PR_SETTING = (
     "GitHub Actions may not create pull requests in this repository. Turn on Settings → "
-    "Actions → General → Workflow permissions → \"Allow GitHub Actions to create and approve "
-    "pull requests\" (an organization policy may need the same switch), or give the action a "
+    'Actions → General → Workflow permissions → "Allow GitHub Actions to create and approve '
+    'pull requests" (an organization policy may need the same switch), or give the action a '
     "GitHub App token (actions/create-github-app-token) in its `token` input."
 )
 
@@ -122,8 +122,11 @@ class GitHubApi:
             if exc.status == 404:
                 return Permission(login, "none", "none")
             raise
-        return Permission(login, data.get("permission") or "none",
-                          data.get("role_name") or data.get("permission") or "none")
+        return Permission(
+            login,
+            data.get("permission") or "none",
+            data.get("role_name") or data.get("permission") or "none",
+        )
 
     # ------------------------------------------------------------ issues and comments
     def issue(self, number: int) -> Issue:
@@ -148,8 +151,9 @@ class GitHubApi:
         found = self.own_comments(number, tag)
         return found[0] if found else None
 
-    def comment(self, number: int, body: str, tag: str | None = None, *,
-                update: bool = True) -> str:
+    def comment(
+        self, number: int, body: str, tag: str | None = None, *, update: bool = True
+    ) -> str:
         """Post `body` (with `tag` appended); with a tag already present, edit or keep that one.
 
         Returns "created", "updated" or "kept".
@@ -226,8 +230,9 @@ class GitHubApi:
     def create_pull(self, title: str, body: str, head: str, base: str) -> PullRequest:
         """Open a PR; a duplicate (race) returns the existing one; the Actions switch is named."""
         try:
-            return self.repo.create_pull(title=redact_secrets(title)[0],
-                                         body=self.publishable(body), head=head, base=base)
+            return self.repo.create_pull(
+                title=redact_secrets(title)[0], body=self.publishable(body), head=head, base=base
+            )
         except GithubException as exc:
             message = error_message(exc)
             if exc.status == 422 and "already exists" in message:
@@ -238,8 +243,9 @@ class GitHubApi:
                 raise GitHubActionError(ACTIONS_PR_SETTING) from None
             raise
 
-    def request_reviewers(self, pull: PullRequest, users: Sequence[str],
-                          teams: Sequence[str]) -> list[str]:
+    def request_reviewers(
+        self, pull: PullRequest, users: Sequence[str], teams: Sequence[str]
+    ) -> list[str]:
         """Ask for reviews; returns notes for requests GitHub refused (never fails the run)."""
         notes = []
         author = pull.user.login if pull.user else ""
@@ -259,8 +265,10 @@ class GitHubApi:
     # ------------------------------------------------------------ approvals (publish gate)
     def reviews(self, number: int) -> tuple[Review, ...]:
         """A PR's submitted reviews, oldest first, with the commit each one reviewed."""
-        return tuple(Review(r.user.login if r.user else "", str(r.state), r.commit_id or "")
-                     for r in self.pull(number).get_reviews())
+        return tuple(
+            Review(r.user.login if r.user else "", str(r.state), r.commit_id or "")
+            for r in self.pull(number).get_reviews()
+        )
 
     def review_decision(self, number: int) -> str | None:
         """GitHub's `reviewDecision` of a PR (GraphQL; None when no review is required)."""
@@ -282,16 +290,20 @@ class GitHubApi:
                 owner_review = owner_review or bool(params.get("require_code_owner_review"))
                 stale = stale or bool(params.get("dismiss_stale_reviews_on_push"))
             elif rule.get("type") == "required_status_checks":
-                checks += [str(c.get("context")) for c in params.get("required_status_checks")
-                           or []]
+                checks += [
+                    str(c.get("context")) for c in params.get("required_status_checks") or []
+                ]
         return BranchRules(True, owner_review, stale, tuple(dict.fromkeys(checks)))
 
     # ------------------------------------------------------------ statuses
     def set_status(self, sha: str, state: str, description: str, target_url: str = "") -> None:
         """Set the `pmops/check` commit status on `sha` (description capped at 140)."""
         description = description if len(description) <= 140 else description[:139] + "…"
-        kwargs: dict[str, str] = {"state": state, "description": description,
-                                  "context": STATUS_CONTEXT}
+        kwargs: dict[str, str] = {
+            "state": state,
+            "description": description,
+            "context": STATUS_CONTEXT,
+        }
         if target_url:
             kwargs["target_url"] = target_url
         self._raw("POST", f"/statuses/{sha}", input=kwargs)  # no GET of the commit first

@@ -71,8 +71,9 @@ def read_state(ctx: Context, head: str, expected_id: int | str | None = None) ->
 def report_check(ctx: Context, head: str, number: int | None = None) -> GateReport:
     """Run the gate on `head` (of PR `number`, whose approvals back a publish stamp) and set
     the `pmops/check` commit status there (DESIGN §4)."""
-    report = gate(ctx.workspace, ctx.default_ref, head, ctx.config.postmortems_dir,
-                  facts_of(ctx, number))
+    report = gate(
+        ctx.workspace, ctx.default_ref, head, ctx.config.postmortems_dir, facts_of(ctx, number)
+    )
     ctx.api.set_status(head, report.state, report.description, ctx.inputs.run_url)
     return report
 

@@ -62,15 +62,18 @@ def on_comment(event: Mapping[str, Any], ctx: Context) -> Outcome:
         return Outcome("ignored", f"/{command.name} is not a pmops command on an issue")
     labels = [label["name"] for label in issue.get("labels") or []]
     if ctx.config.incident_label not in labels:
-        reply = (f"`/postmortem` drafts postmortems for incident issues only: label this "
-                 f"issue `{one_line(ctx.config.incident_label, 50)}` first.")
+        reply = (
+            f"`/postmortem` drafts postmortems for incident issues only: label this "
+            f"issue `{one_line(ctx.config.incident_label, 50)}` first."
+        )
         ctx.api.comment(number, reply, marker("not-incident", number), update=False)
         return Outcome("ignored", "not an incident issue")
     return generate(ctx, number, actor)
 
 
-def _on_pull(ctx: Context, number: int, command: Command, actor: str,
-             item: Mapping[str, Any]) -> Outcome:
+def _on_pull(
+    ctx: Context, number: int, command: Command, actor: str, item: Mapping[str, Any]
+) -> Outcome:
     # The payload has no head: fetch the PR to learn its branch (DESIGN §4, GitHub facts).
     pull = ctx.api.pull(number)
     incident = incident_of(pull.head.ref)
@@ -79,8 +82,7 @@ def _on_pull(ctx: Context, number: int, command: Command, actor: str,
         return Outcome("ignored", "not a pmops pull request")
     comment_id = int(item["id"])
     if command.name == "regenerate":
-        return regenerate(ctx, pull, incident, actor, command.args, comment_id,
-                          _created_at(item))
+        return regenerate(ctx, pull, incident, actor, command.args, comment_id, _created_at(item))
     body = comment("unknown_command", command=f"/{one_line(command.name, 40)}")
     ctx.api.comment(number, body, marker("unknown", comment_id), update=False)
     return Outcome("ignored", f"unknown command /{command.name}", number)

@@ -28,12 +28,20 @@ _REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 class Gather(Protocol):
     """`pmops.sources.github.gather_github`'s signature."""
 
-    def __call__(self, gh: Any, repo_full_name: str, issue_number: int, config: Config, *,
-                 checkout: Path | None, budget: Any = None,
-                 env: Mapping[str, str] | None = None,
-                 progress: Callable[[str], None] = ...,
-                 repository: Mapping[str, Any] | None = None,
-                 issue: Mapping[str, Any] | None = None) -> Evidence: ...
+    def __call__(
+        self,
+        gh: Any,
+        repo_full_name: str,
+        issue_number: int,
+        config: Config,
+        *,
+        checkout: Path | None,
+        budget: Any = None,
+        env: Mapping[str, str] | None = None,
+        progress: Callable[[str], None] = ...,
+        repository: Mapping[str, Any] | None = None,
+        issue: Mapping[str, Any] | None = None,
+    ) -> Evidence: ...
 
 
 @dataclass(frozen=True)
@@ -81,8 +89,10 @@ class ActionInputs:
             problems.append(f"GITHUB_REPOSITORY {repository!r} is not owner/name")
         token = env.get("PMOPS_TOKEN", "").strip()
         if not token:
-            problems.append("the `token` input is empty: pass `token: ${{ github.token }}` or "
-                            "a GitHub App token")
+            problems.append(
+                "the `token` input is empty: pass `token: ${{ github.token }}` or "
+                "a GitHub App token"
+            )
         issue = env.get("PMOPS_ISSUE_NUMBER", "").strip().lstrip("#")
         if issue and not issue.isdigit():
             problems.append(f"the `issue-number` input {issue!r} is not a number")
@@ -111,8 +121,9 @@ class ActionInputs:
             issue_number=int(issue) if issue else None,
             config_path=env.get("PMOPS_CONFIG", "").strip() or ".github/pmops.yml",
             output_path=Path(env["GITHUB_OUTPUT"]) if env.get("GITHUB_OUTPUT") else None,
-            summary_path=(Path(env["GITHUB_STEP_SUMMARY"])
-                          if env.get("GITHUB_STEP_SUMMARY") else None),
+            summary_path=(
+                Path(env["GITHUB_STEP_SUMMARY"]) if env.get("GITHUB_STEP_SUMMARY") else None
+            ),
             run_url=f"{server}/{repository}/actions/runs/{run_id}" if run_id else "",
             run_doctor=env.get("PMOPS_DOCTOR", "").strip().lower() in ("1", "true", "yes"),
             command=command,

@@ -14,11 +14,20 @@ def on_dispatch(event: Mapping[str, Any], ctx: Context) -> Outcome:
     """Run generate for the issue given as the action input or the workflow input."""
     number = ctx.inputs.issue_number
     if number is None:
-        raw = str((event.get("inputs") or {}).get("issue-number")
-                  or (event.get("inputs") or {}).get("issue_number") or "").strip().lstrip("#")
+        raw = (
+            str(
+                (event.get("inputs") or {}).get("issue-number")
+                or (event.get("inputs") or {}).get("issue_number")
+                or ""
+            )
+            .strip()
+            .lstrip("#")
+        )
         if not raw.isdigit():
-            raise InputError("workflow_dispatch needs the issue number: give the action "
-                             "`issue-number: ${{ inputs.issue-number }}`")
+            raise InputError(
+                "workflow_dispatch needs the issue number: give the action "
+                "`issue-number: ${{ inputs.issue-number }}`"
+            )
         number = int(raw)
     actor = str((event.get("sender") or {}).get("login") or "")
     issue = ctx.api.issue(number)

@@ -45,43 +45,86 @@ def on_closed(event: Mapping[str, Any], ctx: Context) -> Outcome:
     try:
         pm = from_document(parse_document(text, path), path)
     except InputError as exc:
-        ctx.api.comment(number, f"The merged postmortem does not parse, so pmops did nothing "
-                        f"with it: `{one_line(str(exc), 300)}`", marker("merged-broken", number))
+        ctx.api.comment(
+            number,
+            f"The merged postmortem does not parse, so pmops did nothing "
+            f"with it: `{one_line(str(exc), 300)}`",
+            marker("merged-broken", number),
+        )
         return Outcome("merged-unpublished", str(exc), number, path)
     if pm.status is not Status.PUBLISHED:
-        ctx.api.comment(number, comment("merged_unpublished", path=path, status=pm.status.value),
-                        marker("merged-unpublished", number), update=False)
+        ctx.api.comment(
+            number,
+            comment("merged_unpublished", path=path, status=pm.status.value),
+            marker("merged-unpublished", number),
+            update=False,
+        )
         return Outcome("merged-unpublished", f"{path} merged as {pm.status.value}", number, path)
     problem = merged_stamp_problem(ctx, number, path)
     if problem is not None:
-        ctx.api.comment(number, comment("merged_unverified", path=path, reason=problem),
-                        marker("merged-unverified", number), update=False)
-        return Outcome("merged-unpublished", f"{path}: the stamp is not backed by a code "
-                       f"owner's approval ({problem})", number, path)
+        ctx.api.comment(
+            number,
+            comment("merged_unverified", path=path, reason=problem),
+            marker("merged-unverified", number),
+            update=False,
+        )
+        return Outcome(
+            "merged-unpublished",
+            f"{path}: the stamp is not backed by a code owner's approval ({problem})",
+            number,
+            path,
+        )
     url = ctx.html(f"blob/{ctx.default_branch}/{path}")
-    tracked = _open_items(ctx, incident, pm.action_items, path, url, number,
-                          (pm.published_at or ctx.now()).date())
+    tracked = _open_items(
+        ctx, incident, pm.action_items, path, url, number, (pm.published_at or ctx.now()).date()
+    )
     notes = [f"action item {one_line(o.item.title, 80)!r}: {o.note}" for o in tracked if o.note]
     notes += record_items(ctx, incident, path, text, tracked)
     issue = ctx.api.issue(incident)
     ctx.api.add_labels(incident, ["postmortem:published"], [lb.name for lb in issue.labels])
-    listed = [{"number": o.number, "title": one_line(o.item.title, 200),
-               "due": o.due.isoformat() if o.due else ""} for o in tracked]
-    ctx.api.comment(incident, comment("published", path=path, url=url, pr_number=number,
-                                      items=listed), marker("published", incident))
+    listed = [
+        {
+            "number": o.number,
+            "title": one_line(o.item.title, 200),
+            "due": o.due.isoformat() if o.due else "",
+        }
+        for o in tracked
+    ]
+    ctx.api.comment(
+        incident,
+        comment("published", path=path, url=url, pr_number=number, items=listed),
+        marker("published", incident),
+    )
     created = sum(o.created for o in tracked)
-    return Outcome("published", f"published {path}; {len(tracked)} action item issue(s), "
-                   f"{created} opened now", number, path, notes)
+    return Outcome(
+        "published",
+        f"published {path}; {len(tracked)} action item issue(s), {created} opened now",
+        number,
+        path,
+        notes,
+    )
 
 
-def _open_items(ctx: Context, incident: int, items: Sequence[ActionItem], path: str, url: str,
-                pr_number: int, published: date) -> list[Opened]:
+def _open_items(
+    ctx: Context,
+    incident: int,
+    items: Sequence[ActionItem],
+    path: str,
+    url: str,
+    pr_number: int,
+    published: date,
+) -> list[Opened]:
     """The tracking issue of every item: one list request for all, then one create each new."""
     if not items:
         return []
     ctx.api.ensure_labels([ITEM_LABEL, *(name for name, _, _ in PRIORITY_LABELS.values())])
     follow = ctx.config.follow
-    opener = ItemOpener(ctx.api.repo, list_tracking_issues(ctx.api.repo), follow.due_days,
-                        follow.assign_owners, ctx.api.publishable)
+    opener = ItemOpener(
+        ctx.api.repo,
+        list_tracking_issues(ctx.api.repo),
+        follow.due_days,
+        follow.assign_owners,
+        ctx.api.publishable,
+    )
     source = Source(incident, path, url, pr_number, published)
     return [opener.track(item, source) for item in items]

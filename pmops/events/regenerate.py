@@ -108,8 +108,9 @@ def regenerate(
     # `/regenerate <section> [feedback]`: one section only (pmops.events.regenerate_section).
     request = section_request(args, list(state.postmortem.sections))
     if request is not None:
-        return regenerate_section(ctx, pull, incident, actor, state, request, comment_id, refuse,
-                                  requested_at)
+        return regenerate_section(
+            ctx, pull, incident, actor, state, request, comment_id, refuse, requested_at
+        )
     redraft = _redraft(ctx, pull, incident, state, _feedback(ctx, comments, pull, feedback), force)
     sha = None
     if not redraft.unchanged:

@@ -131,9 +131,13 @@ def regenerate_section(
     body = comment("regenerate_section", heading=one_line(heading, 80), sha=sha[:7],
                    unchanged=unchanged,
                    feedback=one_line(request.feedback, 300), model=bool(model))  # fmt: skip
-    ctx.api.comment(pull.number, f"{body.rstrip()}\n\n{accepted_marker(requested_at)}",
-                    marker("regenerate", comment_id))
+    ctx.api.comment(
+        pull.number,
+        f"{body.rstrip()}\n\n{accepted_marker(requested_at)}",
+        marker("regenerate", comment_id),
+    )
     if unchanged:
-        return Outcome("unchanged", f"regenerated {heading}: nothing changed", pull.number,
-                       state.path)
+        return Outcome(
+            "unchanged", f"regenerated {heading}: nothing changed", pull.number, state.path
+        )
     return Outcome("regenerated", f"regenerated {heading} in {sha[:7]}", pull.number, state.path)

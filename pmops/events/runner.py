@@ -76,10 +76,16 @@ Connect = Callable[[str, str], Github]
 """(token, api_url) -> client; tests pass one without PyGithub's write throttling."""
 
 
-def build_context(inputs: ActionInputs, env: Mapping[str, str], scratch: Path, *,
-                  gather: Gather | None = None, clock: Callable[[], datetime] | None = None,
-                  progress: Callable[[str], None] | None = None,
-                  connect_github: Connect = connect) -> Context:
+def build_context(
+    inputs: ActionInputs,
+    env: Mapping[str, str],
+    scratch: Path,
+    *,
+    gather: Gather | None = None,
+    clock: Callable[[], datetime] | None = None,
+    progress: Callable[[str], None] | None = None,
+    connect_github: Connect = connect,
+) -> Context:
     """Connect, open the workspace, fetch the default branch, read the configuration."""
     gh = connect_github(inputs.token, inputs.api_url)
     api = GitHubApi(gh, inputs.repository)
@@ -92,9 +98,16 @@ def build_context(inputs: ActionInputs, env: Mapping[str, str], scratch: Path, *
     run_env = dict(env)
     if inputs.api_key:
         run_env[config.model.api_key_env] = inputs.api_key
-    ctx = Context(inputs=inputs, gh=gh, api=api, workspace=ws, config=config,
-                  default_branch=default_branch, gather=gather or default_gather(),
-                  env=run_env)
+    ctx = Context(
+        inputs=inputs,
+        gh=gh,
+        api=api,
+        workspace=ws,
+        config=config,
+        default_branch=default_branch,
+        gather=gather or default_gather(),
+        env=run_env,
+    )
     if clock is not None:
         ctx.clock = clock
     if progress is not None:
@@ -102,9 +115,14 @@ def build_context(inputs: ActionInputs, env: Mapping[str, str], scratch: Path, *
     return ctx
 
 
-def run_action(env: Mapping[str, str], *, gather: Gather | None = None,
-               clock: Callable[[], datetime] | None = None, out: TextIO | None = None,
-               connect_github: Connect = connect) -> int:
+def run_action(
+    env: Mapping[str, str],
+    *,
+    gather: Gather | None = None,
+    clock: Callable[[], datetime] | None = None,
+    out: TextIO | None = None,
+    connect_github: Connect = connect,
+) -> int:
     """The whole Action run; returns the process exit code."""
     out = out or sys.stdout
 
@@ -124,17 +142,25 @@ def run_action(env: Mapping[str, str], *, gather: Gather | None = None,
     handler = handler_for(inputs.event_name, inputs.event, inputs.command)
     action = inputs.event.get("action")
     if handler is None:
-        outcome = Outcome("ignored", f"pmops has nothing to do for {inputs.event_name}"
-                          f"{'.' + str(action) if action else ''}")
+        outcome = Outcome(
+            "ignored",
+            f"pmops has nothing to do for {inputs.event_name}{'.' + str(action) if action else ''}",
+        )
         _write_results(inputs, outcome)
         return 0
     ctx: Context | None = None
     code = 0
     with tempfile.TemporaryDirectory(prefix="pmops-") as scratch:
         try:
-            ctx = build_context(inputs, env, Path(scratch), gather=gather, clock=clock,
-                                progress=lambda m: say(f"pmops: {m}"),
-                                connect_github=connect_github)
+            ctx = build_context(
+                inputs,
+                env,
+                Path(scratch),
+                gather=gather,
+                clock=clock,
+                progress=lambda m: say(f"pmops: {m}"),
+                connect_github=connect_github,
+            )
             outcome = handler(inputs.event, ctx)
         except (PmopsError, GithubException) as exc:
             message = _mask(_describe(exc), inputs)
@@ -166,19 +192,27 @@ def _mask(text: str, inputs: ActionInputs) -> str:
     return text
 
 
-def _report_failure(inputs: ActionInputs, ctx: Context | None, message: str,
-                    connect_github: Connect = connect) -> None:
+def _report_failure(
+    inputs: ActionInputs, ctx: Context | None, message: str, connect_github: Connect = connect
+) -> None:
     """Comment on the triggering issue or PR; a failure to comment is printed, not raised."""
     number = target_number(inputs.event_name, inputs.event, inputs)
     if number is None:
         return
-    what = {"issues": "draft the postmortem", "issue_comment": "run the command",
-            "workflow_dispatch": "draft the postmortem", "pull_request": "update the postmortem",
-            "pull_request_review": "process the review"}.get(inputs.event_name, "finish")
+    what = {
+        "issues": "draft the postmortem",
+        "issue_comment": "run the command",
+        "workflow_dispatch": "draft the postmortem",
+        "pull_request": "update the postmortem",
+        "pull_request_review": "process the review",
+    }.get(inputs.event_name, "finish")
     body = comment("failure", what=what, message=_quote(message), run_url=inputs.run_url)
     try:
-        api = ctx.api if ctx else GitHubApi(connect_github(inputs.token, inputs.api_url),
-                                            inputs.repository)
+        api = (
+            ctx.api
+            if ctx
+            else GitHubApi(connect_github(inputs.token, inputs.api_url), inputs.repository)
+        )
         api.comment(number, body, marker("failure", number))
     except GithubException as exc:
         print(f"pmops: could not comment on #{number}: {error_message(exc)}", file=sys.stderr)
@@ -192,14 +226,19 @@ def _quote(message: str) -> str:
 def _doctor_notes(ctx: Context) -> list[str]:
     from pmops.doctor import remote_findings
 
-    return [f"doctor: {f.line()}" for f in remote_findings(ctx.api, ctx.default_branch,
-                                                           ctx.config)
-            if not f.ok or f.note]
+    return [
+        f"doctor: {f.line()}"
+        for f in remote_findings(ctx.api, ctx.default_branch, ctx.config)
+        if not f.ok or f.note
+    ]
 
 
 def _write_results(inputs: ActionInputs, outcome: Outcome) -> None:
-    values = {"pr-number": "" if outcome.pr_number is None else str(outcome.pr_number),
-              "postmortem-path": outcome.postmortem_path or "", "status": outcome.status}
+    values = {
+        "pr-number": "" if outcome.pr_number is None else str(outcome.pr_number),
+        "postmortem-path": outcome.postmortem_path or "",
+        "status": outcome.status,
+    }
     if inputs.output_path is not None:
         with inputs.output_path.open("a", encoding="utf-8") as handle:
             for key in OUTPUTS:

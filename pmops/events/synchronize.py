@@ -32,22 +32,31 @@ def on_synchronize(event: Mapping[str, Any], ctx: Context) -> Outcome:
     state = read_state(ctx, head, incident) if incident is not None else None
     if incident is None or state is None or state.status != Status.DRAFT.value:
         report = report_check(ctx, head, number)
-        return Outcome("checked", f"pmops/check: {report.state}: {report.description}",
-                       number, state.path if state else None)
-    humans = [c for c in ctx.workspace.commits(f"{ctx.default_ref}..{head}", [state.path])
-              if not c.trailers.is_pmops]
+        return Outcome(
+            "checked",
+            f"pmops/check: {report.state}: {report.description}",
+            number,
+            state.path if state else None,
+        )
+    humans = [
+        c
+        for c in ctx.workspace.commits(f"{ctx.default_ref}..{head}", [state.path])
+        if not c.trailers.is_pmops
+    ]
     if not humans:
         report = report_check(ctx, head, number)
         return Outcome("checked", f"pmops/check: {report.state}", number, state.path)
     editors = _logins(ctx, number, {c.sha for c in humans}, [c.author.name for c in humans])
     status = next_status(Status(state.status), Event.EDIT)
-    text = rewrite_frontmatter(state.text, {"status": status.value, "edited_by": editors},
-                               state.path)
+    text = rewrite_frontmatter(
+        state.text, {"status": status.value, "edited_by": editors}, state.path
+    )
     message = format_message(
         f"Mark postmortem for #{incident} as edited",
         f"Edited by {', '.join(editors)}; the AI draft stays in .drafts/ for comparison.",
-        pmops_trailers(incident, "edited", None,
-                       state.postmortem.generated_at if state.postmortem else None),
+        pmops_trailers(
+            incident, "edited", None, state.postmortem.generated_at if state.postmortem else None
+        ),
     )
     sha = ctx.workspace.commit(head, {state.path: text}, message, ctx.now())
     push(ctx, sha, head_ref, number)

@@ -48,8 +48,9 @@ class Api:
         elif not self.budget.allow(1, what):
             raise Skipped(what)
 
-    def get(self, path: str, params: Mapping[str, Any] | None = None, *,
-            what: str | None = None) -> Any:
+    def get(
+        self, path: str, params: Mapping[str, Any] | None = None, *, what: str | None = None
+    ) -> Any:
         """One GET; `what` names an optional request (refused: Skipped), None an essential one."""
         self._ask(what)
         _, data = self.requester.requestJsonAndCheck("GET", path, dict(params or {}) or None)

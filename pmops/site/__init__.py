@@ -3,6 +3,5 @@ engineering. `build` plans and writes it incrementally; `markdown` turns untrust
 into safe HTML; `entries` holds what a page and the index know of one postmortem; `charts`
 draws the inline SVG charts; `pages` renders the HTML templates (templates/site/)."""
 
-
 DEFAULT_TITLE = "Postmortems"
 """The site's title when none is given (here, so the CLI can show it without the builder)."""

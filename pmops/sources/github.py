@@ -111,7 +111,11 @@ def gather_github(
     progress(f"reading incident #{issue_number} of {repo_full_name}")
     try:
         record = read_incident(
-            lazy_repo(gh, repo_full_name), issue_number, config, budget=budget, now=now,
+            lazy_repo(gh, repo_full_name),
+            issue_number,
+            config,
+            budget=budget,
+            now=now,
             issue=issue,
         )
     except SOURCE_ERRORS as error:

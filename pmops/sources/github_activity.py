@@ -96,8 +96,9 @@ def _own_pull(item: Mapping[str, Any], own: OwnAccount) -> bool:
     if not str((item.get("head") or {}).get("ref") or "").startswith(BRANCH_PREFIX):
         return False
     user = item.get("user") or {}
-    return own.wrote(str(user.get("login") or ""), str(user.get("type") or ""),
-                     str(item.get("body") or ""))
+    return own.wrote(
+        str(user.get("login") or ""), str(user.get("type") or ""), str(item.get("body") or "")
+    )
 
 
 def _pull(item: Mapping[str, Any], merged: datetime | None, label: str) -> PullRequest:

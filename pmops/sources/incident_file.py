@@ -45,8 +45,10 @@ def parse_incident(raw: Any, name: str = "<incident>") -> IncidentFile:
     for i, deploy in enumerate(data.get("deploys") or ()):
         if isinstance(deploy, dict) and isinstance(deploy.get("sha"), int):
             line = line_of(raw, ["deploys", i, "sha"])
-            raise InputError(f"{name}:{line}: deploys.{i}.sha {deploy['sha']} reads as a number: "
-                             f"quote it (sha: \"{deploy['sha']}\")")
+            raise InputError(
+                f"{name}:{line}: deploys.{i}.sha {deploy['sha']} reads as a number: "
+                f'quote it (sha: "{deploy["sha"]}")'
+            )
     problems = [
         f"{name}:{line_of(raw, list(error.absolute_path))}: {describe(error)}"
         for error in iter_errors("incident", data)
