@@ -253,7 +253,7 @@ class _Walk:
             return [opening, *self.inline(inner), closing]
         self.any = True
         if auto:
-            return [new_token("code_inline", CONTROL.sub("", shown), "`")]
+            return _code_pieces(CONTROL.sub("", shown))
         return self.inline(inner)
 
     def image(self, token: Token) -> list[Token]:
@@ -289,10 +289,22 @@ def _inert_pieces(text: str, allowed: Sequence[str], links: bool = True) -> list
             if ends and _plain_url(found) and link_allowed(found, allowed):
                 continue  # (GitHub's autolink can run on past a `<` or a backtick)
         out.append(new_token("text", text[last : match.start()]))
-        out.append(new_token("code_inline", found, "`"))
+        out += _code_pieces(found)
         last = match.start() + len(found)
     out.append(new_token("text", text[last:]))
     return [t for t in out if t.content] or [new_token("text", "")]
+
+
+def _code_pieces(text: str) -> list[Token]:
+    """`text` as inert code spans, cut at each `|`: in a GFM table a `|` ends the cell even
+    inside a code span, which would leave the span open and the URL after it linked."""
+    out: list[Token] = []
+    for i, part in enumerate(text.split("|")):
+        if i:
+            out.append(new_token("text", "|"))
+        if part:
+            out.append(new_token("code_inline", part, "`"))
+    return out
 
 
 def _plain_url(url: str) -> bool:

@@ -60,3 +60,12 @@ def test_one_line_fields_never_render_active_markup(title: str, note: str) -> No
     deferred = one_line(title)  # links left to the document's pass, as in a PR body
     body = outbound_markdown(f"Postmortem: {deferred}\n\n- {one_line(note)}\n", ALLOWED)
     assert violations(body, ALLOWED) == [], body
+
+
+def test_a_pipe_in_a_foreign_url_cannot_reopen_it_in_a_table_cell() -> None:
+    """Found by the property test above: a `|` inside the inert code span of a foreign URL
+    ended a table cell, left the span open, and GitHub linked the URL."""
+    for title in ("https://evil.example/p.png|", "see https://evil.example/a|b now", "www.|x"):
+        line = one_line(title, allowed=())
+        document = f"| a | b |\n|---|---|\n| {line} | x |\n\n{line}\n"
+        assert violations(document, ALLOWED) == [], document
