@@ -33,17 +33,7 @@ class Gate:
         n = story.open_incident()
         self.incident = n
         self.branch = f"pmops/incident-{n}"
-        run = story.deliver(
-            "issues",
-            story.payload(
-                "issues.labeled",
-                number=n,
-                labels=["incident", "resolved"],
-                label="resolved",
-                sender="alice",
-            ),
-            at=T0 + timedelta(hours=1),
-        )
+        run = story.resolve(n, at=T0 + timedelta(hours=1))
         assert run.status == "opened", run.log
         self.pr = int(run.outputs["pr-number"])
         self.path = run.outputs["postmortem-path"]

@@ -20,17 +20,7 @@ def test_human_claims_and_blame_fail_the_check_until_accepted(
     story.seed(config="plan: pro\n")
     n = story.open_incident()
     branch = f"pmops/incident-{n}"
-    run = story.deliver(
-        "issues",
-        story.payload(
-            "issues.labeled",
-            number=n,
-            labels=["incident", "resolved"],
-            label="resolved",
-            sender="alice",
-        ),
-        at=T0 + timedelta(hours=1),
-    )
+    run = story.resolve(n, at=T0 + timedelta(hours=1))
     pr, path = int(run.outputs["pr-number"]), run.outputs["postmortem-path"]
     assert story.status(fake.head(OWNER, REPO, branch)) != "failure"
 

@@ -158,17 +158,7 @@ def test_the_action_renders_with_the_default_branch_override(
             author="alice",
         )
     n = story.open_incident()
-    run = story.deliver(
-        "issues",
-        story.payload(
-            "issues.labeled",
-            number=n,
-            labels=["incident", "resolved"],
-            label="resolved",
-            sender="alice",
-        ),
-        at=T0 + timedelta(hours=1),
-    )
+    run = story.resolve(n, at=T0 + timedelta(hours=1))
     assert run.code == 0, run.log
     text = story.show(f"pmops/incident-{n}", run.outputs["postmortem-path"])
     assert BANNER in text
