@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import tempfile
 from pathlib import Path
 
 from graphql import (
@@ -38,6 +36,7 @@ from graphql import (
 )
 
 from pmops.github.graphql import QUERIES
+from tests.github_fake.extract_spec import package_dir
 
 PACKAGE = "@octokit/graphql-schema"
 OUT = Path(__file__).with_name("schema.trimmed.graphql")
@@ -93,11 +92,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--from", dest="src", type=Path, help="an installed package directory")
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        src = args.src
-        if src is None:
-            subprocess.run(["npm", "install", "--silent", "--prefix", tmp, PACKAGE], check=True)
-            src = Path(tmp) / "node_modules" / PACKAGE
+    with package_dir(PACKAGE, args.src) as src:
         version = json.loads((src / "package.json").read_text())["version"]
         # GitHub's schema defines a few enterprise fields twice; graphql-core's SDL
         # validation refuses that, so it is skipped (the trimmed file is validated).

@@ -19,6 +19,8 @@ import argparse
 import json
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -83,16 +85,23 @@ def trim(doc: dict[str, Any], ops: list[tuple[str, str]], version: str) -> dict[
     }
 
 
+@contextmanager
+def package_dir(package: str, src: Path | None) -> Iterator[Path]:
+    """`src` (an installed npm package), or `package` installed into a temporary folder."""
+    if src is not None:
+        yield src
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(["npm", "install", "--silent", "--prefix", tmp, package], check=True)
+        yield Path(tmp) / "node_modules" / package
+
+
 def main() -> None:
     """Install (or reuse) the package, trim, write :data:`OUT`."""
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--from", dest="src", type=Path, help="an installed @octokit/openapi dir")
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        src = args.src
-        if src is None:
-            subprocess.run(["npm", "install", "--silent", "--prefix", tmp, PACKAGE], check=True)
-            src = Path(tmp) / "node_modules" / PACKAGE
+    with package_dir(PACKAGE, args.src) as src:
         version = json.loads((src / "package.json").read_text())["version"]
         doc = json.loads((src / "generated" / "api.github.com.json").read_text())
     out = trim(doc, operations(), version)
