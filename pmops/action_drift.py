@@ -14,10 +14,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pmops.document import FENCE
+
 SECTION = "Action items"
 _ITEM = re.compile(r"^(?:[-*+]|\d+[.)])[ \t]+(?:\[[ xX]\][ \t]+)?(.+)$")
 _HEADING = re.compile(r"^#{1,2}[ \t]+\S")
-_FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ def section_items(lines: Sequence[str], heading_line: int) -> list[tuple[int, st
     found, fenced = [], False
     for number in range(heading_line + 1, len(lines) + 1):
         line = lines[number - 1]
-        if _FENCE.match(line):
+        if FENCE.match(line):
             fenced = not fenced
             continue
         if fenced:

@@ -32,7 +32,8 @@ OPENING = re.compile(r"(?<!-)-{3,}[ \t]*\n")
 """The line a postmortem file starts with: `---` (or longer) and nothing else."""
 
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$")
-_FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
+FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
+"""A code fence opening or closing line (CommonMark: at most three spaces before it)."""
 
 
 @dataclass(frozen=True)
@@ -220,7 +221,7 @@ def split_sections(body: str, first_line: int = 1) -> tuple[str, list[Section]]:
     sections: list[tuple[str, int, list[str]]] = []
     fence: str | None = None
     for offset, line in enumerate(body.split("\n")):
-        fence_match = _FENCE.match(line)
+        fence_match = FENCE.match(line)
         if fence_match:
             marker = fence_match.group(1)
             if fence is None:
