@@ -18,8 +18,8 @@ from pathlib import Path
 
 from bench.processes import measure, python_env
 from bench.table import print_table
+from pmops.documents.render import render_postmortem
 from pmops.pipeline import draft_local
-from pmops.render import render_postmortem
 from tests.gitrepo import build_linear_history
 
 START = datetime(2026, 3, 1, tzinfo=UTC)
@@ -55,7 +55,7 @@ def run(quick: bool, argv: list[str]) -> dict[str, object]:
         command = [
             sys.executable,
             "-m",
-            "pmops.cli",
+            "pmops.cli.main",
             "draft",
             "--repo",
             str(repo.path),

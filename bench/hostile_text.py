@@ -60,14 +60,19 @@ def functions() -> dict[str, Callable[[str], object]]:
     """The entry points for untrusted text, by name."""
     from pmops.analyze.mentions import link_paths
     from pmops.analyze.text import words
-    from pmops.document import split_sections
+    from pmops.documents.document import split_sections
     from pmops.draft.blameless import blameless
-    from pmops.joblog import inert
-    from pmops.markdown_policy import Policy, enforce
-    from pmops.outbound import outbound_markdown
-    from pmops.redact import redact_secrets
-    from pmops.sanitize import neutralize_mentions, one_line, sanitize_inline, sanitize_markdown
-    from pmops.search_fields import extract_errors, fts_query
+    from pmops.history.search_fields import extract_errors, fts_query
+    from pmops.safety.joblog import inert
+    from pmops.safety.markdown_policy import Policy, enforce
+    from pmops.safety.outbound import outbound_markdown
+    from pmops.safety.redact import redact_secrets
+    from pmops.safety.sanitize import (
+        neutralize_mentions,
+        one_line,
+        sanitize_inline,
+        sanitize_markdown,
+    )
     from pmops.sources.github_issue import parse_form
 
     return {

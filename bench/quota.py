@@ -3,9 +3,9 @@
 Builds repositories with `git fast-import` at a constant pace (2,000 commits and 200
 postmortems a month, a postmortem every 10th commit, half of them squash-merged without
 trailers), plus one pmops branch and one PR head per repository, then times
-`pmops.quota.count_quota` for the last full month (about 2,000 commits, more recent ones on
-top). The count walks only the commits since the month began, so the time should stay flat
-while the history grows. `--quick` stops at 20,000 commits.
+`pmops.lifecycle.quota.count_quota` for the last full month (about 2,000 commits, more
+recent ones on top). The count walks only the commits since the month began, so the time
+should stay flat while the history grows. `--quick` stops at 20,000 commits.
 
 `pr_heads` rows: the Action's fetch of what quota counts from a repository with 10,000 PR
 heads from before the month (`--quick`: 2,000), one clone each: every `refs/pull/*/head`
@@ -106,7 +106,7 @@ def measure_fetch(origin: Path, work: Path, month: datetime, all_heads: bool) ->
     """Clone `origin`, fetch what quota counts (every PR head, or this month's pmops PR,
     #1), count once; seconds of each step."""
     from pmops.gitops import Workspace
-    from pmops.quota import count_quota
+    from pmops.lifecycle.quota import count_quota
 
     ws = Workspace.clone(str(origin), work)
     started = time.perf_counter()
@@ -131,7 +131,7 @@ def measure_fetch(origin: Path, work: Path, month: datetime, all_heads: bool) ->
 
 def run_pull_heads(tmp: Path, pulls: int) -> list[dict[str, Any]]:
     """The `pr_heads` rows (see the module docstring)."""
-    from pmops.quota import month_start
+    from pmops.lifecycle.quota import month_start
 
     origin = tmp / "pulls.git"
     last = build(origin, 10_000)
@@ -146,7 +146,7 @@ def run_pull_heads(tmp: Path, pulls: int) -> list[dict[str, Any]]:
 
 def run(quick: bool, argv: list[str]) -> dict[str, Any]:
     """Build each history size, count the last month three times, keep the best time."""
-    from pmops.quota import count_quota, month_start
+    from pmops.lifecycle.quota import count_quota, month_start
 
     sizes = [2_000, 20_000] if quick else [10_000, 30_000, 100_000]
     rows = []

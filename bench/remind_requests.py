@@ -92,8 +92,8 @@ def seed(fake: Any, incidents: int) -> set[int]:
 def measure(incidents: int) -> dict[str, Any]:
     """One size: two runs; their reads and posts."""
     from pmops.config import default_config
+    from pmops.follow.remind import Reminders
     from pmops.github.client import connect
-    from pmops.remind import Reminders
     from tests.github_fake import FakeGitHub
 
     with FakeGitHub(validate=False) as fake:

@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.table import print_table
-from pmops.analyze.similar import similar_in
-from pmops.render import render_postmortem
-from pmops.search import SearchIndex, cache_path
+from pmops.documents.render import render_postmortem
+from pmops.history.search import SearchIndex, cache_path
+from pmops.history.similar import similar_in
 from tests.corpus import SERVICES, Corpus, write_corpus
 
 EXTRA_QUERIES = (

@@ -111,7 +111,7 @@ def _leaks(secret: str, text: str) -> bool:
 
 def _corpus(quick: bool) -> list[tuple[str, str]]:
     """(name, text) of ordinary postmortem text with no secret in it."""
-    from pmops.render import render_postmortem
+    from pmops.documents.render import render_postmortem
     from tests.corpus import generate_docs
 
     root = Path(__file__).resolve().parent.parent
@@ -124,8 +124,8 @@ def _corpus(quick: bool) -> list[tuple[str, str]]:
 
 
 def _scenario_drafts(quick: bool) -> list[tuple[str, str]]:
+    from pmops.documents.render import render_postmortem
     from pmops.pipeline import draft_local
-    from pmops.render import render_postmortem
     from tests.scenarios.build import build_all
     from tests.scenarios.catalog import SCENARIOS
 
@@ -140,7 +140,7 @@ def _scenario_drafts(quick: bool) -> list[tuple[str, str]]:
 
 def _import_seconds() -> float:
     """A fresh interpreter's cost of the first redaction (detect-secrets' import included)."""
-    code = "import time;t=time.perf_counter();from pmops.redact import redact_secrets;"
+    code = "import time;t=time.perf_counter();from pmops.safety.redact import redact_secrets;"
     code += "redact_secrets('x');print(time.perf_counter()-t)"
     return float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                                 check=True).stdout)  # fmt: skip
@@ -148,7 +148,7 @@ def _import_seconds() -> float:
 
 def run(quick: bool, argv: list[str]) -> dict[str, Any]:
     """Plant, redact, count; then scan the corpus for false positives."""
-    from pmops.redact import redact_secrets
+    from pmops.safety.redact import redact_secrets
 
     import_s = _import_seconds()
     started = time.perf_counter()

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.table import print_table
+from pmops.documents.render import render_postmortem
+from pmops.history.search_fields import MAX_WORKERS
 from pmops.model import Status
-from pmops.render import render_postmortem
-from pmops.search_fields import MAX_WORKERS
 from pmops.site.build import build_site
 from tests.corpus import write_corpus
 

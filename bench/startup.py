@@ -16,7 +16,7 @@ from pathlib import Path
 from bench.processes import measure, python_env
 from bench.table import print_table
 
-HELP = [sys.executable, "-m", "pmops.cli", "--help"]
+HELP = [sys.executable, "-m", "pmops.cli.main", "--help"]
 CLICK = [sys.executable, "-c", "import click"]
 
 
@@ -27,7 +27,7 @@ def run(quick: bool, argv: list[str]) -> dict[str, object]:
         env = python_env(Path(tmp) / "pycache")
         help_s, _ = measure(HELP, runs, env)
         click_s, _ = measure(CLICK, runs, env)
-        from pmops.demo import build_demo
+        from pmops.setup.demo import build_demo
 
         repo, incident = build_demo(Path(tmp) / "demo")
         draft = [

@@ -15,12 +15,12 @@ from typing import Any
 from jsonschema.exceptions import ValidationError
 from ruamel.yaml.comments import CommentedMap
 
-from pmops.doc_template import DocumentTemplate, read_local
-from pmops.document import line_of, load_yaml, plain, read_text
+from pmops.documents.doc_template import DocumentTemplate, read_local
+from pmops.documents.document import line_of, load_yaml, plain, read_text
+from pmops.documents.schemas import describe, iter_errors, load_schema
+from pmops.documents.sections import STANDARD, Layout, parse_layout
 from pmops.errors import ConfigError, InputError
-from pmops.follow_config import FollowConfig, parse_follow
-from pmops.schemas import describe, iter_errors, load_schema
-from pmops.sections import STANDARD, Layout, parse_layout
+from pmops.follow.config import FollowConfig, parse_follow
 
 CONFIG_PATH = ".github/pmops.yml"
 
@@ -86,9 +86,11 @@ class Config:
     observability: tuple[BackendConfig, ...]
     follow: FollowConfig  # action items, required postmortems, reminders, sign-off
     sections: Layout = STANDARD
-    """The postmortem's sections (pmops.sections): the standard ten unless `sections` says."""
+    """The postmortem's sections (pmops.documents.sections): the standard ten unless `sections`
+    says."""
     document: DocumentTemplate | None = None
-    """The repository's own document template (pmops.doc_template), read with the config."""
+    """The repository's own document template (pmops.documents.doc_template), read with the
+    config."""
 
     @property
     def quota_limit(self) -> int:

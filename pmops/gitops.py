@@ -19,9 +19,9 @@ from datetime import datetime
 from pathlib import Path
 
 from pmops.errors import PmopsError, SourceError
+from pmops.lifecycle.trailers import PmopsTrailers, read_pmops
 from pmops.sources.gitcmd import run_git
 from pmops.times import parse_time
-from pmops.trailers import PmopsTrailers, read_pmops
 
 BOT_NAME = "github-actions[bot]"
 BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com"

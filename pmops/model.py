@@ -21,7 +21,7 @@ class Severity(StrEnum):
 
 
 class Status(StrEnum):
-    """Lifecycle state of a postmortem file (see pmops.lifecycle)."""
+    """Lifecycle state of a postmortem file (see pmops.lifecycle.status)."""
 
     DRAFT = "draft"
     EDITED = "edited"
@@ -470,7 +470,7 @@ class Draft:
     notes: tuple[str, ...] = ()
     """Facts about the drafting itself (evidence left out, fallbacks), shown to reviewers."""
     extra_sections: tuple[tuple[str, str], ...] = ()
-    """(heading, text) of the team's own sections (pmops.sections) a model wrote."""
+    """(heading, text) of the team's own sections (pmops.documents.sections) a model wrote."""
 
 
 @dataclass(frozen=True)

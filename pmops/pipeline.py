@@ -16,26 +16,26 @@ from typing import TYPE_CHECKING
 from pmops.analyze import analysis as analysis_step
 from pmops.analyze.suspects import MAX_SUSPECTS, rank_suspects, suspects_json
 from pmops.analyze.window import gather_until, incident_window
-from pmops.blameless_check import blame_notes
 from pmops.config import Config, load_config
-from pmops.doc_template import DocumentTemplate
-from pmops.document import plain
+from pmops.documents.blameless_check import blame_notes
+from pmops.documents.doc_template import DocumentTemplate
+from pmops.documents.document import plain
+from pmops.documents.render import render_postmortem, to_frontmatter
 from pmops.draft.compose import compose_postmortem, postmortem_path
 from pmops.draft.deterministic import draft_deterministic
 from pmops.draft.links import allowed_links, restrict_links
 from pmops.draft.rerank_result import RerankResult
 from pmops.errors import SourceError
-from pmops.history import similar_incidents
+from pmops.history.step import similar_incidents
 from pmops.model import Analysis, Deploy, Draft, Evidence, Postmortem, Suspect, Verification
-from pmops.outbound import evidence_secrets, redact_suspects, safe_postmortem
-from pmops.render import render_postmortem, to_frontmatter
+from pmops.safety.outbound import evidence_secrets, redact_suspects, safe_postmortem
 from pmops.sources import git
 from pmops.sources.incident_file import IncidentFile, load_incident_file
 from pmops.sources.shipped import outside_hints, widen_window
 from pmops.verify import apply_verification, draft_texts, verify_draft
 
 if TYPE_CHECKING:
-    from pmops.analyze.similar import SimilarResult
+    from pmops.history.similar import SimilarResult
 
 Progress = Callable[[str], None]
 
@@ -236,7 +236,7 @@ def draft_from_evidence(
     similar = similar_incidents(repo, analysis, config) if repo is not None else None
     lines: tuple[str, ...] = ()
     if similar is not None:
-        from pmops.analyze.similar import format_similar
+        from pmops.history.similar import format_similar
 
         path = postmortem_path(evidence.incident, config.postmortems_dir)
         lines = format_similar(similar, from_path=path)

@@ -1,6 +1,7 @@
 """Generate a realistic, varied corpus of postmortems with known answers for search tests.
 
-`write_corpus(folder, n)` renders `n` postmortems with `pmops.render.render_postmortem` under
+`write_corpus(folder, n)` renders `n` postmortems with
+`pmops.documents.render.render_postmortem` under
 `folder/postmortems/YYYY/`, from a fixed seed, and returns what each one is about (theme,
 variant, services) plus at least 20 queries whose relevant documents are known by
 construction. Used by tests/ and by `python -m bench search`.
@@ -19,6 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from pmops.documents.render import render_postmortem
 from pmops.model import (
     SECTIONS,
     ActionItem,
@@ -31,7 +33,6 @@ from pmops.model import (
     Status,
     Suspect,
 )
-from pmops.render import render_postmortem
 from pmops.times import format_time, minutes_between
 
 SERVICES = (

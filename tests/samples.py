@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from pmops.documents.render import render_postmortem
 from pmops.model import (
     SECTIONS,
     ActionItem,
@@ -18,7 +19,6 @@ from pmops.model import (
     Status,
     Suspect,
 )
-from pmops.render import render_postmortem
 
 START = datetime(2026, 3, 20, 14, 23, tzinfo=UTC)
 END = datetime(2026, 3, 20, 15, 10, tzinfo=UTC)

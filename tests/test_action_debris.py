@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from pmops.trailers import format_message, pmops_trailers
+from pmops.lifecycle.trailers import format_message, pmops_trailers
 from tests.github_fake import FakeGitHub
 from tests.test_action_support import OWNER, REPO, T0, Run, Story
 

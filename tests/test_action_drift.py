@@ -3,7 +3,7 @@ differ, with the line to fix; the frontmatter is the source of truth (it becomes
 
 from __future__ import annotations
 
-from pmops.check import check_text
+from pmops.documents.check import check_text
 from pmops.model import ActionItem, Priority
 from tests.samples import NAME, sample_text
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from pmops.document import parse_document, plain, rewrite_frontmatter
-from pmops.init import InitOptions, ruleset
+from pmops.documents.document import parse_document, plain, rewrite_frontmatter
+from pmops.setup.init import InitOptions, ruleset
 from tests.github_fake import FakeGitHub
 from tests.test_action_support import OWNER, REPO, T0, Run, Story
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from pmops.document import rewrite_frontmatter
+from pmops.documents.document import rewrite_frontmatter
 from tests.github_fake import FakeGitHub
 from tests.test_action_publish import sync
 from tests.test_action_support import OWNER, REPO, T0, Story

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from pmops.action_items import OwnerKind, parse_owner
-from pmops.check import check_text
-from pmops.document import parse_document, plain
+from pmops.documents.check import check_text
+from pmops.documents.document import parse_document, plain
+from pmops.follow.action_items import OwnerKind, parse_owner
 from pmops.model import ActionItem, Priority, Status
 from tests.github_fake import FakeGitHub
 from tests.samples import NAME, sample_text

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from pmops.document import parse_document, plain
+from pmops.documents.document import parse_document, plain
 from tests.github_fake import FakeGitHub
 from tests.test_action_support import OWNER, REPO, T0, Story
 

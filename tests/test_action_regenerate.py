@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pmops.document import parse_document, plain
+from pmops.documents.document import parse_document, plain
 from pmops.events.regenerate import merge_human_edits
 from tests.github_fake import FakeGitHub
 from tests.samples import sample_postmortem

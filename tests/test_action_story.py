@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pmops.document import parse_document, plain
+from pmops.documents.document import parse_document, plain
 from tests.github_fake import FakeGitHub
 from tests.test_action_support import OWNER, REPO, T0, Story
 

@@ -46,7 +46,7 @@ def workflow_permissions() -> dict[str, str]:
     """The `permissions:` of the job in the workflow `pmops init` writes."""
     from ruamel.yaml import YAML
 
-    from pmops.init import InitOptions, render_workflow
+    from pmops.setup.init import InitOptions, render_workflow
 
     workflow = YAML(typ="safe").load(render_workflow(InitOptions()))
     return dict(workflow["jobs"]["pmops"]["permissions"])

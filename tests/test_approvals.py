@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pmops.approvals import (
+from pmops.lifecycle.approvals import (
     BranchRules,
     Ownership,
     Review,
@@ -11,8 +11,8 @@ from pmops.approvals import (
     github_confirms_owner,
     ownership,
 )
-from pmops.codeowners import parse_codeowners
-from pmops.permissions import Role
+from pmops.lifecycle.codeowners import parse_codeowners
+from pmops.lifecycle.permissions import Role
 
 PATH = "postmortems/2026/2026-03-20-1-x.md"
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pmops.check import check_files, check_text
-from pmops.cli import cli
-from pmops.document import rewrite_frontmatter
+from pmops.cli.main import cli
+from pmops.documents.check import check_files, check_text
+from pmops.documents.document import rewrite_frontmatter
 from pmops.draft.compose import drafts_path
 from tests.samples import BILLION_LAUGHS, NAME, sample_text
 

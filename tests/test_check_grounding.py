@@ -8,12 +8,12 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from pmops.blameless_check import find_blame
-from pmops.check import check_files
-from pmops.cli import cli
-from pmops.document import rewrite_frontmatter
+from pmops.cli.main import cli
+from pmops.documents.blameless_check import find_blame
+from pmops.documents.check import check_files
+from pmops.documents.document import rewrite_frontmatter
+from pmops.documents.render import parse_postmortem, render_postmortem
 from pmops.draft.compose import drafts_path
-from pmops.render import parse_postmortem, render_postmortem
 from tests.blameless_corpus import BLAMELESS, BLAMING
 from tests.gitrepo import GitRepo
 from tests.samples import NAME, sample_postmortem, sample_text

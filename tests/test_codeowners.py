@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pmops.codeowners import LOCATIONS, compile_pattern, parse_codeowners, read_codeowners
+from pmops.lifecycle.codeowners import LOCATIONS, compile_pattern, parse_codeowners, read_codeowners
 
 TEXT = """\
 # comment

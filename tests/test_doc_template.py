@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from pmops.doc_template import DOCUMENT, TEMPLATE_DIR, parse_override, read_local
+from pmops.documents.doc_template import DOCUMENT, TEMPLATE_DIR, parse_override, read_local
+from pmops.documents.render import normalize_sections, parse_postmortem, render_postmortem
 from pmops.errors import ConfigError
-from pmops.render import normalize_sections, parse_postmortem, render_postmortem
 from tests.github_fake import FakeGitHub
 from tests.samples import NAME, sample_postmortem
 from tests.test_action_support import OWNER, REPO, T0, Story

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pmops.cli import cli
-from pmops.reference import generated_blocks
+from pmops.cli.main import cli
+from pmops.cli.reference import generated_blocks
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -21,5 +21,5 @@ def _between(text: str, name: str) -> str:
 @pytest.mark.parametrize("name", ["config-reference", "cli-reference", "sample-workflow"])
 def test_generated_block_is_current(name: str) -> None:
     assert _between(README.read_text(), name) == generated_blocks(cli)[name], (
-        f"README block {name} is stale: run python -m pmops.reference README.md"
+        f"README block {name} is stale: run python -m pmops.cli.reference README.md"
     )

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from pmops.cli import cli
-from pmops.demo import START, build_demo
-from pmops.render import parse_postmortem
+from pmops.cli.main import cli
+from pmops.documents.render import parse_postmortem
+from pmops.setup.demo import START, build_demo
 from tests.gitrepo import GitRepo
 
 INCIDENT = """id: 42
@@ -139,9 +139,9 @@ def test_demo_runs_and_its_output_passes_check(tmp_path: Path) -> None:
 def test_similar_past_incidents_join_the_draft(demo: tuple[Path, Path]) -> None:
     from dataclasses import replace
 
+    from pmops.documents.render import render_postmortem
     from pmops.draft.compose import postmortem_path
     from pmops.model import Impact, Incident
-    from pmops.render import render_postmortem
     from tests.samples import sample_postmortem
 
     repo, incident = demo

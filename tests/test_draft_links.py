@@ -7,9 +7,9 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from pmops.config import default_config
+from pmops.documents.render import render_postmortem
 from pmops.model import Alert, Change, Evidence, FileChange, Incident, Update, Window
 from pmops.pipeline import draft_from_evidence
-from pmops.render import render_postmortem
 from tests.github_render import violations
 
 START = datetime(2026, 3, 20, 14, 0, tzinfo=UTC)

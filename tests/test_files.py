@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pmops.errors import InputError
-from pmops.files import write_atomic
+from pmops.safety.files import write_atomic
 
 
 def mode(path: Path) -> int:

@@ -96,7 +96,7 @@ def test_inverse_reverts_skip_what_cannot_be_read(git_repo: GitRepo) -> None:
 
 
 def test_suspects_on_a_partial_clone_without_its_promisor(tmp_path: Path) -> None:
-    from pmops.demo import build_demo
+    from pmops.setup.demo import build_demo
 
     source, incident = build_demo(tmp_path / "demo")
     run_git(source, "config", "uploadpack.allowFilter", "true")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pmops.check import default_branch
+from pmops.documents.check import default_branch
 from pmops.gitops import Workspace
 from pmops.sources.gitcmd import git_output, repo_root
 from tests.gitrepo import GitRepo

@@ -203,7 +203,7 @@ def test_pages_unwrap_and_stop_early(fake: FakeGitHub) -> None:
 def test_one_describer_for_sources_and_handlers(fake: FakeGitHub) -> None:
     """A 422 names its reason in `errors`: the gather's sentence and the handlers' note
     both carry it, from the one describer in github/rest.py."""
-    from pmops.events.api import error_message
+    from pmops.github.api import error_message
     from pmops.github.rest import describe
 
     fake.push_commit(OWNER, NAME, "feature", {"a.txt": "a\n"}, "a")

@@ -9,9 +9,9 @@ import pytest
 import requests
 from graphql import build_schema, parse, validate
 
-from pmops.events.api import GitHubApi
+from pmops.github.api import GitHubApi
 from pmops.github.graphql import QUERIES, review_decision
-from pmops.init import InitOptions, ruleset
+from pmops.setup.init import InitOptions, ruleset
 from tests.github_fake import FakeGitHub
 from tests.github_fake.fixtures import fake_github  # noqa: F401 - fixture
 from tests.github_fake.graphql import SCHEMA_PATH

@@ -16,7 +16,7 @@ from ruamel.yaml import YAML
 from pmops.analyze.analysis import analyze
 from pmops.analyze.rollbacks import with_rollbacks
 from pmops.analyze.suspects import MAX_REASONS
-from pmops.cli import cli
+from pmops.cli.main import cli
 from pmops.errors import InputError
 from pmops.model import (
     Alert,

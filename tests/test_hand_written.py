@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pmops.cli import cli
+from pmops.cli.main import cli
 from pmops.errors import InputError
-from pmops.hand_written import HAND_WRITTEN_MODEL, read_postmortem
+from pmops.history.hand_written import HAND_WRITTEN_MODEL, read_postmortem
+from pmops.history.search import open_index
 from pmops.model import Status
-from pmops.search import open_index
 from tests.samples import NAME, sample_text
 
 HAND_WRITTEN = """---

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from pmops.cli import cli
-from pmops.document import parse_document, plain
-from pmops.history_infer import parse_duration, parse_moment, parse_severity
+from pmops.cli.main import cli
+from pmops.documents.document import parse_document, plain
+from pmops.history.infer import parse_duration, parse_moment, parse_severity
 
 FIXTURES = Path(__file__).parent / "fixtures" / "history"
 

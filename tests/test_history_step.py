@@ -1,4 +1,4 @@
-"""The history step (pmops/history.py) runs once per draft: the postmortem's similar
+"""The history step (pmops/history/step.py) runs once per draft: the postmortem's similar
 incidents and the PR body's come from the same search, linked on the default branch."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
+from pmops.documents.render import render_postmortem
 from pmops.draft.compose import postmortem_path
-from pmops.render import render_postmortem
 from tests.corpus import generate_docs
 from tests.github_fake import FakeGitHub
 from tests.test_action_support import OWNER, REPO, T0, Story

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from pmops.config import parse_config
-from pmops.demo import build_demo
 from pmops.errors import ConfigError
+from pmops.setup.demo import build_demo
 from tests.github_render import violations
 from tests.test_draft_cli import invoke
 
@@ -125,8 +125,8 @@ def test_scenario_drafts_keep_their_layout_byte_for_byte(tmp_path: Path) -> None
     from datetime import UTC, datetime
 
     from pmops.draft.compose import compose_postmortem
-    from pmops.outbound import safe_postmortem
     from pmops.pipeline import draft_local
+    from pmops.safety.outbound import safe_postmortem
     from tests.scenarios.build import build_all
     from tests.scenarios.catalog import SCENARIOS
 

@@ -12,8 +12,8 @@ import pytest
 from pmops.analyze.mentions import link_paths
 from pmops.analyze.text import words
 from pmops.draft.blameless import blameless
-from pmops.sanitize import sanitize_markdown
-from pmops.search_fields import split_file
+from pmops.history.search_fields import split_file
+from pmops.safety.sanitize import sanitize_markdown
 from pmops.sources.github_issue import FormField, parse_form, parse_form_time
 from tests.github_render import to_html
 

@@ -13,9 +13,9 @@ from urllib.parse import unquote
 import pytest
 from click.testing import CliRunner
 
-from pmops.cli import PmopsGroup
-from pmops.cli_history import index_command
-from pmops.index_page import build_index_page, mermaid_label, write_index_page
+from pmops.cli.history import index_command
+from pmops.cli.main import PmopsGroup
+from pmops.history.index_page import build_index_page, mermaid_label, write_index_page
 from pmops.model import Severity
 from tests.corpus import THEMES, Corpus, make_postmortem, write_corpus, write_postmortem
 from tests.github_render import to_html

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pmops.cli_action import doctor, init
-from pmops.codeowners import parse_codeowners
+from pmops.cli.action import doctor, init
 from pmops.config import parse_config
-from pmops.doctor import remote_findings
-from pmops.events.api import GitHubApi
-from pmops.init import (
+from pmops.github.api import GitHubApi
+from pmops.lifecycle.codeowners import parse_codeowners
+from pmops.setup.doctor import remote_findings
+from pmops.setup.init import (
     FORM_PATH,
     REMIND_PATH,
     RULESET_PATH,

@@ -8,8 +8,8 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from pmops.cli import cli
-from pmops.init_site import SITE_WORKFLOW_PATH
+from pmops.cli.main import cli
+from pmops.setup.site_workflow import SITE_WORKFLOW_PATH
 from tests.test_init_doctor import run_tool
 
 PINNED = "acme/pmops@0123456789abcdef0123456789abcdef01234567 # v1.0.0"

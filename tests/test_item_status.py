@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pmops.action_items import ITEM_LABEL, count_items, tracking_issue
-from pmops.cli import PmopsGroup
-from pmops.cli_history import index_command, stats_command
-from pmops.index_page import STATUS_START, build_index_page, write_index_page
-from pmops.item_status import ItemStatus
+from pmops.cli.history import index_command, stats_command
+from pmops.cli.main import PmopsGroup
+from pmops.follow.action_items import ITEM_LABEL, count_items, tracking_issue
+from pmops.follow.item_status import ItemStatus
+from pmops.history.index_page import STATUS_START, build_index_page, write_index_page
 from pmops.model import Severity, Status
 from tests.corpus import THEMES, make_postmortem, write_postmortem
 from tests.github_fake import FakeGitHub

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pmops.joblog import command_value, inert
+from pmops.safety.joblog import command_value, inert
 
 TOKEN = "ghp_" + "Z9y8X7w6V5u4T3s2R1q0P9o8N7m6L5k4J3i2"
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from pmops.errors import TransitionError
-from pmops.lifecycle import (
+from pmops.lifecycle.status import (
     STAMP_FIELDS,
     Event,
     frozen_changes,

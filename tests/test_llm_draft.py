@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from pmops.config import Config, ModelConfig, default_config
+from pmops.documents.render import parse_postmortem, render_postmortem
 from pmops.draft.bounded_http import MAX_RESPONSE_BYTES
 from pmops.draft.deterministic import draft_deterministic
 from pmops.draft.llm import draft_with_llm
@@ -40,7 +41,6 @@ from pmops.model import (
     Window,
 )
 from pmops.pipeline import analyze, draft_from_evidence, draft_local
-from pmops.render import parse_postmortem, render_postmortem
 from pmops.verify import UNVERIFIED, apply_verification, verify_draft
 from tests.github_render import to_html
 from tests.llm_server import (
@@ -764,7 +764,7 @@ def test_pipeline_fallback_still_writes_a_whole_document(server: LLMServer) -> N
 
 
 def test_demo_repository_drafted_with_the_model(tmp_path: Path, server: LLMServer) -> None:
-    from pmops.demo import build_demo
+    from pmops.setup.demo import build_demo
 
     repo, incident = build_demo(tmp_path)
     server.queue(answer_json(good_answer()))

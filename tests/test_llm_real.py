@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from pmops.config import ModelConfig, default_config
-from pmops.demo import build_demo
+from pmops.documents.render import parse_postmortem, render_postmortem
 from pmops.model import SECTIONS
 from pmops.pipeline import draft_local
-from pmops.render import parse_postmortem, render_postmortem
+from pmops.setup.demo import build_demo
 from pmops.verify import UNVERIFIED
 from tests.llm_server import llama_cpp_available, llama_server, smollm2_path
 

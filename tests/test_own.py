@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pmops.own import OwnAccount
+from pmops.github.own import OwnAccount
 
 MARKED = "pmops drafted a postmortem\n\n<!-- pmops:pr:5 -->"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pmops.events.api import GitHubApi
-from pmops.permissions import Action, Role, allowed, needed_permission, role_from
+from pmops.github.api import GitHubApi
+from pmops.lifecycle.permissions import Action, Role, allowed, needed_permission, role_from
 from tests.github_fake import FakeGitHub
 
 

@@ -11,9 +11,16 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from pmops.cli_action import quota
-from pmops.quota import Generation, count_quota, decide, month_start, next_month, parse_month
-from pmops.trailers import format_message, pmops_trailers
+from pmops.cli.action import quota
+from pmops.lifecycle.quota import (
+    Generation,
+    count_quota,
+    decide,
+    month_start,
+    next_month,
+    parse_month,
+)
+from pmops.lifecycle.trailers import format_message, pmops_trailers
 
 MARCH = datetime(2026, 3, 1, tzinfo=UTC)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pmops.redact import contains_secret, redact_secrets
+from pmops.safety.redact import contains_secret, redact_secrets
 
 PRIVATE_KEY = (
     "-----BEGIN OPENSSH PRIVATE KEY-----\n"

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from pmops.document import parse_document
+from pmops.documents.document import parse_document
 from pmops.events.regenerate_section import section_request, splice_section
 from tests.github_fake import FakeGitHub
 from tests.llm_server import LLMServer, answer_json

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from pmops.cli import cli
+from pmops.cli.main import cli
 from pmops.config import default_config, parse_config
-from pmops.overdue import add_business_days, period_of
+from pmops.follow.overdue import add_business_days, period_of
 from tests.github_fake import FakeGitHub
 from tests.github_fake.payloads import load_workflow_payload
 from tests.test_action_support import OWNER, REPO, T0, Story
@@ -291,7 +291,7 @@ def test_config_defaults() -> None:
 
 
 def test_at_most_forty_comments_a_run_and_the_rest_next_run(story: Story) -> None:
-    from pmops.remind import MAX_COMMENTS, Reminders
+    from pmops.follow.remind import MAX_COMMENTS, Reminders
 
     fake = story.fake
     with fake.at(T0):

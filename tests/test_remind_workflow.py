@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pmops.cli_action import init
-from pmops.init import REMIND_PATH
+from pmops.cli.action import init
+from pmops.setup.init import REMIND_PATH
 
 PINNED = "pmops/pmops@0123456789abcdef0123456789abcdef01234567 # v1.0.0"
 

@@ -10,7 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pmops.document import parse_document, rewrite_frontmatter
+from pmops.documents.document import parse_document, rewrite_frontmatter
+from pmops.documents.render import (
+    normalize_sections,
+    ordered_sections,
+    parse_postmortem,
+    render_postmortem,
+)
 from pmops.errors import InputError
 from pmops.model import (
     SECTIONS,
@@ -23,12 +29,6 @@ from pmops.model import (
     Severity,
     Status,
     Suspect,
-)
-from pmops.render import (
-    normalize_sections,
-    ordered_sections,
-    parse_postmortem,
-    render_postmortem,
 )
 from tests.samples import sample_postmortem, sample_text
 

@@ -16,13 +16,13 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from pmops.cli import cli
+from pmops.cli.main import cli
 from pmops.config import Config, ModelConfig, load_config
+from pmops.documents.render import parse_postmortem, render_postmortem
 from pmops.draft.prompts import estimate_tokens
 from pmops.draft.rerank import fuse_orders, read_rerank_answer
 from pmops.draft.rerank_prompt import DIFF_CHARS, trim_patch
 from pmops.pipeline import draft_local, rank_local
-from pmops.render import parse_postmortem, render_postmortem
 from pmops.sources.diffs import read_patches
 from tests.github_fake import FakeGitHub
 from tests.github_render import to_html
@@ -569,8 +569,8 @@ def test_the_action_reranks_before_drafting(
 
 def test_the_answer_shape_is_the_schema_file() -> None:
     """What the prompt asks for and the reader accepts is what schemas/rerank.schema.json says."""
+    from pmops.documents.schemas import iter_errors
     from pmops.draft.rerank import response_schema
-    from pmops.schemas import iter_errors
 
     answer = {"order": ["B", "A"], "why": {"A": "Fits the errors.", "B": "Unrelated."}}
     assert list(iter_errors("rerank", answer)) == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from pmops.sanitize import (
+from pmops.safety.sanitize import (
     link_allowed,
     neutralize_mentions,
     one_line,

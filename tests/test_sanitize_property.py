@@ -6,8 +6,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pmops.outbound import outbound_markdown
-from pmops.sanitize import one_line, sanitize_inline, sanitize_markdown
+from pmops.safety.outbound import outbound_markdown
+from pmops.safety.sanitize import one_line, sanitize_inline, sanitize_markdown
 from tests.github_render import violations
 
 ALLOWED = ("https://github.com/acme/shop", "grafana.example.com")

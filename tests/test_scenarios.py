@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from pmops.schemas import validator
+from pmops.documents.schemas import validator
 from tests.gitrepo import run_git
 from tests.scenarios.build import BuiltScenario, build_all, build_scenario, culprit_rank
 from tests.scenarios.catalog import SCENARIOS

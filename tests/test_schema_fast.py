@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from pmops.document import plain
-from pmops.render import to_frontmatter
-from pmops.schemas import _fast_check, iter_errors, validator
+from pmops.documents.document import plain
+from pmops.documents.render import to_frontmatter
+from pmops.documents.schemas import _fast_check, iter_errors, validator
 from tests.samples import sample_postmortem
 
 VALID = plain(to_frontmatter(sample_postmortem()))

@@ -6,9 +6,9 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from pmops.config import BACKENDS, PLAN_LIMITS
+from pmops.documents.render import KNOWN_KEYS
+from pmops.documents.schemas import SCHEMA_NAMES, load_schema
 from pmops.model import Confidence, EventSource, Priority, Severity, Status
-from pmops.render import KNOWN_KEYS
-from pmops.schemas import SCHEMA_NAMES, load_schema
 
 
 @pytest.mark.parametrize("name", SCHEMA_NAMES)

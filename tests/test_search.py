@@ -15,22 +15,14 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pmops import search_fields
-from pmops.analyze.similar import (
-    SimilarIncident,
-    SimilarResult,
-    format_similar,
-    similar_in,
-)
-from pmops.check import find_postmortems
-from pmops.cli import PmopsGroup
-from pmops.cli_history import parse_since, search_command
+from pmops.cli.history import parse_since, search_command
+from pmops.cli.main import PmopsGroup
+from pmops.documents.check import find_postmortems
+from pmops.documents.render import parse_postmortem, render_postmortem
 from pmops.errors import InputError
-from pmops.history import find_similar
-from pmops.model import Severity
-from pmops.render import parse_postmortem, render_postmortem
-from pmops.search import SCHEMA_VERSION, SearchIndex, cache_path, open_index
-from pmops.search_fields import (
+from pmops.history import search_fields
+from pmops.history.search import SCHEMA_VERSION, SearchIndex, cache_path, open_index
+from pmops.history.search_fields import (
     count_done,
     extract_errors,
     extract_paths,
@@ -38,6 +30,14 @@ from pmops.search_fields import (
     load_postmortem,
     scan_postmortems,
 )
+from pmops.history.similar import (
+    SimilarIncident,
+    SimilarResult,
+    format_similar,
+    similar_in,
+)
+from pmops.history.step import find_similar
+from pmops.model import Severity
 from tests.corpus import THEMES, Corpus, make_postmortem, write_corpus, write_postmortem
 from tests.github_render import to_html
 from tests.samples import BILLION_LAUGHS

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pmops.search import SearchIndex, cache_path
+from pmops.history.search import SearchIndex, cache_path
 from tests.corpus import Corpus, write_corpus
 from tests.gitrepo import git_env
 

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pmops.cli import cli
+from pmops.cli.main import cli
 from pmops.config import load_config, parse_config
-from pmops.demo import build_demo
-from pmops.document import parse_document
+from pmops.documents.document import parse_document
+from pmops.documents.render import parse_postmortem, render_postmortem
+from pmops.documents.sections import LAYOUTS, REQUIRED
 from pmops.errors import ConfigError
-from pmops.render import parse_postmortem, render_postmortem
-from pmops.sections import LAYOUTS, REQUIRED
+from pmops.setup.demo import build_demo
 from tests.github_render import to_html
 from tests.llm_server import LLMServer, answer_json
 from tests.test_llm_draft import good_answer

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from pmops.document import parse_document, plain
-from pmops.follow_config import SignoffRule
+from pmops.documents.document import parse_document, plain
+from pmops.follow.config import SignoffRule
+from pmops.follow.signoff import Approval, evaluate_signoff, signoff_message
 from pmops.model import Severity, Status
-from pmops.signoff import Approval, evaluate_signoff, signoff_message
 from tests.github_fake import FakeGitHub
 from tests.samples import NAME, sample_text
 from tests.test_action_support import OWNER, REPO, T0, Story

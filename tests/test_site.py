@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner
 from markupsafe import escape
 
-from pmops.cli import cli
+from pmops.cli.main import cli
+from pmops.documents.render import render_postmortem
 from pmops.errors import InputError
 from pmops.model import Status
-from pmops.render import render_postmortem
 from pmops.site.build import MANIFEST, build_site
 from pmops.site.markdown import link_allowed, to_html
 from pmops.site.pages import CSP

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pmops.cli import cli
+from pmops.cli.main import cli
 from pmops.model import ActionItem, Priority, Status
 from tests.corpus import write_postmortem
 from tests.github_fake import FakeGitHub

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pmops.demo import build_demo
+from pmops.setup.demo import build_demo
 
 # What no listing of the commands needs: each is a library a subcommand loads when it runs.
 HEAVY = (
@@ -34,7 +34,7 @@ MODEL = ("openai", "pydantic", "httpx", "tiktoken")
 _PROBE = """
 import json, sys
 sys.argv = ["pmops", *json.loads(sys.argv[1])]
-from pmops.cli import main
+from pmops.cli.main import main
 try:
     main()
 except SystemExit:

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pmops.cli import PmopsGroup
-from pmops.cli_history import stats_command
+from pmops.cli.history import stats_command
+from pmops.cli.main import PmopsGroup
+from pmops.history.search import open_index
+from pmops.history.stats import changed_share, compute_stats, summarize
 from pmops.model import Postmortem, Severity, Status
-from pmops.search import open_index
-from pmops.stats import changed_share, compute_stats, summarize
 from tests.corpus import THEMES, make_postmortem, postmortem_path, write_corpus, write_postmortem
 
 

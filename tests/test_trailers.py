@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pmops.errors import InputError
-from pmops.trailers import format_message, parse_trailers, pmops_trailers, read_pmops
+from pmops.lifecycle.trailers import format_message, parse_trailers, pmops_trailers, read_pmops
 
 WHEN = datetime(2026, 3, 20, 15, 0, tzinfo=UTC)
 

@@ -10,7 +10,7 @@ from pmops.analyze.anomaly import describe_anomaly
 from pmops.analyze.paths import NOISE_KINDS, path_kinds, services_of
 from pmops.analyze.standout import MITIGATED_OUTSIDE
 from pmops.model import Alert, Deploy, Evidence, Findings, Landed, Standout, Suspect
-from pmops.sanitize import one_line
+from pmops.safety.sanitize import one_line
 from pmops.times import format_clock, minutes_between
 
 SLOW_DETECTION = timedelta(minutes=10)

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from pmops.model import Evidence, Standout, Suspect
-from pmops.sanitize import one_line
+from pmops.safety.sanitize import one_line
 from pmops.times import format_clock
 
 DIRECT = frozenset({"revert", "mention", "fix_overlap"})

@@ -9,7 +9,7 @@ from datetime import timedelta
 from pmops.analyze.anomaly import describe_anomaly, format_value
 from pmops.analyze.window import gather_until
 from pmops.model import EventSource, Evidence, Landed, Suspect, TimelineEvent
-from pmops.sanitize import one_line
+from pmops.safety.sanitize import one_line
 from pmops.wording import subject_without_pr
 
 TOP_SUSPECTS_SHOWN = 3

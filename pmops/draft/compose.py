@@ -6,6 +6,7 @@ import re
 import unicodedata
 from datetime import datetime
 
+from pmops.documents.sections import STANDARD, Layout, apply_layout
 from pmops.model import (
     SECTIONS,
     Analysis,
@@ -16,8 +17,7 @@ from pmops.model import (
     Status,
     Verification,
 )
-from pmops.sanitize import one_line
-from pmops.sections import STANDARD, Layout, apply_layout
+from pmops.safety.sanitize import one_line
 from pmops.times import format_time, minutes_between
 
 MAX_SLUG = 50

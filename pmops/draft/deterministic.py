@@ -8,7 +8,7 @@ from datetime import timedelta
 from pmops import __version__
 from pmops.draft.actions import derive_action_items
 from pmops.model import Analysis, Confidence, Draft, Findings, Generator, Suspect
-from pmops.sanitize import one_line
+from pmops.safety.sanitize import one_line
 from pmops.times import format_clock
 from pmops.wording import subject_without_pr
 

@@ -16,7 +16,7 @@ from dataclasses import replace
 
 from pmops.config import Config
 from pmops.model import Draft, Evidence
-from pmops.sanitize import sanitize_inline, sanitize_markdown
+from pmops.safety.sanitize import sanitize_inline, sanitize_markdown
 
 
 def allowed_links(config: Config, evidence: Evidence) -> list[str]:

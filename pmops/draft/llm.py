@@ -15,13 +15,13 @@ from datetime import timedelta
 
 from pmops import __version__
 from pmops.config import Config
+from pmops.documents.sections import team_headings
 from pmops.draft.client import ENFORCED, ChatClient, Completion, ModelError
 from pmops.draft.links import allowed_links
 from pmops.draft.parse import Problem, read_answer, to_draft
 from pmops.draft.prompts import Prompt, build_prompt, left_out_note, render_repair, response_schema
 from pmops.model import Analysis, Draft, Generator, TimelineEvent
-from pmops.redact import redact_secrets
-from pmops.sections import team_headings
+from pmops.safety.redact import redact_secrets
 
 REPAIR_RETRIES = 1
 """An unusable answer is asked for once more, with the problem explained."""

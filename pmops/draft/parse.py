@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pmops.documents.schemas import describe, iter_errors
 from pmops.errors import InputError
 from pmops.model import (
     ActionItem,
@@ -22,8 +23,7 @@ from pmops.model import (
     Priority,
     TimelineEvent,
 )
-from pmops.sanitize import sanitize_inline, sanitize_markdown
-from pmops.schemas import describe, iter_errors
+from pmops.safety.sanitize import sanitize_inline, sanitize_markdown
 from pmops.times import parse_time
 
 MIN_COMPRESSION = 0.08

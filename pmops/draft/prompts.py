@@ -21,12 +21,12 @@ from functools import cache
 from typing import Any
 
 from pmops.config import Config
+from pmops.documents.schemas import load_schema
+from pmops.documents.sections import prompt_guidance
+from pmops.documents.templating import render_template
 from pmops.draft.blameless import blameless, people
 from pmops.model import Analysis, Change, Evidence
-from pmops.redact import redact_secrets
-from pmops.schemas import load_schema
-from pmops.sections import prompt_guidance
-from pmops.templating import render_template
+from pmops.safety.redact import redact_secrets
 from pmops.times import minutes_between
 
 TOP_SUSPECTS = 3

@@ -21,14 +21,14 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from pmops.config import Config
+from pmops.documents.schemas import load_schema
 from pmops.draft.links import allowed_links
 from pmops.draft.parse import extract_json
 from pmops.draft.rerank_prompt import build_rerank_prompt
 from pmops.draft.rerank_result import RerankResult
 from pmops.model import Evidence, Suspect
-from pmops.redact import redact_secrets
-from pmops.sanitize import sanitize_inline
-from pmops.schemas import load_schema
+from pmops.safety.redact import redact_secrets
+from pmops.safety.sanitize import sanitize_inline
 from pmops.wording import ordinal
 
 RERANK_TOP = 5

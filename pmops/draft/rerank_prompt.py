@@ -20,12 +20,12 @@ from typing import Any
 
 from pmops.analyze.paths import NOISE_KINDS, path_kinds
 from pmops.config import Config
+from pmops.documents.templating import render_template
 from pmops.draft.blameless import people
 from pmops.draft.prompts import MESSAGE_OVERHEAD, Cleaner, TokenCounter
 from pmops.model import Change, Evidence, Suspect
-from pmops.redact import redact_secrets
+from pmops.safety.redact import redact_secrets
 from pmops.sources.diffs import LinePrefix, more_files
-from pmops.templating import render_template
 
 LABELS = string.ascii_uppercase
 """Candidates are named by letters, never by SHA: the model cannot invent one we would trust."""

@@ -14,15 +14,15 @@ from dataclasses import replace
 
 from github import GithubException
 
-from pmops.action_drift import SECTION, normalize, section_items
-from pmops.document import parse_document, rewrite_frontmatter
-from pmops.events.api import error_message
+from pmops.documents.document import parse_document, rewrite_frontmatter
+from pmops.documents.render import action_item_dict
 from pmops.events.branch import push
 from pmops.events.context import Context
-from pmops.item_issues import Opened
+from pmops.follow.action_drift import SECTION, normalize, section_items
+from pmops.follow.item_issues import Opened
+from pmops.github.api import error_message
+from pmops.lifecycle.trailers import format_message, pmops_trailers
 from pmops.model import ActionItem
-from pmops.render import action_item_dict
-from pmops.trailers import format_message, pmops_trailers
 
 RECORD_PREFIX = "pmops/action-items-"
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pmops.document import parse_document
+from pmops.documents.document import parse_document
+from pmops.documents.render import from_document
 from pmops.draft.compose import drafts_path
 from pmops.errors import InputError
 from pmops.events.branch import BranchState
 from pmops.events.context import Context
 from pmops.model import Postmortem
-from pmops.render import from_document
 
 DRAFTING_EVENTS = ("generate", "regenerate")
 """pmops commits that write the `.drafts/` copy."""

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pmops.document import parse_document, plain
+from pmops.documents.document import parse_document, plain
+from pmops.documents.render import from_document
 from pmops.errors import InputError
 from pmops.events.context import Context
 from pmops.events.facts import facts_of
+from pmops.lifecycle.publish import GateReport, gate, postmortem_files
 from pmops.model import Postmortem
-from pmops.publish import GateReport, gate, postmortem_files
-from pmops.render import from_document
 
 BRANCH_PREFIX = "pmops/incident-"
 _BRANCH = re.compile(r"^pmops/incident-(\d+)$")

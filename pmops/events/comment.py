@@ -13,13 +13,13 @@ from datetime import datetime
 from typing import Any
 
 from pmops.errors import InputError
-from pmops.events.api import marker
 from pmops.events.branch import incident_of
 from pmops.events.context import Context, Outcome
 from pmops.events.generate import generate
 from pmops.events.messages import comment
 from pmops.events.regenerate import regenerate
-from pmops.sanitize import one_line
+from pmops.github.api import marker
+from pmops.safety.sanitize import one_line
 from pmops.times import parse_time
 
 _COMMAND = re.compile(r"^/([A-Za-z][A-Za-z0-9_-]*)(?:[ \t]+(.*))?$")

@@ -18,7 +18,7 @@ from github import Github
 
 from pmops.config import Config
 from pmops.errors import InputError
-from pmops.events.api import GitHubApi
+from pmops.github.api import GitHubApi
 from pmops.gitops import Workspace
 from pmops.model import Evidence
 

@@ -14,13 +14,13 @@ from functools import cache
 
 from github import Github, GithubException
 
-from pmops.approvals import APPROVED, Review, ReviewFacts
-from pmops.document import parse_document, plain
+from pmops.documents.document import parse_document, plain
 from pmops.errors import PmopsError
 from pmops.events.context import Context
 from pmops.github.client import connect
+from pmops.lifecycle.approvals import APPROVED, Review, ReviewFacts
+from pmops.lifecycle.publish import SUCCESS, Facts, codeowners_at, stamp_verdict, status_of
 from pmops.model import Status
-from pmops.publish import SUCCESS, Facts, codeowners_at, stamp_verdict, status_of
 
 
 def review_facts(ctx: Context, number: int) -> ReviewFacts:

@@ -23,23 +23,23 @@ from typing import Any
 
 from github import GithubException
 
+from pmops.documents.render import render_postmortem
 from pmops.draft.compose import drafts_path, postmortem_path
 from pmops.errors import PmopsError
-from pmops.events.api import GitHubActionError, error_message, marker
 from pmops.events.branch import BranchState, abandon, branch_for, read_state, report_check
 from pmops.events.context import Context, Outcome
 from pmops.events.messages import comment, pr_body, pr_title
+from pmops.github.api import GitHubActionError, error_message, marker
 from pmops.github.budget import RequestBudget
 from pmops.github.pulls import pmops_pulls_since
 from pmops.github.rest import Api
 from pmops.gitops import PushRejected
+from pmops.lifecycle.permissions import Action, allowed, needed_permission
+from pmops.lifecycle.publish import codeowners_at
+from pmops.lifecycle.quota import QuotaUse, count_quota, month_start
+from pmops.lifecycle.trailers import format_message, pmops_trailers
 from pmops.model import Postmortem
-from pmops.permissions import Action, allowed, needed_permission
 from pmops.pipeline import Result, draft_from_evidence
-from pmops.publish import codeowners_at
-from pmops.quota import QuotaUse, count_quota, month_start
-from pmops.render import render_postmortem
-from pmops.trailers import format_message, pmops_trailers
 
 ATTEMPTS = 2
 """A push rejected because a concurrent run won is retried once, on top of its result."""
@@ -280,7 +280,7 @@ def _abandoned(exc: BaseException, number: int, branch: str) -> str:
 
 def _index_page(ctx: Context, repo: Path, path: str, pm: Postmortem) -> dict[str, str]:
     """The refreshed postmortems/README.md for the PR (none if it cannot be built)."""
-    from pmops.index_page import index_page_with
+    from pmops.history.index_page import index_page_with
 
     try:
         page, text = index_page_with(repo, {path: pm})
@@ -326,8 +326,9 @@ def _body(ctx: Context, pm: Postmortem, path: str, result: Result) -> str:
 
 
 def _similar(ctx: Context, pm: Postmortem, result: Result) -> tuple[str, ...]:
-    """The pipeline's similar past incidents (pmops/history.py), linked on the default branch."""
-    from pmops.analyze.similar import format_similar
+    """The pipeline's similar past incidents (pmops/history/step.py), linked on the default
+    branch."""
+    from pmops.history.similar import format_similar
 
     if result.similar is None:
         return ()

@@ -14,20 +14,20 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from pmops.action_items import ITEM_LABEL, PRIORITY_LABELS
-from pmops.document import parse_document
+from pmops.documents.document import parse_document
+from pmops.documents.render import from_document
 from pmops.errors import InputError
 from pmops.events.action_record import record_items
-from pmops.events.api import marker
 from pmops.events.branch import incident_of
 from pmops.events.context import Context, Outcome
 from pmops.events.facts import merged_stamp_problem
 from pmops.events.generate import published_on_default
 from pmops.events.messages import comment
-from pmops.item_issues import ItemOpener, Opened, Source, list_tracking_issues
+from pmops.follow.action_items import ITEM_LABEL, PRIORITY_LABELS
+from pmops.follow.item_issues import ItemOpener, Opened, Source, list_tracking_issues
+from pmops.github.api import marker
 from pmops.model import ActionItem, Status
-from pmops.render import from_document
-from pmops.sanitize import one_line
+from pmops.safety.sanitize import one_line
 
 
 def on_closed(event: Mapping[str, Any], ctx: Context) -> Outcome:

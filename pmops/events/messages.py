@@ -1,7 +1,7 @@
 """Comment and PR-body text, rendered from templates/comments/*.j2 and templates/pr_body.md.j2.
 
 Untrusted values (titles, feedback, reasons, commit subjects) are passed through
-`pmops.sanitize.one_line` here, before they reach a template.
+`pmops.safety.sanitize.one_line` here, before they reach a template.
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from pmops.documents.templating import render_template
 from pmops.model import Postmortem, Verification
-from pmops.sanitize import one_line
-from pmops.templating import render_template
+from pmops.safety.sanitize import one_line
 
 
 def comment(name: str, **values: Any) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from pmops.errors import InputError
-from pmops.events.api import GitHubApi, marker
+from pmops.github.api import GitHubApi, marker
 from pmops.gitops import CommitInfo
 from pmops.times import format_time, parse_time
 

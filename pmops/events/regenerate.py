@@ -17,24 +17,24 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from pmops.document import plain
+from pmops.documents.document import plain
+from pmops.documents.render import render_postmortem, to_frontmatter
 from pmops.draft.compose import drafts_path
 from pmops.errors import TransitionError
-from pmops.events.api import marker
 from pmops.events.baseline import Baseline, ai_baseline
 from pmops.events.branch import BranchState, push, read_state
 from pmops.events.context import Context, Outcome
 from pmops.events.messages import comment
 from pmops.events.pacing import accepted_marker, accepted_times, generated_times, wait_seconds
 from pmops.events.regenerate_section import regenerate_section, section_request
+from pmops.github.api import marker
 from pmops.github.budget import RequestBudget
-from pmops.lifecycle import Event, next_status
+from pmops.lifecycle.permissions import Action, allowed, needed_permission
+from pmops.lifecycle.status import Event, next_status
+from pmops.lifecycle.trailers import format_message, pmops_trailers
 from pmops.model import Postmortem
-from pmops.permissions import Action, allowed, needed_permission
 from pmops.pipeline import Result, draft_from_evidence
-from pmops.render import render_postmortem, to_frontmatter
-from pmops.sanitize import one_line
-from pmops.trailers import format_message, pmops_trailers
+from pmops.safety.sanitize import one_line
 
 MAX_FEEDBACK = 20
 """Most review comments passed to the prompt (newest kept)."""

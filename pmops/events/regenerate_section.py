@@ -18,19 +18,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pmops.document import parse_document
+from pmops.documents.document import parse_document
+from pmops.documents.render import demote_headings
 from pmops.draft.compose import drafts_path
 from pmops.errors import InputError
-from pmops.events.api import marker
 from pmops.events.branch import BranchState, push
 from pmops.events.context import Context, Outcome
 from pmops.events.messages import comment
 from pmops.events.pacing import accepted_marker
+from pmops.github.api import marker
 from pmops.github.budget import RequestBudget
+from pmops.lifecycle.trailers import format_message, pmops_trailers
 from pmops.pipeline import draft_from_evidence
-from pmops.render import demote_headings
-from pmops.sanitize import one_line
-from pmops.trailers import format_message, pmops_trailers
+from pmops.safety.sanitize import one_line
 
 _NAMED = re.compile(
     r"""^\s*(?:"([^"\n]{1,80})"|'([^'\n]{1,80})'|\[([^\]\n]{1,80})\]"""

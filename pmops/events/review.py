@@ -17,27 +17,33 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pmops.approvals import (
+from pmops.documents.check import check_text
+from pmops.documents.document import rewrite_frontmatter
+from pmops.events.branch import BranchState, incident_of, push, read_state, report_check
+from pmops.events.context import Context, Outcome
+from pmops.events.facts import review_facts
+from pmops.events.messages import comment
+from pmops.events.signoff_gate import signoff_pending
+from pmops.github.api import marker
+from pmops.lifecycle.approvals import (
     Ownership,
     ReviewFacts,
     counted_approvals,
     github_confirms_owner,
     ownership,
 )
-from pmops.check import check_text
-from pmops.codeowners import CodeOwners
-from pmops.document import rewrite_frontmatter
-from pmops.events.api import marker
-from pmops.events.branch import BranchState, incident_of, push, read_state, report_check
-from pmops.events.context import Context, Outcome
-from pmops.events.facts import review_facts
-from pmops.events.messages import comment
-from pmops.events.signoff_gate import signoff_pending
-from pmops.init import RULESET_PATH
-from pmops.lifecycle import stamp_fields
+from pmops.lifecycle.codeowners import RULESET_PATH, CodeOwners
+from pmops.lifecycle.publish import (
+    SUCCESS,
+    codeowners_at,
+    covers,
+    stamp_verdict,
+    team_reason,
+    unstamped,
+)
+from pmops.lifecycle.status import stamp_fields
+from pmops.lifecycle.trailers import format_message, pmops_trailers
 from pmops.model import Status
-from pmops.publish import SUCCESS, codeowners_at, covers, stamp_verdict, team_reason, unstamped
-from pmops.trailers import format_message, pmops_trailers
 
 
 def on_review(event: Mapping[str, Any], ctx: Context) -> Outcome:
@@ -65,7 +71,9 @@ def on_review(event: Mapping[str, Any], ctx: Context) -> Outcome:
     refusal = _refusal(ctx, number, state, login, review, facts, owners)
     if refusal is not None:
         return refusal
-    if state.postmortem is not None:  # sign-off by severity (pmops.signoff), before a new stamp
+    if (
+        state.postmortem is not None
+    ):  # sign-off by severity (pmops.follow.signoff), before a new stamp
         pending = signoff_pending(
             ctx, number, state.path, head, state.postmortem.severity,
             lambda who: ownership(owners, state.path, who, facts).ownership is Ownership.OWNER,

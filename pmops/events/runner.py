@@ -20,17 +20,17 @@ from typing import Any, TextIO
 from github import Github, GithubException
 
 from pmops.config import Config, default_config, parse_config
-from pmops.doc_template import read_tree
+from pmops.documents.doc_template import read_tree
 from pmops.errors import PmopsError
 from pmops.events import handler_for
-from pmops.events.api import GitHubApi, error_message, marker
 from pmops.events.context import ActionInputs, Context, Gather, Outcome
 from pmops.events.messages import comment
+from pmops.github.api import GitHubApi, error_message, marker
 from pmops.github.client import connect
 from pmops.gitops import Workspace
-from pmops.joblog import command_value, inert
-from pmops.outbound import outbound_markdown
-from pmops.sanitize import one_line
+from pmops.safety.joblog import command_value, inert
+from pmops.safety.outbound import outbound_markdown
+from pmops.safety.sanitize import one_line
 
 OUTPUTS = ("pr-number", "postmortem-path", "status")
 
@@ -224,7 +224,7 @@ def _quote(message: str) -> str:
 
 
 def _doctor_notes(ctx: Context) -> list[str]:
-    from pmops.doctor import remote_findings
+    from pmops.setup.doctor import remote_findings
 
     return [
         f"doctor: {f.line()}"

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pmops.events.context import Context, Outcome
-from pmops.remind import Reminders, published_incidents
+from pmops.follow.remind import Reminders, published_incidents
 
 
 def on_schedule(event: Mapping[str, Any], ctx: Context) -> Outcome:

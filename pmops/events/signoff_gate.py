@@ -1,4 +1,4 @@
-"""Read the facts `pmops.signoff` judges: the approvals of the pull request's head commit,
+"""Read the facts `pmops.follow.signoff` judges: the approvals of the pull request's head commit,
 whether each approver is a code owner, and (when a team is named) their membership."""
 
 from __future__ import annotations
@@ -7,10 +7,10 @@ from collections.abc import Callable
 
 from github import GithubException
 
-from pmops.events.api import marker
 from pmops.events.context import Context, Outcome
+from pmops.follow.signoff import Approval, evaluate_signoff, signoff_message
+from pmops.github.api import marker
 from pmops.model import Severity
-from pmops.signoff import Approval, evaluate_signoff, signoff_message
 
 
 def signoff_pending(

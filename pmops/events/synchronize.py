@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pmops.document import rewrite_frontmatter
+from pmops.documents.document import rewrite_frontmatter
 from pmops.events.branch import incident_of, push, read_state, report_check
 from pmops.events.context import Context, Outcome
-from pmops.lifecycle import Event, next_status
+from pmops.lifecycle.status import Event, next_status
+from pmops.lifecycle.trailers import format_message, pmops_trailers
 from pmops.model import Status
-from pmops.trailers import format_message, pmops_trailers
 
 
 def on_synchronize(event: Mapping[str, Any], ctx: Context) -> Outcome:

@@ -23,10 +23,15 @@ from typing import Any
 
 from pmops.config import load_config
 from pmops.errors import InputError
-from pmops.files import write_atomic
+from pmops.history.search_fields import (
+    MAX_WORKERS,
+    PARALLEL_FROM,
+    load_postmortem,
+    scan_postmortems,
+)
 from pmops.model import Status
 from pmops.resources import resource_dir
-from pmops.search_fields import MAX_WORKERS, PARALLEL_FROM, load_postmortem, scan_postmortems
+from pmops.safety.files import write_atomic
 from pmops.site import DEFAULT_TITLE
 from pmops.site.entries import Entry, ItemStates, entry_of
 from pmops.site.pages import ASSETS, render_index, render_page, search_index, templates_digest

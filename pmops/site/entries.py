@@ -9,7 +9,7 @@ from datetime import date, datetime
 from pathlib import PurePosixPath
 from typing import Any
 
-from pmops.action_items import State, TrackingIssue
+from pmops.follow.action_items import State, TrackingIssue
 from pmops.model import ActionItem, Postmortem
 from pmops.site.markdown import to_text
 from pmops.times import format_time, parse_time

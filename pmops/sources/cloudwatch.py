@@ -32,7 +32,7 @@ from typing import Any
 from pmops.config import BackendConfig, QueryConfig
 from pmops.errors import SourceError
 from pmops.model import LogSummary, Window
-from pmops.sanitize import clean_text
+from pmops.safety.sanitize import clean_text
 from pmops.sources.http import (
     redact,
 )

@@ -24,9 +24,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
+from pmops.github.own import OwnAccount, whoami
 from pmops.github.rest import SOURCE_ERRORS, Api, Skipped, describe
 from pmops.model import Change, Deploy, FileChange, PullRequest, Release, Window, WorkflowRun
-from pmops.own import OwnAccount, whoami
 from pmops.sources.git import parse_pr, parse_reverts
 from pmops.times import format_time
 

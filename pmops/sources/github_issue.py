@@ -22,9 +22,9 @@ from github.Repository import Repository
 from pmops.config import Config
 from pmops.errors import InputError
 from pmops.github.budget import RequestBudget
+from pmops.github.own import OwnAccount, whoami
 from pmops.github.rest import Api
 from pmops.model import Alert, Incident, Severity, Update
-from pmops.own import OwnAccount, whoami
 from pmops.times import format_time, parse_time
 
 FORM_FIELDS: Mapping[str, tuple[str, ...]] = {
@@ -215,7 +215,7 @@ def build_record(
 ) -> IncidentRecord:
     """The IncidentRecord of an issue and its timeline items (REST JSON).
 
-    pmops's own comments and PRs (`pmops.own`) are left out: they are not evidence.
+    pmops's own comments and PRs (`pmops.github.own`) are left out: they are not evidence.
     """
     own = own or OwnAccount(lambda: None)
     notes: list[str] = []

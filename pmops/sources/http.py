@@ -17,7 +17,7 @@ from typing import Any
 
 from pmops.config import BackendConfig
 from pmops.errors import SourceError
-from pmops.sanitize import clean_text
+from pmops.safety.sanitize import clean_text
 from pmops.watchdog import call_within
 
 WATCHDOG_GRACE_S = 0.5

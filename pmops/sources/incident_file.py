@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from pmops.config import BackendConfig, parse_backends
-from pmops.document import line_of, load_yaml, plain, read_text
+from pmops.documents.document import line_of, load_yaml, plain, read_text
+from pmops.documents.schemas import describe, iter_errors
 from pmops.errors import InputError
-from pmops.files import repair_strings
 from pmops.model import Alert, Deploy, Incident, Severity, Update
-from pmops.schemas import describe, iter_errors
+from pmops.safety.files import repair_strings
 from pmops.times import parse_time
 
 

@@ -23,7 +23,7 @@ from pmops.analyze.anomaly import find_anomaly
 from pmops.config import BACKENDS, BackendConfig, QueryConfig
 from pmops.errors import SourceError
 from pmops.model import Anomaly, LogSummary, Window
-from pmops.sanitize import clean_text
+from pmops.safety.sanitize import clean_text
 
 TARGET_POINTS = 400
 """Points per series aimed at: within the 200-600 that describe an incident well."""

@@ -1,0 +1,3 @@
+"""The `pmops` command line:
+parse arguments, call the library, report.
+"""

@@ -1,0 +1,3 @@
+"""The postmortem file format (DESIGN §3):
+frontmatter and sections, render, template, schemas, checks.
+"""

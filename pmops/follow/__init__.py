@@ -1,0 +1,3 @@
+"""Follow-through:
+action items as issues, due dates, required postmortems, reminders, sign-off.
+"""

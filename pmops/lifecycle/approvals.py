@@ -1,0 +1,114 @@
+"""Who approved what, from GitHub's records (DESIGN §4, Trust), and who owns a file.
+
+Pure: the facts (reviews with their commit ids, the branch's rules, GitHub's review decision,
+collaborator roles, team memberships pmops could read) are gathered by the event layer;
+this module only decides. Logins compare case-insensitively everywhere, as GitHub does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from pmops.lifecycle.codeowners import CodeOwners
+from pmops.lifecycle.permissions import Role
+
+APPROVED = "APPROVED"
+
+
+@dataclass(frozen=True)
+class Review:
+    """One submitted review as GitHub lists it."""
+
+    login: str
+    state: str  # APPROVED | CHANGES_REQUESTED | COMMENTED | DISMISSED
+    commit_id: str
+
+
+@dataclass(frozen=True)
+class BranchRules:
+    """The active rules of the base branch (`GET /rules/branches/{branch}`, readable by any
+    reader of the repository); `readable` False when even that failed."""
+
+    readable: bool = False
+    require_code_owner_review: bool = False
+    dismiss_stale_reviews: bool = False
+    required_checks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReviewFacts:
+    """GitHub's records about one pull request's approvals."""
+
+    reviews: tuple[Review, ...] = ()
+    decision: str | None = None  # reviewDecision: APPROVED | REVIEW_REQUIRED | ...; None unknown
+    rules: BranchRules = BranchRules()
+    roles: Mapping[str, Role] = field(default_factory=dict)  # lowercased login -> role
+    memberships: Mapping[tuple[str, str], bool] = field(default_factory=dict)
+    """(lowercased org/team, lowercased login) -> member; absent when it could not be read."""
+
+    def role(self, login: str) -> Role:
+        """The collaborator role of `login` (NONE when unknown)."""
+        return self.roles.get(login.lower(), Role.NONE)
+
+
+def same_login(a: str, b: str) -> bool:
+    """GitHub logins are case-insensitive."""
+    return a.lower() == b.lower()
+
+
+def counted_approvals(facts: ReviewFacts) -> list[Review]:
+    """Approvals GitHub counts: each reviewer's latest opinion (approve, request changes or
+    dismissed; comments do not change it) is an approval, from someone with write access."""
+    latest: dict[str, Review] = {}
+    for review in facts.reviews:
+        if review.state in (APPROVED, "CHANGES_REQUESTED", "DISMISSED"):
+            latest[review.login.lower()] = review
+    return [
+        r for r in latest.values() if r.state == APPROVED and facts.role(r.login) >= Role.MEMBER
+    ]
+
+
+class Ownership(StrEnum):
+    """How a reviewer relates to a file's code owners."""
+
+    OWNER = "owner"  # a listed user, a member of a listed team (membership read), or an admin
+    NOT_OWNER = "not-owner"  # provably not
+    TEAM_UNKNOWN = "team-unknown"  # teams own it and membership could not be read
+
+
+@dataclass(frozen=True)
+class OwnerAnswer:
+    """The answer and who may publish (for messages)."""
+
+    ownership: Ownership
+    who: str
+    teams: tuple[str, ...] = ()
+
+
+def ownership(owners: CodeOwners, path: str, login: str, facts: ReviewFacts) -> OwnerAnswer:
+    """Whether `login` owns `path` per the base branch's CODEOWNERS (and has write access)."""
+    users = owners.user_owners_of(path)
+    role = facts.role(login)
+    if users is None:
+        who = "an admin (no CODEOWNERS rule matches the file)"
+        return OwnerAnswer(Ownership.OWNER if role >= Role.ADMIN else Ownership.NOT_OWNER, who)
+    listed = ", ".join(owners.owners_of(path) or ()) or "nobody"
+    teams = owners.team_owners_of(path)
+    if role < Role.MEMBER:
+        return OwnerAnswer(Ownership.NOT_OWNER, f"a code owner with write access ({listed})", teams)
+    if any(same_login(login, user) for user in users):
+        return OwnerAnswer(Ownership.OWNER, listed, teams)
+    known = [facts.memberships.get((team.lower(), login.lower())) for team in teams]
+    if any(member is True for member in known):
+        return OwnerAnswer(Ownership.OWNER, listed, teams)
+    if teams and any(member is None for member in known):
+        return OwnerAnswer(Ownership.TEAM_UNKNOWN, listed, teams)
+    return OwnerAnswer(Ownership.NOT_OWNER, f"a code owner ({listed})", teams)
+
+
+def github_confirms_owner(facts: ReviewFacts) -> bool:
+    """GitHub itself says a code owner approved: the base branch's active rules require
+    code-owner review and the pull request's review decision is APPROVED."""
+    return facts.rules.require_code_owner_review and facts.decision == APPROVED

@@ -1,0 +1,3 @@
+"""Setting a repository up:
+`pmops init`, `init --site`, `doctor`, `demo`.
+"""
