@@ -258,7 +258,7 @@ def test_cli_dry_run(story: Story, monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     assert f"would remind #{n['late']}" in result.output  # due dates are long past today
     assert all(reminders(story, v) == [] for v in n.values())
     gone = cli_remind(story, checkout, f"{OWNER}/nope")
-    assert gone.exit_code == 1 and "GitHub answered 404 for acme/nope" in gone.output
+    assert gone.exit_code == 2 and "GitHub answered 404 for acme/nope" in gone.output
 
 
 def test_cli_counts_the_tokens_own_reminders_only(

@@ -1,40 +1,26 @@
 """CLI commands for running pmops as an Action: init, doctor, quota, status.
 
 Registered on the `pmops` group in pmops/cli/main.py (`cli.add_command`). Each parses, calls the
-library and reports; PmopsError becomes a one-line message and an exit code.
+library and reports; a PmopsError they raise becomes the group's one-line message and exit code.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
+from pmops.cli.options import github_options, repo_option, token_from
 from pmops.documents.sections import LAYOUTS
-from pmops.errors import InputError, PmopsError
+from pmops.errors import PmopsError
 from pmops.setup.init import DEFAULT_ACTION, DEFAULT_OWNER, InitOptions, init_repository
 
 
-def _fail(exc: PmopsError) -> None:
-    click.echo(f"pmops: error: {exc}", err=True)
-    sys.exit(exc.exit_code)
-
-
-_repo = click.option(
-    "--repo",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=".",
-    show_default=True,
-    help="The git repository.",
-)
-
-
 @click.command()
-@_repo
+@repo_option("The git repository.", exists=False)
 @click.option(
     "--plan",
     type=click.Choice(["free", "starter", "pro"]),
@@ -83,11 +69,7 @@ def init(
     options = InitOptions(
         plan=plan, model=model, action=action_ref, owner=owner, site=site, template=template
     )
-    try:
-        written = init_repository(repo, options, force=force)
-    except PmopsError as exc:
-        _fail(exc)
-        return
+    written = init_repository(repo, options, force=force)
     for item in written:
         click.echo(f"{item.action:8} {item.path}")
     if owner == DEFAULT_OWNER:
@@ -101,20 +83,8 @@ def init(
 
 
 @click.command()
-@_repo
-@click.option(
-    "--github",
-    "github_repo",
-    metavar="OWNER/NAME",
-    help="Also check the repository's GitHub settings (token from --token-env).",
-)
-@click.option(
-    "--token-env",
-    default="GITHUB_TOKEN",
-    show_default=True,
-    help="Environment variable holding a token for --github.",
-)
-@click.option("--api-url", default=None, help="REST API root (GitHub Enterprise Server).")
+@repo_option("The git repository.")
+@github_options("Also check the repository's GitHub settings (token from --token-env).")
 def doctor(repo: Path, github_repo: str | None, token_env: str, api_url: str | None) -> None:
     """Report what is missing or wrong in the pmops setup; exit 1 if anything is."""
     from pmops.config import load_config
@@ -122,18 +92,13 @@ def doctor(repo: Path, github_repo: str | None, token_env: str, api_url: str | N
 
     findings = local_findings(repo)
     if github_repo:
-        token = os.environ.get(token_env, "")
-        if not token:
-            _fail(InputError(f"--github needs a token in ${token_env}"))
+        token = token_from(token_env, "--github")
         from pmops.github.api import GitHubApi
         from pmops.github.client import connect
 
         api = GitHubApi(connect(token, api_url), github_repo)
-        try:
-            config = load_config(repo)
-            findings += remote_findings(api, api.repo.default_branch, config)
-        except PmopsError as exc:
-            _fail(exc)
+        config = load_config(repo)
+        findings += remote_findings(api, api.repo.default_branch, config)
     for finding in findings:
         click.echo(finding.line())
     if any(not f.ok for f in findings):
@@ -141,7 +106,7 @@ def doctor(repo: Path, github_repo: str | None, token_env: str, api_url: str | N
 
 
 @click.command()
-@_repo
+@repo_option("The git repository.")
 @click.option("--month", metavar="YYYY-MM", help="Month to count [default: this month, UTC].")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
 def quota(repo: Path, month: str | None, as_json: bool) -> None:
@@ -150,14 +115,10 @@ def quota(repo: Path, month: str | None, as_json: bool) -> None:
     from pmops.documents.check import default_branch
     from pmops.lifecycle.quota import count_quota, parse_month
 
-    try:
-        config = load_config(repo)
-        start = parse_month(month) if month else datetime.now(UTC)
-        ref = default_branch(repo) or "HEAD"
-        use = count_quota(repo, ref, start, config.plan, config.quota_limit, config.postmortems_dir)
-    except PmopsError as exc:
-        _fail(exc)
-        return
+    config = load_config(repo)
+    start = parse_month(month) if month else datetime.now(UTC)
+    ref = default_branch(repo) or "HEAD"
+    use = count_quota(repo, ref, start, config.plan, config.quota_limit, config.postmortems_dir)
     if as_json:
         click.echo(json.dumps(use.as_json(), indent=2, sort_keys=True))
         return
@@ -169,7 +130,7 @@ def quota(repo: Path, month: str | None, as_json: bool) -> None:
 
 
 @click.command()
-@_repo
+@repo_option("The git repository.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
 def status(repo: Path, as_json: bool) -> None:
     """Postmortems on this branch and on pmops/* branches, with their status."""
@@ -178,11 +139,7 @@ def status(repo: Path, as_json: bool) -> None:
     from pmops.documents.document import read_text
     from pmops.sources.gitcmd import git_bytes, git_output
 
-    try:
-        config = load_config(repo)
-    except PmopsError as exc:
-        _fail(exc)
-        return
+    config = load_config(repo)
     rows = []
     for path in find_postmortems(repo, config.postmortems_dir):
         rows.append(_row(path.relative_to(repo).as_posix(), read_text(path), "working tree"))

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from pmops.cli.options import github_options, repo_option
 from pmops.errors import InputError
-from pmops.sources.gitcmd import repo_root
 from pmops.times import format_time, parse_time
 
 if TYPE_CHECKING:
@@ -59,39 +59,11 @@ def parse_since(value: str, now: datetime | None = None) -> datetime:
         ) from None
 
 
-def find_repo(repo: Path | None) -> Path:
-    """`--repo`, else the git top level of the current directory, else the directory."""
-    if repo is not None:
-        return repo
-    return repo_root(Path.cwd()) or Path.cwd()
-
-
-repo_option = click.option(
-    "--repo",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Repository [default: the git top level of the current directory].",
+ITEMS_HELP = (
+    "Read the action items' state from this repository's issues (one request per 100 issues); "
+    "without it the state is unknown."
 )
-
-
-def github_options(func: Any) -> Any:
-    """`--github OWNER/NAME`, `--token-env`, `--api-url`: read the action items' issues."""
-    func = click.option(
-        "--api-url", default=None, help="REST API root (GitHub Enterprise Server)."
-    )(func)
-    func = click.option(
-        "--token-env",
-        default="GITHUB_TOKEN",
-        show_default=True,
-        help="Environment variable holding the token for --github.",
-    )(func)
-    return click.option(
-        "--github",
-        "github_repo",
-        metavar="OWNER/NAME",
-        help="Read the action items' state from this repository's issues "
-        "(one request per 100 issues); without it the state is "
-        "unknown.",
-    )(func)
+"""What `--github` does for `index`, `stats` and `site`."""
 
 
 def _item_status(github_repo: str | None, token_env: str, api_url: str | None, root: Path) -> Any:
@@ -142,7 +114,7 @@ def hit_json(hit: Hit) -> dict[str, Any]:
     help="Most hits to show.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the hits as JSON on stdout.")
-@repo_option
+@repo_option("The repository.")
 def search_command(
     query: str,
     services: tuple[str, ...],
@@ -150,7 +122,7 @@ def search_command(
     since: str | None,
     limit: int,
     as_json: bool,
-    repo: Path | None,
+    repo: Path,
 ) -> None:
     """Search past postmortems, best match first (title, root cause, services, errors)."""
     from pmops.history.search import open_index
@@ -158,7 +130,7 @@ def search_command(
     level = parse_severity(severity) if severity else None
     start = parse_since(since) if since else None
     highlight = ("**", "**") if as_json else _BOLD
-    with open_index(find_repo(repo)) as index:
+    with open_index(repo) as index:
         hits = index.search(
             query, services=services, severity=level, since=start, limit=limit, highlight=highlight
         )
@@ -178,15 +150,15 @@ def search_command(
 
 @click.command("index")
 @click.option("--check", is_flag=True, help="Change nothing; exit 1 if the page is stale (CI).")
-@repo_option
-@github_options
+@repo_option("The repository.")
+@github_options(ITEMS_HELP)
 def index_command(
-    check: bool, repo: Path | None, github_repo: str | None, token_env: str, api_url: str | None
+    check: bool, repo: Path, github_repo: str | None, token_env: str, api_url: str | None
 ) -> None:
     """Write postmortems/README.md: every postmortem in a table, and Mermaid charts."""
     from pmops.history.index_page import write_index_page
 
-    root = find_repo(repo)
+    root = repo
     status = _item_status(github_repo, token_env, api_url, root)
     page, stale = write_index_page(root, check=check, status=status)
     name = page.path.relative_to(root.resolve()).as_posix()
@@ -198,15 +170,15 @@ def index_command(
 
 @click.command("stats")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON on stdout.")
-@repo_option
-@github_options
+@repo_option("The repository.")
+@github_options(ITEMS_HELP)
 def stats_command(
-    as_json: bool, repo: Path | None, github_repo: str | None, token_env: str, api_url: str | None
+    as_json: bool, repo: Path, github_repo: str | None, token_env: str, api_url: str | None
 ) -> None:
     """MTTR, incidents by severity, service and month, action items, and draft edits."""
     from pmops.history.stats import compute_stats, stats_json
 
-    root = find_repo(repo)
+    root = repo
     status = _item_status(github_repo, token_env, api_url, root)
     stats = compute_stats(
         root, status.counts() if status else None, status.late_postmortems if status else None

@@ -19,6 +19,7 @@ import click
 from pmops import __version__
 from pmops.cli.action import COMMANDS as ACTION_COMMANDS
 from pmops.cli.history import index_command, search_command, stats_command
+from pmops.cli.options import repo_option
 from pmops.cli.reach import import_command, site_command
 from pmops.cli.remind import remind_command
 from pmops.errors import PmopsError
@@ -127,16 +128,6 @@ def _progress(quiet: bool) -> Callable[[str], None]:
     return report
 
 
-def _repo_option(func: Callable[..., None]) -> Callable[..., None]:
-    return click.option(
-        "--repo",
-        type=click.Path(path_type=Path, file_okay=False),
-        default=".",
-        show_default=True,
-        help="The git repository to read.",
-    )(func)
-
-
 def _incident_option(func: Callable[..., None]) -> Callable[..., None]:
     return click.option(
         "--incident",
@@ -164,7 +155,7 @@ def _with_lookback(config: Config, hours: float | None) -> Config:
 
 
 @cli.command()
-@_repo_option
+@repo_option("The git repository to read.")
 @_incident_option
 @_lookback_option
 @click.option(
@@ -198,7 +189,7 @@ def draft(
 
     from pmops.config import load_config
     from pmops.documents.render import render_postmortem
-    from pmops.draft.compose import drafts_path, postmortem_path
+    from pmops.draft.compose import draft_files, postmortem_path
     from pmops.pipeline import draft_local, result_json
 
     config = _with_lookback(load_config(repo), lookback)
@@ -216,17 +207,10 @@ def draft(
         click.echo(text, nl=False)
         return
     if out is None:
-        target = repo / postmortem_path(result.analysis.evidence.incident, config.postmortems_dir)
-        write_atomic(target, text, root=repo)
-        write_atomic(
-            repo
-            / drafts_path(
-                postmortem_path(result.analysis.evidence.incident, config.postmortems_dir),
-                config.postmortems_dir,
-            ),
-            text,
-            root=repo,
-        )
+        path = postmortem_path(result.analysis.evidence.incident, config.postmortems_dir)
+        for name, body in draft_files(path, text, config.postmortems_dir).items():
+            write_atomic(repo / name, body, root=repo)
+        target = repo / path
     else:
         target = out
         write_atomic(target, text)
@@ -254,7 +238,7 @@ def _report(result: Result, quiet: bool) -> None:
 
 
 @cli.command()
-@_repo_option
+@repo_option("The git repository to read.")
 @_incident_option
 @_lookback_option
 @click.option("--json", "as_json", is_flag=True, help="Print the ranked list as JSON on stdout.")
@@ -300,7 +284,7 @@ def suspects(
 def demo(folder: Path | None, quiet: bool) -> None:
     """Build a sample repository and incident, draft its postmortem, and show where it is."""
     from pmops.documents.render import render_postmortem
-    from pmops.draft.compose import drafts_path, postmortem_path
+    from pmops.draft.compose import draft_files, postmortem_path
     from pmops.pipeline import draft_local
     from pmops.setup.demo import build_demo
     from pmops.site.build import build_site
@@ -312,10 +296,11 @@ def demo(folder: Path | None, quiet: bool) -> None:
     progress(f"building a sample repository in {base}")
     repo, incident = build_demo(base)
     result = draft_local(repo, incident, progress=progress)
-    path = repo / postmortem_path(result.analysis.evidence.incident)
+    name = postmortem_path(result.analysis.evidence.incident)
     text = render_postmortem(result.postmortem)
-    write_atomic(path, text)
-    write_atomic(repo / drafts_path(postmortem_path(result.analysis.evidence.incident)), text)
+    for written, body in draft_files(name, text).items():
+        write_atomic(repo / written, body, root=repo)
+    path = repo / name
     pm = result.postmortem
     site = build_site(repo, base / "site", "Postmortems (pmops demo)", drafts=True)
     click.echo(f"Sample repository: {repo}")

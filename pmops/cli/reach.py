@@ -10,7 +10,8 @@ from pathlib import Path
 
 import click
 
-from pmops.cli.history import find_repo, github_options, parse_severity, repo_option
+from pmops.cli.history import ITEMS_HELP, parse_severity
+from pmops.cli.options import github_options, repo_option
 from pmops.site import DEFAULT_TITLE
 
 # Libraries are imported inside each command (start-up stays close to importing click).
@@ -25,15 +26,13 @@ from pmops.site import DEFAULT_TITLE
     help="Severity of the files that name none (otherwise they are not imported).",
 )
 @click.option("--dry-run", is_flag=True, help="Report what would be written; write nothing.")
-@repo_option
-def import_command(
-    folder: Path, default_severity: str | None, dry_run: bool, repo: Path | None
-) -> None:
+@repo_option("The repository.")
+def import_command(folder: Path, default_severity: str | None, dry_run: bool, repo: Path) -> None:
     """Turn a folder of markdown postmortems into pmops history files (never overwrites)."""
     from pmops.config import load_config
     from pmops.history.importer import import_files, plan_import
 
-    root = find_repo(repo)
+    root = repo
     severity = parse_severity(default_severity).value if default_severity else None
     plans = plan_import(folder, root, load_config(root).postmortems_dir, severity)
     if not dry_run:
@@ -65,13 +64,13 @@ def import_command(
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--title", default=DEFAULT_TITLE, show_default=True, help="The site's title.")
 @click.option("--drafts", is_flag=True, help="Show drafts and edited ones too, marked (a preview).")
-@repo_option
-@github_options
+@repo_option("The repository.")
+@github_options(ITEMS_HELP)
 def site_command(
     out: Path,
     title: str,
     drafts: bool,
-    repo: Path | None,
+    repo: Path,
     github_repo: str | None,
     token_env: str,
     api_url: str | None,
@@ -88,7 +87,7 @@ def site_command(
     if github_repo:
         status = fetch_item_status(github_repo, token_env, api_url, datetime.now(UTC))
         states = ItemStates(status.today, {i.number: i for i in status.issues})
-    report = build_site(find_repo(repo), out, title, drafts=drafts, states=states)
+    report = build_site(repo, out, title, drafts=drafts, states=states)
     note_skipped(report.skipped)
     click.echo(
         f"{report.pages} postmortems: {report.rendered} pages rendered, {report.unchanged} "

@@ -3,38 +3,20 @@ lists them without commenting). Registered on the `pmops` group in pmops/cli/mai
 
 from __future__ import annotations
 
-import os
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
-from pmops.errors import InputError, PmopsError
+from pmops.cli.options import github_options, repo_option, token_from
+from pmops.errors import SourceError
 
 
 @click.command("remind")
-@click.option(
-    "--github",
-    "github_repo",
-    metavar="OWNER/NAME",
-    required=True,
-    help="The repository whose incidents, pull requests and action items to check.",
+@github_options(
+    "The repository whose incidents, pull requests and action items to check.", required=True
 )
-@click.option(
-    "--repo",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=".",
-    show_default=True,
-    help="A checkout of its default branch (published files, config).",
-)
-@click.option(
-    "--token-env",
-    default="GITHUB_TOKEN",
-    show_default=True,
-    help="Environment variable holding the token.",
-)
-@click.option("--api-url", default=None, help="REST API root (GitHub Enterprise Server).")
+@repo_option("A checkout of its default branch (published files, config).")
 @click.option("--dry-run", is_flag=True, help="Print what would be commented; comment nothing.")
 def remind_command(
     github_repo: str, repo: Path, token_env: str, api_url: str | None, dry_run: bool
@@ -47,23 +29,15 @@ def remind_command(
     from pmops.follow.remind import Reminders, published_incidents
     from pmops.github.client import connect
 
-    token = os.environ.get(token_env, "")
+    token = token_from(token_env, "pmops remind")
+    config = load_config(repo)
+    root = repo.resolve()
+    paths = [p.relative_to(root).as_posix() for p in find_postmortems(root, config.postmortems_dir)]
+    published = published_incidents(paths, config.postmortems_dir)
     try:
-        if not token:
-            raise InputError(f"pmops remind needs a token in ${token_env}")
-        config = load_config(repo)
-        root = repo.resolve()
-        paths = [
-            p.relative_to(root).as_posix() for p in find_postmortems(root, config.postmortems_dir)
-        ]
-        published = published_incidents(paths, config.postmortems_dir)
         gh_repo = connect(token, api_url).get_repo(github_repo)
         report = Reminders(gh_repo, config, published, datetime.now(UTC)).run(dry_run=dry_run)
-    except PmopsError as exc:
-        click.echo(f"pmops: error: {exc}", err=True)
-        sys.exit(exc.exit_code)
     except GithubException as exc:
-        click.echo(f"pmops: error: GitHub answered {exc.status} for {github_repo}", err=True)
-        sys.exit(1)
+        raise SourceError(f"GitHub answered {exc.status} for {github_repo}") from None
     for line in report.lines():
         click.echo(line)

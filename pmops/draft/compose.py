@@ -45,6 +45,12 @@ def drafts_path(path: str, folder: str = "postmortems") -> str:
     return f"{folder}/.drafts/{relative}"
 
 
+def draft_files(path: str, text: str, folder: str = "postmortems") -> dict[str, str]:
+    """The files a new draft writes: the postmortem at `path` and its `.drafts` copy, which
+    keeps the AI draft when reviewers edit the postmortem (DESIGN §3)."""
+    return {path: text, drafts_path(path, folder): text}
+
+
 def _bullets(items: tuple[str, ...], empty: str) -> str:
     return "\n".join(f"- {item}" for item in items) if items else empty
 

@@ -62,10 +62,7 @@ def on_comment(event: Mapping[str, Any], ctx: Context) -> Outcome:
         return Outcome("ignored", f"/{command.name} is not a pmops command on an issue")
     labels = [label["name"] for label in issue.get("labels") or []]
     if ctx.config.incident_label not in labels:
-        reply = (
-            f"`/postmortem` drafts postmortems for incident issues only: label this "
-            f"issue `{one_line(ctx.config.incident_label, 50)}` first."
-        )
+        reply = comment("not_incident", label=one_line(ctx.config.incident_label, 50))
         ctx.api.comment(number, reply, marker("not-incident", number), update=False)
         return Outcome("ignored", "not an incident issue")
     return generate(ctx, number, actor)

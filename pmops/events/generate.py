@@ -24,7 +24,7 @@ from typing import Any
 from github import GithubException
 
 from pmops.documents.render import render_postmortem
-from pmops.draft.compose import drafts_path, postmortem_path
+from pmops.draft.compose import draft_files, drafts_path, postmortem_path
 from pmops.errors import PmopsError
 from pmops.events.branch import BranchState, abandon, branch_for, read_state, report_check
 from pmops.events.context import Context, Outcome
@@ -246,7 +246,7 @@ def _commit(
         f"Drafted by pmops from incident #{number} ({pm.generator.model}).",
         pmops_trailers(number, "generate", pm.generator.model, pm.generated_at),
     )
-    files = {path: text, drafts_path(path, folder): text, **_index_page(ctx, ws.path, path, pm)}
+    files = {**draft_files(path, text, folder), **_index_page(ctx, ws.path, path, pm)}
     return ws.commit(parent, files, message, ctx.now())
 
 

@@ -47,8 +47,7 @@ def on_closed(event: Mapping[str, Any], ctx: Context) -> Outcome:
     except InputError as exc:
         ctx.api.comment(
             number,
-            f"The merged postmortem does not parse, so pmops did nothing "
-            f"with it: `{one_line(str(exc), 300)}`",
+            comment("merged_broken", error=one_line(str(exc), 300)),
             marker("merged-broken", number),
         )
         return Outcome("merged-unpublished", str(exc), number, path)

@@ -162,11 +162,9 @@ def _stamp(
 ) -> Outcome:
     problems, _ = check_text(state.text, state.path, ctx.config.sections)
     if problems:
-        listed = "\n".join(f"- `{p}`" for p in problems[:10])
         ctx.api.comment(
             number,
-            f"The approval cannot publish `{state.path}` yet: fix these "
-            f"first, then approve again.\n\n{listed}",
+            comment("stamp_blocked", path=state.path, problems=[str(p) for p in problems[:10]]),
             marker("stamp-blocked", state.head),
         )
         report_check(ctx, state.head, number)
