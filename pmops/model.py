@@ -6,7 +6,7 @@ Evidence types are frozen; times are timezone-aware UTC datetimes everywhere.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -222,6 +222,10 @@ class Incident:
     url: str = ""
 
 
+REMEDIATION_GRACE = timedelta(minutes=30)
+"""Changes up to this long after resolution still count as the incident's remediation."""
+
+
 @dataclass(frozen=True)
 class Window:
     """The span searched for suspects (`since`) and the incident itself (`start`..`end`)."""
@@ -229,6 +233,21 @@ class Window:
     since: datetime
     start: datetime
     end: datetime
+
+    @classmethod
+    def around(cls, incident: Incident, lookback_hours: float) -> Window:
+        """Suspects from `lookback_hours` before the start; the incident from start to
+        resolution."""
+        return cls(
+            since=incident.started_at - timedelta(hours=lookback_hours),
+            start=incident.started_at,
+            end=incident.resolved_at,
+        )
+
+    @property
+    def until(self) -> datetime:
+        """The last moment whose changes are still evidence (resolution plus the grace)."""
+        return self.end + REMEDIATION_GRACE
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 from pmops.analyze import analysis as analysis_step
 from pmops.analyze.suspects import MAX_SUSPECTS, rank_suspects, suspects_json
-from pmops.analyze.window import gather_until, incident_window
 from pmops.config import Config, load_config
 from pmops.documents.blameless_check import blame_notes
 from pmops.documents.doc_template import DocumentTemplate
@@ -27,7 +26,16 @@ from pmops.draft.links import allowed_links, restrict_links
 from pmops.draft.rerank_result import RerankResult
 from pmops.errors import SourceError
 from pmops.history.step import similar_incidents
-from pmops.model import Analysis, Deploy, Draft, Evidence, Postmortem, Suspect, Verification
+from pmops.model import (
+    Analysis,
+    Deploy,
+    Draft,
+    Evidence,
+    Postmortem,
+    Suspect,
+    Verification,
+    Window,
+)
 from pmops.safety.outbound import evidence_secrets, redact_suspects, safe_postmortem
 from pmops.sources import git
 from pmops.sources.incident_file import IncidentFile, load_incident_file
@@ -64,7 +72,7 @@ def gather_local(
 ) -> Evidence:
     """Evidence from a local repository, an incident file and configured observability."""
     incident = source.incident
-    window = incident_window(incident, config.lookback_hours)
+    window = Window.around(incident, config.lookback_hours)
     widened = widen_window(repo, source.deploys, window)
     if widened.since < window.since:
         progress("the deploys shipped older commits: reading them too")
@@ -72,7 +80,7 @@ def gather_local(
     deploys, unknown = _resolve_deploys(repo, source.deploys)
     progress(f"reading git history since {window.since:%Y-%m-%d %H:%M} UTC")
     unreadable: list[str] = []
-    changes = git.read_changes(repo, window.since, gather_until(window), notes=unreadable)
+    changes = git.read_changes(repo, window.since, window.until, notes=unreadable)
     inverse = git.detect_inverse_reverts(changes, repo)
     if inverse:
         changes = tuple(
@@ -99,7 +107,7 @@ def gather_local(
         window=window,
         changes=changes,
         deploys=deploys,
-        releases=git.read_releases(repo, window.since, gather_until(window)),
+        releases=git.read_releases(repo, window.since, window.until),
         updates=source.updates,
         alerts=source.alerts,
         anomalies=anomalies,

@@ -1,4 +1,5 @@
-"""pmops.analyze.anomaly: onset, peak and recovery against the series' own baseline."""
+"""pmops.sources.anomaly (and its wording, pmops.analyze.anomaly): onset, peak and recovery
+against the series' own baseline."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pmops.analyze.anomaly import describe_anomaly, find_anomaly, format_value
+from pmops.analyze.anomaly import describe_anomaly, format_value
 from pmops.model import Anomaly
+from pmops.sources.anomaly import find_anomaly
 
 T0 = datetime(2026, 3, 20, 13, 50, tzinfo=UTC)
 STEP = timedelta(seconds=15)

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from pmops.analyze.window import gather_until
 from pmops.model import Change, FileChange, Window
 
 FOLD_LIMIT = 20
@@ -127,7 +126,7 @@ def build_candidates(
     """(suspect pool: landed in [since, start]; remediation: landed in (start, end + grace])."""
     pool: list[Candidate] = []
     remediation: list[Candidate] = []
-    until = gather_until(window)
+    until = window.until
     for candidate in group_changes(changes):
         if window.since <= candidate.landed_at <= window.start:
             pool.append(candidate)

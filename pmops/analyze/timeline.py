@@ -7,7 +7,6 @@ from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
 from pmops.analyze.anomaly import describe_anomaly, format_value
-from pmops.analyze.window import gather_until
 from pmops.model import EventSource, Evidence, Landed, Suspect, TimelineEvent
 from pmops.safety.sanitize import one_line
 from pmops.wording import subject_without_pr
@@ -127,7 +126,7 @@ def _change_events(
     events += [
         TimelineEvent(r.at, EventSource.RELEASE, one_line(f"Release {r.tag} ({r.sha[:7]})"), r.sha)
         for r in evidence.releases
-        if start <= r.at <= gather_until(evidence.window)
+        if start <= r.at <= evidence.window.until
     ]
     return events
 

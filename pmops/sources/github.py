@@ -28,7 +28,6 @@ from typing import Any, TypeVar
 
 import github
 
-from pmops.analyze.window import gather_until, incident_window
 from pmops.config import Config
 from pmops.errors import SourceError
 from pmops.github.budget import RequestBudget
@@ -122,7 +121,7 @@ def gather_github(
         raise SourceError(
             f"could not read incident issue #{issue_number} of {repo_full_name}: {describe(error)}"
         ) from None
-    window = incident_window(record.incident, config.lookback_hours)
+    window = Window.around(record.incident, config.lookback_hours)
     found = _Found(notes=list(record.notes))
     meta = repository if repository and repository.get("default_branch") else None
     meta = meta or (
@@ -204,7 +203,7 @@ def _gather_repo(
     two, not their sum). Without a clone the commits are the core evidence and are listed
     first. Failed workflow runs are read only where the default branch is known.
     """
-    until = gather_until(window)
+    until = window.until
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pmops-git") as pool:
         unreadable: list[str] = []  # what git could not read, noted after the thread ends
         local = pool.submit(_read_head, checkout, window, until, unreadable) if checkout else None
@@ -276,7 +275,7 @@ def _read_checkout(
     window they cover: as the local gather, reaching back to every commit a deploy before
     the start shipped (HEAD read again over the wider window), plus the commits of deployed
     SHAs HEAD does not reach."""
-    until = gather_until(window)
+    until = window.until
     changes = found.attempt(f"Git history of {repo} in {checkout}", head.result) or ()
     wide = found.attempt(
         f"Git history of what the deployments of {repo} shipped",
@@ -366,7 +365,7 @@ def _api_deploy_refs(
                     api,
                     repo,
                     window.since,
-                    gather_until(window),
+                    window.until,
                     sha,
                     label,
                 ),
@@ -413,7 +412,7 @@ def _resolve_releases(
         tags = (
             found.attempt(
                 f"Tags of {repo} in {checkout}",
-                partial(git.read_releases, checkout, window.since, gather_until(window), label),
+                partial(git.read_releases, checkout, window.since, window.until, label),
             )
             or ()
         )

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from pmops.analyze.anomaly import find_anomaly
 from pmops.config import BACKENDS, BackendConfig, QueryConfig
 from pmops.errors import SourceError
 from pmops.model import Anomaly, LogSummary, Window
 from pmops.safety.sanitize import clean_text
+from pmops.sources.anomaly import find_anomaly
 
 TARGET_POINTS = 400
 """Points per series aimed at: within the 200-600 that describe an incident well."""
