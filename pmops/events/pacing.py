@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from github.IssueComment import IssueComment
+
 from pmops.errors import InputError
 from pmops.github.api import GitHubApi, marker
 from pmops.gitops import CommitInfo
@@ -30,11 +32,11 @@ def accepted_marker(requested_at: datetime) -> str:
     return marker(_ACCEPTED, format_time(requested_at))
 
 
-def accepted_times(api: GitHubApi, comments: Iterable[object]) -> list[datetime]:
+def accepted_times(api: GitHubApi, comments: Iterable[IssueComment]) -> list[datetime]:
     """When the `/regenerate` comments pmops accepted were made (from its own replies)."""
     times = []
     for item in comments:
-        body = str(getattr(item, "body", "") or "")
+        body = item.body or ""
         if "pmops:regenerate-at:" not in body or not api.wrote(item):
             continue
         for value in _ACCEPTED_AT.findall(body):

@@ -13,6 +13,7 @@ from typing import Any
 
 from github import Github, GithubException
 from github.Issue import Issue
+from github.IssueComment import IssueComment
 from github.PullRequest import PullRequest
 from github.Repository import Repository
 
@@ -104,7 +105,7 @@ class GitHubApi:
                 return None
             raise
 
-    def wrote(self, item: Any) -> bool:
+    def wrote(self, item: IssueComment | Issue | PullRequest) -> bool:
         """True when a comment (or issue, PR) is pmops's own: its marker, by its account."""
         user = item.user
         return user is not None and self.own.wrote(user.login, user.type, item.body or "")
@@ -138,7 +139,7 @@ class GitHubApi:
         """A pull request."""
         return self.repo.get_pull(number)
 
-    def own_comments(self, number: int, tag: str) -> list[Any]:
+    def own_comments(self, number: int, tag: str) -> list[IssueComment]:
         """pmops's own comments on `number` whose body contains `tag`, oldest first.
 
         A comment by anyone else is never taken for pmops's, whatever marker it carries.
@@ -146,7 +147,7 @@ class GitHubApi:
         found = [c for c in self.issue(number).get_comments() if tag in (c.body or "")]
         return sorted((c for c in found if self.wrote(c)), key=lambda c: c.id)
 
-    def find_comment(self, number: int, tag: str) -> Any | None:
+    def find_comment(self, number: int, tag: str) -> IssueComment | None:
         """pmops's first comment on `number` whose body contains `tag`."""
         found = self.own_comments(number, tag)
         return found[0] if found else None
@@ -172,7 +173,7 @@ class GitHubApi:
             self._drop_duplicates(number, tag, created)
         return "created"
 
-    def _drop_duplicates(self, number: int, tag: str, created: Any) -> None:
+    def _drop_duplicates(self, number: int, tag: str, created: IssueComment) -> None:
         """Two runs that commented at once: the older comment stays, ours goes if newer.
 
         Both runs see both comments and agree on which is older, so exactly one remains.
