@@ -12,6 +12,7 @@ import pytest
 
 from pmops.documents.document import parse_document, plain, rewrite_frontmatter
 from pmops.setup.init import InitOptions, ruleset
+from pmops.times import parse_time
 from tests.github_fake import FakeGitHub
 from tests.test_action_support import OWNER, REPO, T0, Run, Story
 
@@ -379,3 +380,22 @@ def test_an_approved_stamp_cannot_be_retyped(gate: Gate) -> None:
     gate.push("dave", {gate.path: retyped}, FORGED_MESSAGE)
     gate.sync("dave")
     assert gate.check()[0] != "success"
+
+
+@pytest.mark.parametrize(
+    ("moved", "said"),
+    [(-timedelta(days=400), "before carol first approved"), (timedelta(days=30), "in the future")],
+)
+def test_the_stamp_time_cannot_be_retyped_outside_the_approval(
+    gate: Gate, moved: timedelta, said: str
+) -> None:
+    # Without "dismiss stale approvals", carol's one approval (of the unstamped content) still
+    # covers the head after a writer retypes published_at: GitHub's review times bound it.
+    assert gate.approve("carol").status == "published"
+    assert gate.check()[0] == "success"
+    stamped_at = parse_time(meta(gate.text())["published_at"])
+    retyped = rewrite_frontmatter(gate.text(), {"published_at": stamped_at + moved})
+    gate.push("dave", {gate.path: retyped}, FORGED_MESSAGE)
+    gate.sync("dave")
+    state, description = gate.check()
+    assert state == "failure" and said in description, description

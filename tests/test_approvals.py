@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from pmops.lifecycle.approvals import (
     BranchRules,
     Ownership,
@@ -10,6 +12,7 @@ from pmops.lifecycle.approvals import (
     counted_approvals,
     github_confirms_owner,
     ownership,
+    stamp_time_problem,
 )
 from pmops.lifecycle.codeowners import parse_codeowners
 from pmops.lifecycle.permissions import Role
@@ -57,3 +60,24 @@ def test_github_confirms_a_code_owner_only_under_the_rule() -> None:
     assert not github_confirms_owner(facts(decision="APPROVED", rules=BranchRules(True)))
     assert not github_confirms_owner(facts(decision="REVIEW_REQUIRED", rules=required))
     assert not github_confirms_owner(facts(decision=None, rules=required))
+
+
+def test_the_stamp_time_lies_between_the_first_approval_and_the_reading() -> None:
+    first = datetime(2026, 3, 20, 15, 0, tzinfo=UTC)
+    facts = ReviewFacts(
+        reviews=(
+            Review("Carol", "DISMISSED", "a" * 40, first),
+            Review("carol", "APPROVED", "b" * 40, first + timedelta(hours=1)),
+            Review("dave", "APPROVED", "c" * 40, first - timedelta(days=1)),
+        ),
+        read_at=first + timedelta(hours=2),
+    )
+    assert stamp_time_problem("2026-03-20T15:00:30Z", "carol", facts) is None
+    assert stamp_time_problem(first - timedelta(minutes=4), "carol", facts) is None  # clock skew
+    assert "before carol first approved" in str(
+        stamp_time_problem(first - timedelta(hours=1), "carol", facts)
+    )
+    assert "in the future" in str(stamp_time_problem(first + timedelta(hours=3), "carol", facts))
+    assert "not a time" in str(stamp_time_problem("yesterday", "carol", facts))
+    # Records without times (an older server) bound nothing.
+    assert stamp_time_problem(first - timedelta(days=9), "carol", ReviewFacts()) is None

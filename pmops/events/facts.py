@@ -38,6 +38,7 @@ def review_facts(ctx: Context, number: int) -> ReviewFacts:
         ctx.api.branch_rules(ctx.default_branch),
         roles,
         team_memberships(ctx, reviews),
+        read_at=ctx.now(),
     )
 
 

@@ -267,7 +267,7 @@ class GitHubApi:
     def reviews(self, number: int) -> tuple[Review, ...]:
         """A PR's submitted reviews, oldest first, with the commit each one reviewed."""
         return tuple(
-            Review(r.user.login if r.user else "", str(r.state), r.commit_id or "")
+            Review(r.user.login if r.user else "", str(r.state), r.commit_id or "", r.submitted_at)
             for r in self.pull(number).get_reviews()
         )
 

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from enum import StrEnum
 
+from pmops.errors import PmopsError
 from pmops.lifecycle.codeowners import CodeOwners
 from pmops.lifecycle.permissions import Role
+from pmops.times import format_time, parse_time
 
 APPROVED = "APPROVED"
 
@@ -24,6 +27,7 @@ class Review:
     login: str
     state: str  # APPROVED | CHANGES_REQUESTED | COMMENTED | DISMISSED
     commit_id: str
+    submitted_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -47,10 +51,42 @@ class ReviewFacts:
     roles: Mapping[str, Role] = field(default_factory=dict)  # lowercased login -> role
     memberships: Mapping[tuple[str, str], bool] = field(default_factory=dict)
     """(lowercased org/team, lowercased login) -> member; absent when it could not be read."""
+    read_at: datetime | None = None
+    """When these records were read: no stamp can be later than that."""
 
     def role(self, login: str) -> Role:
         """The collaborator role of `login` (NONE when unknown)."""
         return self.roles.get(login.lower(), Role.NONE)
+
+
+STAMP_SKEW = timedelta(minutes=5)
+"""Clock difference tolerated between GitHub's records and the time pmops stamped."""
+
+
+def stamp_time_problem(published_at: object, by: str, facts: ReviewFacts) -> str | None:
+    """Why `published_at` cannot be the time the stamp was made, or None.
+
+    pmops stamps after `by` approves, so the time lies between `by`'s first approval
+    (GitHub's `submitted_at`, dismissed ones included) and the moment GitHub's records were
+    read. A writer who retypes it outside that span (backdated before anyone approved, or in
+    the future) is refused; when the records carry no times there is nothing to compare.
+    """
+    try:
+        at = parse_time(published_at, "published_at")
+    except PmopsError:
+        return f"published_at {published_at!r} is not a time"
+    approved: list[datetime] = [
+        r.submitted_at
+        for r in facts.reviews
+        if same_login(r.login, by) and r.state in (APPROVED, "DISMISSED") and r.submitted_at
+    ]
+    first = min(approved, default=None)
+    if first is not None and at < first - STAMP_SKEW:
+        when = format_time(first)
+        return f"published_at {format_time(at)} is before {by} first approved ({when})"
+    if facts.read_at is not None and at > facts.read_at + STAMP_SKEW:
+        return f"published_at {format_time(at)} is in the future"
+    return None
 
 
 def same_login(a: str, b: str) -> bool:

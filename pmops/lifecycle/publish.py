@@ -42,6 +42,7 @@ from pmops.lifecycle.approvals import (
     github_confirms_owner,
     ownership,
     same_login,
+    stamp_time_problem,
 )
 from pmops.lifecycle.codeowners import CodeOwners, read_codeowners
 from pmops.lifecycle.status import STAMP_FIELDS
@@ -250,6 +251,9 @@ def stamp_verdict(
     approvals = counted_approvals(facts)
     covering = [r for r in approvals if covers(ws, r.commit_id, head, path, content)]
     mine = [r for r in covering if same_login(r.login, by)]
+    stamped_at = stamp_of(ws.read(head, path), path).get("published_at")
+    if mine and (wrong_time := stamp_time_problem(stamped_at, by, facts)):
+        return FileVerdict(path, FAILURE, f"{wrong_time}: pmops writes the stamp's time")
     if mine:
         answer = ownership(owners, path, mine[0].login, facts)
         if answer.ownership is Ownership.OWNER:
