@@ -18,7 +18,8 @@ def meta(text: str) -> dict:
 
 def approve(story: Story, pr: int, branch: str, user: str, minutes: int):
     head = story.fake.head(OWNER, REPO, branch)
-    story.fake.submit_review(OWNER, REPO, pr, user)
+    with story.fake.at(T0 + timedelta(minutes=minutes)):  # GitHub records when it was submitted
+        story.fake.submit_review(OWNER, REPO, pr, user)
     payload = story.payload("pull_request_review.submitted", number=pr, head_ref=branch,
                             head_sha=head, user=user, sender=user, review_state="approved")
     return story.deliver("pull_request_review", payload, at=T0 + timedelta(minutes=minutes))

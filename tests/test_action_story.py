@@ -136,7 +136,8 @@ def test_whole_story(story: Story) -> None:
     # Merging before a code owner's stamp is refused by the required pmops/check status.
     head = fake.head(OWNER, REPO, branch)
     assert story.status(head) == "pending"
-    fake.submit_review(OWNER, REPO, pr, "wendy")
+    with fake.at(t):
+        fake.submit_review(OWNER, REPO, pr, "wendy")
     with pytest.raises(Exception, match="pmops/check"):
         fake.merge_pull(OWNER, REPO, pr, user="alice")
 
@@ -147,7 +148,8 @@ def test_whole_story(story: Story) -> None:
                            review_state="approved")
     not_owner = story.deliver("pull_request_review", review, at=t)
     assert not_owner.status == "not-owner" and fake.head(OWNER, REPO, branch) == head
-    fake.submit_review(OWNER, REPO, pr, "carol")
+    with fake.at(t):
+        fake.submit_review(OWNER, REPO, pr, "carol")
     review = story.payload("pull_request_review.submitted", number=pr, head_ref=branch,
                            head_sha=head, user="carol", sender="carol",
                            review_state="approved")

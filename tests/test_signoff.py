@@ -60,7 +60,8 @@ def test_stamp_waits_for_the_second_code_owner(fake_github: FakeGitHub, tmp_path
     head = fake.head(OWNER, REPO, branch)
 
     def approve(login: str, minutes: int) -> object:
-        fake.submit_review(OWNER, REPO, pr, login)
+        with fake.at(T0 + timedelta(minutes=minutes)):
+            fake.submit_review(OWNER, REPO, pr, login)
         payload = story.payload(
             "pull_request_review.submitted",
             number=pr,
