@@ -235,6 +235,17 @@ def test_merge_that_folds_the_culprit_counts_as_the_culprit(tmp_path: Path, git_
             "git-revert",
         ),
         ("Reverts #99", "", "pr-body"),
+        (
+            "Summary:\nThis diff is reverting D1\nD1: Fix it by Jane Roe has been identified to "
+            "be causing the following test failure:\n\nTests affected:\n- a:b\n",
+            "Causes the following test failure:\n\nTests affected:\n- a:b",
+            "pr-body",
+        ),
+        (
+            "Summary: Reverting this, it affects many external tests.\n\nDifferential Revision: D5",
+            "Reverting this, it affects many external tests.",
+            "pr-body",
+        ),
     ],
 )
 def test_extract_reason_formats(body: str, reason: str, fmt: str) -> None:
@@ -350,3 +361,52 @@ def test_reverting_a_merge_hides_the_description_of_the_commits_it_brought_in(
     assert case.culprit == merge
     assert "write-through" not in case.reason
     assert "login broke" in case.reason
+
+
+def test_mirrored_back_outs_find_their_diff_when_the_quoted_sha_is_not_in_the_mirror(
+    git_repo: GitRepo,
+) -> None:
+    """Exported Phabricator histories: `Back out "Title"` naming the diff on its own line, and
+    `Revert D1: title` quoting an internal SHA; a back-out of a revert is a reland, not a case."""
+    repo = git_repo
+    repo.commit({"README.md": "hello\n"}, "Initial commit", T0 - timedelta(days=1))
+    _filler(repo, T0 - timedelta(hours=2), 5, "a")
+    touch = repo.commit(
+        {"ui/touch.py": "TOUCH = 1\n"},
+        "Remove touch handling from host units\n\nDifferential Revision: D61474707",
+        T0,
+    )
+    cache = repo.commit(
+        {"ui/cache.py": "CACHE = 1\n"},
+        "Cache layouts\n\nDifferential Revision: D4663787",
+        T0 + timedelta(minutes=5),
+    )
+    back_out = _revert_with(
+        repo,
+        touch,
+        'Back out "Remove touch handling from host units"\n\nSummary:\n'
+        "Original commit changeset: b4c5fcc98e28\n\nOriginal Phabricator Diff: D61474707\n\n"
+        "Changes are breaking the lite app.\n\nDifferential Revision: D61663140",
+        T0 + timedelta(hours=1),
+    )
+    _revert_with(
+        repo,
+        cache,
+        "Revert D4663787: Cache layouts\n\nSummary: This reverts commit "
+        "1a135cb92ef264c10b7c76b77aa57285eeffbd03\n\nScrolling stutters on low-end phones.\n\n"
+        "Differential Revision: D4663799",
+        T0 + timedelta(hours=1, minutes=5),
+    )
+    repo.git("revert", "--no-commit", back_out)
+    repo.commit(
+        {},
+        'Back out "Revert D61663140: Back out "Remove touch handling from host units""\n\n'
+        "Summary:\nOriginal Phabricator Diff: D61663140\n\nFixed the lite app.",
+        T0 + timedelta(hours=2),
+    )
+    report = mine_repository(repo.path, "o/r")
+    cases = {c.culprit: c for c in report.cases}
+    assert set(cases) == {touch, cache}
+    assert cases[touch].reason == "Changes are breaking the lite app."
+    assert cases[cache].reason == "Scrolling stutters on low-end phones."
+    assert not is_revert('Back out "Revert D1: Cache layouts"', "")

@@ -156,7 +156,7 @@ chromium/* or catapult-project/*: those are kept for independent evaluation."""
 
 EXCLUDED_OWNERS = ("google", "golang", "chromium", "catapult-project")
 
-_REVERT_GREP = r"revert|roll(ed|ing)? ?back|rollback"
+_REVERT_GREP = r"revert|roll(ed|ing)? ?back|rollback|back(ed)? ?out"
 
 Progress = Callable[[str], None]
 
@@ -202,11 +202,16 @@ def _title_key(subject: str) -> str:
 
 
 def _culprits(revert: Commit, index: _Index, repo: str, clone: Path) -> set[str]:
-    """Full SHAs of what `revert` reverts: by SHA, else by PR number, else by quoted title."""
+    """Full SHAs of what `revert` reverts: by SHA, else by PR number, else by quoted title.
+
+    A SHA that is not in this history (a mirror's revert quoting the SHA of an internal
+    repository) does not count: the PR number, diff or title may still name the culprit.
+    """
     refs = find_refs(revert.subject, revert.body)
     if refs.shas:
         full = resolve(clone, refs.shas)
-        return {full[s] for s in refs.shas if s in full}
+        if found_shas := {full[s] for s in refs.shas if s in full}:
+            return found_shas
     found: set[str] = set()
     for owner_repo, number in refs.prs:
         if owner_repo and owner_repo.lower() != repo.lower():

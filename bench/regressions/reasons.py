@@ -28,8 +28,13 @@ _PR_REF = re.compile(
     r"|^Reverts?\s+https://github\.com/(?P<repo3>[\w.-]+/[\w.-]+)/pull/(?P<num3>\d+)\b",
     re.IGNORECASE | re.MULTILINE,
 )
-_PHAB_REF = re.compile(r"^(?:Revert|This diff reverts|Back out)\s+\"?(D\d{3,})\b", re.I | re.M)
-_QUOTED_TITLE = re.compile(r'^(?:\[[^\]]*\]\s*)*Revert(?:\^\d+)?\s+"(?P<title>.+)"', re.IGNORECASE)
+_PHAB_REF = re.compile(
+    r"^(?:Revert|This diff reverts|Back out|Original Phabricator Diff:)\s+\"?(D\d{3,})\b",
+    re.I | re.M,
+)
+_QUOTED_TITLE = re.compile(
+    r'^(?:\[[^\]]*\]\s*)*(?:Revert(?:\^\d+)?|Back out)\s+"(?P<title>.+)"', re.IGNORECASE
+)
 _TITLE_PR = re.compile(r"\s*\((?:#|GH-|gh-)(\d+)\)\s*$")
 _REVERT_SUBJECT = re.compile(
     r"^(?:\[[^\]]*\]\s*)*(?:revert|rollback|roll back|rolling back|automated rollback|reverts|"
@@ -38,7 +43,7 @@ _REVERT_SUBJECT = re.compile(
 )
 _RELAND = re.compile(
     r"^(?:\[[^\]]*\]\s*)*(?:reland|re-land|roll.?forward|revert\^\d|revert\s+\"revert|"
-    r"\[take \d\]|unrevert|re-apply|reapply)",
+    r"\[take \d\]|unrevert|re-apply|reapply|back out (?:of )?\"?revert)",
     re.IGNORECASE,
 )
 
@@ -65,13 +70,14 @@ _DROP_LINES = re.compile(
     r"Initiated by:.*|Imported from GitHub PR.*|This diff reverts D\d+.*|Depends on D\d+.*|"
     r"\(The context such as a Sandcastle job, Task, SEV, etc\. was not provided\.\)|"
     r"Original PR Author:.*|Reviewed By:.*|Automated rollback of.*|"
+    r"Original commit changeset:.*|Original Phabricator Diff:.*|"
     r"\(cherry picked from commit .*\)|#+\s*(?:Summary|Description|Motivation|Reason)\s*:?\s*|"
     r"-{3,}|={3,}|Summary:?|Release notes?:?.*|- N/?A)\s*$",
     re.IGNORECASE | re.MULTILINE,
 )
 _TAIL_SECTIONS = re.compile(
     r"^\s*(?:#+\s*)?(?:Test Plan|Testing|Test plan|Checklist|Original change'?s description|"
-    r"\*\*\* Original change description|Original commit changeset|Pre-launch Checklist|"
+    r"\*\*\* Original change description|Pre-launch Checklist|"
     r"Differential Revision|Related issues?|Copybara import of the project|"
     r"Merging this change closes)\b.*|^\s*-{5,}\s*$.*",
     re.IGNORECASE | re.MULTILINE | re.DOTALL,
@@ -96,8 +102,10 @@ _BOILERPLATE = (
         re.I | re.M,
     ),
 )
+_SUMMARY = re.compile(r"^\s*Summary:[ \t]*", re.I | re.M)
+"""Phabricator's `Summary:` label, alone on its line or before the first words."""
 _BOT_CAUSES = re.compile(
-    r"^(?:This diff is reverting D\d+\s*)?(?:D\d+)?:?[^\n]*? by \S+ (?:has been identified to "
+    r"^(?:This diff is reverting D\d+\s*)?(?:D\d+)?:?[^\n]*? by [^\n]+? (?:has been identified to "
     r"be causing|causes) the following",
     re.I | re.M,
 )
@@ -181,6 +189,7 @@ def extract_reason(body: str) -> tuple[str, str]:
 
 
 def _clean(text: str) -> str:
+    text = _SUMMARY.sub("", text)
     text = _BOT_CAUSES.sub("Causes the following", text)
     for pattern in _BOILERPLATE:
         text = pattern.sub("", text)
