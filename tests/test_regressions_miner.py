@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 from bench.regressions import run
 from bench.regressions.cases import Case, load_cases, write_cases
 from bench.regressions.evaluate import evaluate, incident_document
-from bench.regressions.mine import mine_repository
+from bench.regressions.mine import main, merge_cases, mine_repository
 from bench.regressions.reasons import extract_reason, find_refs, is_revert
 from bench.regressions.sanitize import Leaks, incident_title, sanitize_reason
 from pmops.sources.incident_file import parse_incident
@@ -410,3 +411,21 @@ def test_mirrored_back_outs_find_their_diff_when_the_quoted_sha_is_not_in_the_mi
     assert cases[touch].reason == "Changes are breaking the lite app."
     assert cases[cache].reason == "Scrolling stutters on low-end phones."
     assert not is_revert('Back out "Revert D1: Cache layouts"', "")
+
+
+def test_keep_adds_only_new_cases_up_to_the_per_repository_limit(
+    tmp_path: Path, git_repo: GitRepo, history
+) -> None:
+    clones = tmp_path / "clones"
+    clones.mkdir()
+    (clones / "o__r").symlink_to(git_repo.path)
+    out = tmp_path / "cases.jsonl"
+    found = mine_repository(git_repo.path, "o/r").cases
+    first = replace(found[0], reason="reason written by an earlier miner")
+    other = replace(found[0], repo="x/y", revert="f" * 40)
+    write_cases(out, [first, other])
+    assert main(["--clones", str(clones), "--repo", "o/r", "--out", str(out), "--keep"]) == 0
+    cases = load_cases(out)
+    assert first in cases and other in cases  # kept as they were
+    assert sorted(c.revert for c in cases if c.repo == "o/r") == sorted(c.revert for c in found)
+    assert len(merge_cases([first], found, limit=2)) == 2  # the newest new one fills the limit

@@ -5,7 +5,9 @@ title), says why in words, and came within the lookback after that change landed
 `Case`: culprit = the reverted change, base = the revert's first parent, incident text = the
 sanitized reason. Run it over a directory of clones (`owner__name`, bare or not):
 
-    python -m bench.regressions.mine --clones /work/clones [--repo owner/name] [--out FILE]
+    python -m bench.regressions.mine --clones CLONES [--repo owner/name] [--out FILE] [--keep]
+
+`--keep` adds the new cases to those already in the file instead of replacing them.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.regressions.cases import CASES_FILE, Case, write_cases
+from bench.regressions.cases import CASES_FILE, Case, load_cases, write_cases
 from bench.regressions.history import (
     Commit,
     Headline,
@@ -336,6 +338,25 @@ def mine_repository(
     return report
 
 
+def merge_cases(kept: Sequence[Case], found: Sequence[Case], limit: int) -> list[Case]:
+    """`kept` as they are, plus each case of `found` whose revert and culprit are new, newest
+    first, while its repository has fewer than `limit` cases."""
+    reverts = {c.revert for c in kept}
+    culprits = {(c.repo, c.culprit) for c in kept}
+    per_repo = Counter(c.repo for c in kept)
+    merged = list(kept)
+    for case in sorted(found, key=lambda c: c.started_at, reverse=True):
+        if case.revert in reverts or (case.repo, case.culprit) in culprits:
+            continue
+        if per_repo[case.repo] >= limit:
+            continue
+        reverts.add(case.revert)
+        culprits.add((case.repo, case.culprit))
+        per_repo[case.repo] += 1
+        merged.append(case)
+    return merged
+
+
 def clone_dirs(clones: Path, only: Sequence[str] = ()) -> dict[str, Path]:
     """`owner/name` -> clone directory for each `owner__name` entry of `clones`."""
     found = {}
@@ -358,6 +379,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repo", action="append", default=[], help="only this owner/name")
     parser.add_argument("--out", type=Path, default=CASES_FILE, help="JSONL file to write")
     parser.add_argument("--per-repo", type=int, default=PER_REPO_MAX, help="cases per repo")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the cases already in --out and add only new ones (same per-repo limit)",
+    )
     args = parser.parse_args(argv)
 
     def say(message: str) -> None:
@@ -370,6 +396,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         skipped = ", ".join(f"{n} {why}" for why, n in report.skipped.most_common())
         say(f"{repo}: {len(report.cases)} cases ({skipped})")
         cases += report.cases
+    if args.keep and args.out.exists():
+        cases = merge_cases(load_cases(args.out), cases, args.per_repo)
     count = write_cases(args.out, cases)
     say(f"wrote {count} cases to {args.out}")
     return 0
