@@ -261,6 +261,9 @@ def test_find_refs_reads_shas_prs_titles_and_diffs() -> None:
     assert ("o/r", 12) in refs.prs and ("", 12) in refs.prs
     assert refs.title == "Add cache"
     assert find_refs("Revert D7700: x", "").diffs == ("D7700",)
+    assert find_refs("Revert 98cee8c92587a8e, it did not help", "").shas == ("98cee8c92587a8e",)
+    assert find_refs("Reverting commit 98cee8c9: flaky", "").shas == ("98cee8c9",)
+    assert find_refs("Revert deadline handling", "").shas == ()
 
 
 # ---------------------------------------------------------------- sanitization

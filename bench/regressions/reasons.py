@@ -18,7 +18,8 @@ import re
 from dataclasses import dataclass
 
 _SHA_REF = re.compile(
-    r"(?:\bThis reverts commit|^Reverts|\bAutomated rollback of commit|\bRolls? back commit"
+    r"(?:\bThis reverts commit|^Revert(?:s|ing)?(?:\s+commit)?|\bAutomated rollback of commit"
+    r"|\bRolls? back commit"
     r"|\bReverting commit)\s+(?:[\w.-]+/[\w.-]+@)?([0-9a-fA-F]{7,40})\b",
     re.IGNORECASE | re.MULTILINE,
 )
