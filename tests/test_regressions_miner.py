@@ -237,6 +237,15 @@ def test_merge_that_folds_the_culprit_counts_as_the_culprit(tmp_path: Path, git_
         ),
         ("Reverts #99", "", "pr-body"),
         (
+            "This reverts commit abcdef12, reversing\nchanges made to 1234567890.\n\n"
+            "This broke Active Record.",
+            "This broke Active Record.",
+            "git-revert",
+        ),
+        ("This reverts commits r312465 and r312463, as they broke", "as they broke", "pr-body"),
+        ('* Revert "Support scroll views (#12)"\n\n* Change files', "", "pr-body"),
+        ("* Why\n* Name clash", "* Why\n* Name clash", "pr-body"),
+        (
             "Summary:\nThis diff is reverting D1\nD1: Fix it by Jane Roe has been identified to "
             "be causing the following test failure:\n\nTests affected:\n- a:b\n",
             "Causes the following test failure:\n\nTests affected:\n- a:b",

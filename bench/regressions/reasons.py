@@ -64,6 +64,15 @@ _BOT_DUE_TO = re.compile(
     re.IGNORECASE | re.MULTILINE | re.DOTALL,
 )
 _REVERTS_COMMIT = re.compile(r"\bThis reverts commit [0-9a-fA-F]{7,40}\b\.?,?[ \t]*", re.IGNORECASE)
+_REVERT_FORMULA = re.compile(
+    r"\bThis reverts commits?:?\s+"
+    r"(?:r?[0-9a-fA-F]{5,40}\b(?:,?\s+(?:and\s+)?r?[0-9a-fA-F]{5,40}\b)*)?"
+    r"(?:,?\s+reversing\s+changes\s+made\s+to\s+[0-9a-fA-F]{7,40}\b)?\.?,?[ \t]*",
+    re.IGNORECASE,
+)
+"""git's sentence for a revert (of several commits, of a merge, of Subversion revisions)."""
+_SQUASHED_LIST = re.compile(r"\A(?:\*[^\n]*\n*)+\Z")
+"""A squash-merge's body: only the `* subject` lines of the commits it folds."""
 _TITLE_CONTINUATION = re.compile(r"\A\s*\u2026.*\n?")
 _DROP_LINES = re.compile(
     r"^\s*(?:Reverts?\s+(?:[\w.-]+/[\w.-]+)?#\d+\.?\s*|"
@@ -182,11 +191,14 @@ def extract_reason(body: str) -> tuple[str, str]:
             return _clean(rest), ("gerrit", "copybara", "reason")[number]
     text = _TITLE_CONTINUATION.sub("", body)
     fmt = "git-revert" if _REVERTS_COMMIT.search(text) else "pr-body"
-    text = _REVERTS_COMMIT.sub("", text)
+    text = _REVERT_FORMULA.sub("", text)
     text = _TAIL_SECTIONS.sub("", text)
     text = _DROP_LINES.sub("", text)
     text = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith(">"))
-    return _clean(text), fmt
+    text = _clean(text)
+    if _SQUASHED_LIST.match(text) and re.search(r"^\* Revert", text, re.I | re.M):
+        return "", fmt  # the folded commits' subjects, one of them the revert: no reason
+    return text, fmt
 
 
 def _clean(text: str) -> str:
