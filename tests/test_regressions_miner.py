@@ -243,6 +243,7 @@ def test_merge_that_folds_the_culprit_counts_as_the_culprit(tmp_path: Path, git_
             "git-revert",
         ),
         ("This reverts commits r312465 and r312463, as they broke", "as they broke", "pr-body"),
+        ("This reverts commit abcdef12 added in 1.2: slow", "added in 1.2: slow", "git-revert"),
         ('* Revert "Support scroll views (#12)"\n\n* Change files', "", "pr-body"),
         ("* Why\n* Name clash", "* Why\n* Name clash", "pr-body"),
         (

@@ -64,9 +64,10 @@ _BOT_DUE_TO = re.compile(
     re.IGNORECASE | re.MULTILINE | re.DOTALL,
 )
 _REVERTS_COMMIT = re.compile(r"\bThis reverts commit [0-9a-fA-F]{7,40}\b\.?,?[ \t]*", re.IGNORECASE)
+_REVERTED_ID = r"(?:r\d+|(?=[a-fA-F]*\d)[0-9a-fA-F]{5,40})\b"
+"""A reverted commit's SHA (with a digit, so "added" is a word) or Subversion revision."""
 _REVERT_FORMULA = re.compile(
-    r"\bThis reverts commits?:?\s+"
-    r"(?:r?[0-9a-fA-F]{5,40}\b(?:,?\s+(?:and\s+)?r?[0-9a-fA-F]{5,40}\b)*)?"
+    rf"\bThis reverts commits?:?\s+(?:{_REVERTED_ID}(?:,?\s+(?:and\s+)?{_REVERTED_ID})*)?"
     r"(?:,?\s+reversing\s+changes\s+made\s+to\s+[0-9a-fA-F]{7,40}\b)?\.?,?[ \t]*",
     re.IGNORECASE,
 )
