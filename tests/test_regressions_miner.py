@@ -253,6 +253,12 @@ def test_merge_that_folds_the_culprit_counts_as_the_culprit(tmp_path: Path, git_
             "pr-body",
         ),
         (
+            "This diff is reverting D12 (https://x.org/c/abc)\nD12 (https://x.org/c/abc) has been "
+            "identified to be causing the following test failures:\n- a:b",
+            "Causes the following test failures:\n- a:b",
+            "pr-body",
+        ),
+        (
             "Summary: Reverting this, it affects many external tests.\n\nDifferential Revision: D5",
             "Reverting this, it affects many external tests.",
             "pr-body",

@@ -96,6 +96,7 @@ _TAIL_SECTIONS = re.compile(
 _BOILERPLATE = (
     re.compile(r"Droid-?monitor created revert due to \S*\.?", re.I),
     re.compile(r"Will be verifying through ABTD before submission\.?", re.I),
+    re.compile(r"<INSERT REASONING HERE>", re.I),
     re.compile(
         r"(?:Droid-?Monitor:\s*)?(?:Potential\s+)?culprit for \S*\s*-?\s*"
         r"verifying through ABTD before revert submission\.?",
@@ -116,8 +117,8 @@ _BOILERPLATE = (
 _SUMMARY = re.compile(r"^\s*Summary:[ \t]*", re.I | re.M)
 """Phabricator's `Summary:` label, alone on its line or before the first words."""
 _BOT_CAUSES = re.compile(
-    r"^(?:This diff is reverting D\d+\s*)?(?:D\d+)?:?[^\n]*? by [^\n]+? (?:has been identified to "
-    r"be causing|causes) the following",
+    r"^(?:This diff is reverting D\d+[^\n]*\n\s*[^\n]*?|D\d+\b[^\n]*?|[^\n]*? by [^\n]+?) "
+    r"(?:has been identified to be causing|causes) the following",
     re.I | re.M,
 )
 """Meta's revert bot names the reverted diff, its title and author before the failures."""
