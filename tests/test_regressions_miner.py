@@ -15,7 +15,7 @@ from bench.regressions import run
 from bench.regressions.cases import Case, load_cases, write_cases
 from bench.regressions.evaluate import evaluate, incident_document
 from bench.regressions.mine import main, merge_cases, mine_repository
-from bench.regressions.reasons import extract_reason, find_refs, is_revert
+from bench.regressions.reasons import extract_reason, find_refs, is_revert, is_squash_list
 from bench.regressions.sanitize import Leaks, incident_title, sanitize_reason
 from pmops.sources.incident_file import parse_incident
 from tests.gitrepo import GitRepo, utc
@@ -246,6 +246,12 @@ def test_merge_that_folds_the_culprit_counts_as_the_culprit(tmp_path: Path, git_
         ("This reverts commit abcdef12 added in 1.2: slow", "added in 1.2: slow", "git-revert"),
         ('* Revert "Support scroll views (#12)"\n\n* Change files', "", "pr-body"),
         ("* Why\n* Name clash", "* Why\n* Name clash", "pr-body"),
+        ("This reverts 63f1aa6c72 commit, it broke merges.", "it broke merges.", "pr-body"),
+        (
+            "Reason for revert: deadlocks\n\nThis reverts commit 1b15349e011a.",
+            "deadlocks",
+            "gerrit",
+        ),
         (
             "Summary:\nThis diff is reverting D1\nD1: Fix it by Jane Roe has been identified to "
             "be causing the following test failure:\n\nTests affected:\n- a:b\n",
@@ -448,3 +454,11 @@ def test_keep_adds_only_new_cases_up_to_the_per_repository_limit(
     assert first in cases and other in cases  # kept as they were
     assert sorted(c.revert for c in cases if c.repo == "o/r") == sorted(c.revert for c in found)
     assert len(merge_cases([first], found, limit=2)) == 2  # the newest new one fills the limit
+
+
+def test_a_squash_list_is_no_reason_once_its_sign_offs_are_gone() -> None:
+    body = '* Revert "Bump deps"\n\nSigned-off-by: Al Li <al@example.org>\n\n* regenerate'
+    raw, _ = extract_reason(body)
+    assert raw  # the sign-off hides the list until sanitizing
+    assert is_squash_list(sanitize_reason(raw, Leaks()))
+    assert not is_squash_list("* Why\n* The build broke on arm")

@@ -36,6 +36,7 @@ from bench.regressions.reasons import (
     find_refs,
     is_reland,
     is_revert,
+    is_squash_list,
     title_without_pr,
 )
 from bench.regressions.sanitize import Leaks, has_words, sanitize_reason
@@ -516,7 +517,7 @@ def _case(
         return "culprit not in the revert's history"
     raw, fmt = extract_reason(revert.body)
     reason = sanitize_reason(raw, _leaks(revert, culprit, _folded_messages(clone, culprit)))
-    if not has_words(reason):
+    if not has_words(reason) or is_squash_list(reason):
         return "no reason"
     candidates = len(landed_between(clone, base, started - lookback, started))
     return Case(

@@ -66,8 +66,9 @@ _BOT_DUE_TO = re.compile(
 _REVERTS_COMMIT = re.compile(r"\bThis reverts commit [0-9a-fA-F]{7,40}\b\.?,?[ \t]*", re.IGNORECASE)
 _REVERTED_ID = r"(?:r\d+|(?=[a-fA-F]*\d)[0-9a-fA-F]{5,40})\b"
 """A reverted commit's SHA (with a digit, so "added" is a word) or Subversion revision."""
+_REVERTED_IDS = rf"{_REVERTED_ID}(?:,?\s+(?:and\s+)?{_REVERTED_ID})*"
 _REVERT_FORMULA = re.compile(
-    rf"\bThis reverts commits?:?\s+(?:{_REVERTED_ID}(?:,?\s+(?:and\s+)?{_REVERTED_ID})*)?"
+    rf"\bThis reverts (?:commits?:?(?:\s+{_REVERTED_IDS})?|{_REVERTED_IDS}\s+commits?)"
     r"(?:,?\s+reversing\s+changes\s+made\s+to\s+[0-9a-fA-F]{7,40}\b)?\.?,?[ \t]*",
     re.IGNORECASE,
 )
@@ -198,12 +199,17 @@ def extract_reason(body: str) -> tuple[str, str]:
     text = _DROP_LINES.sub("", text)
     text = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith(">"))
     text = _clean(text)
-    if _SQUASHED_LIST.match(text) and re.search(r"^\* Revert", text, re.I | re.M):
-        return "", fmt  # the folded commits' subjects, one of them the revert: no reason
-    return text, fmt
+    return ("" if is_squash_list(text) else text), fmt
+
+
+def is_squash_list(text: str) -> bool:
+    """Whether `text` only lists the `* subject` of folded commits, one of them a revert: a
+    squash-merge's body, no reason (checked again once sanitizing took out sign-offs)."""
+    return bool(_SQUASHED_LIST.match(text) and re.search(r"^\* Revert", text, re.I | re.M))
 
 
 def _clean(text: str) -> str:
+    text = _REVERT_FORMULA.sub("", text)
     text = _SUMMARY.sub("", text)
     text = _BOT_CAUSES.sub("Causes the following", text)
     for pattern in _BOILERPLATE:
