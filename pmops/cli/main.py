@@ -8,6 +8,7 @@ needs when it runs (tests/test_startup.py checks which modules `pmops --help` lo
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tempfile
 from collections.abc import Callable
@@ -21,12 +22,13 @@ from pmops.cli.action import COMMANDS as ACTION_COMMANDS
 from pmops.cli.history import index_command, search_command, stats_command
 from pmops.cli.reach import import_command, site_command
 from pmops.cli.remind import remind_command
-from pmops.errors import PmopsError
+from pmops.errors import InputError, PmopsError
 from pmops.safety.files import write_atomic
 from pmops.sources.gitcmd import repo_root as _repo_root
 
 if TYPE_CHECKING:
     from pmops.config import Config
+    from pmops.documents.claims_check import NumberLookup
     from pmops.pipeline import Result
 
 
@@ -74,7 +76,27 @@ def cli() -> None:
     metavar="REF",
     help="Ref whose published postmortems are frozen [default: the repository's default branch].",
 )
-def check(paths: tuple[Path, ...], base: str | None) -> None:
+@click.option(
+    "--github",
+    "github_repo",
+    metavar="OWNER/NAME",
+    help="Look up on this repository's GitHub the PR and issue numbers humans added that the "
+    "history does not name (one request each, at most 20); without it they are flagged.",
+)
+@click.option(
+    "--token-env",
+    default="GITHUB_TOKEN",
+    show_default=True,
+    help="Environment variable holding the token for --github.",
+)
+@click.option("--api-url", default=None, help="REST API root (GitHub Enterprise Server).")
+def check(
+    paths: tuple[Path, ...],
+    base: str | None,
+    github_repo: str | None,
+    token_env: str,
+    api_url: str | None,
+) -> None:
     """Check postmortem files (default: every one under postmortems/).
 
     Prints each problem as `path:line: message` and exits 1 if there are any.
@@ -110,13 +132,27 @@ def check(paths: tuple[Path, ...], base: str | None) -> None:
         if not files and not removed:
             click.echo(f"no postmortems found under {folder}/", err=True)
             return
-    problems = check_files(files, root, base, load_config(root).sections) + removed
+    numbers = _numbers(github_repo, token_env, api_url)
+    problems = check_files(files, root, base, load_config(root).sections, numbers) + removed
     for problem in problems:
         click.echo(str(problem))
     if problems:
         click.echo(f"{len(problems)} problem(s) in {len(files)} file(s)", err=True)
         sys.exit(1)
     click.echo(f"{len(files)} postmortem(s) OK", err=True)
+
+
+def _numbers(github_repo: str | None, token_env: str, api_url: str | None) -> NumberLookup | None:
+    """`--github`: the GitHub lookup of PR and issue numbers (None: offline)."""
+    if not github_repo:
+        return None
+    token = os.environ.get(token_env, "").strip()
+    if not token:
+        raise InputError(f"--github needs a token in ${token_env}")
+    from pmops.github.client import connect
+    from pmops.github.numbers import IssueNumbers
+
+    return IssueNumbers(connect(token, api_url), github_repo)
 
 
 def _progress(quiet: bool) -> Callable[[str], None]:
