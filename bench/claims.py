@@ -25,6 +25,7 @@ from bench.table import print_table
 QUICK_MODEL_SCENARIOS = 4
 _TIMELINE_RESTORED = re.compile(r"The model's timeline left out (\d+) of")
 _TIMELINE_INVENTED = re.compile(r"The model's timeline had (\d+) entr")
+_TIMELINE_REPEATED = re.compile(r"The model's timeline worded (\d+) event")
 N_CTX = 4096
 MAX_OUTPUT = 900
 
@@ -43,6 +44,8 @@ class Tally:
     """Evidence timeline events the model left out (put back by keep_evidence_timeline)."""
     timeline_invented: int = 0
     """Model timeline entries matching no evidence event (left out)."""
+    timeline_repeated: int = 0
+    """Second wordings of an evidence event the model had worded already (left out)."""
     reasons: Counter[str] = field(default_factory=Counter)
 
     def row(self) -> dict[str, Any]:
@@ -56,6 +59,7 @@ class Tally:
             "fallbacks": self.fallbacks,
             "timeline_restored": self.timeline_restored,
             "timeline_invented": self.timeline_invented,
+            "timeline_repeated": self.timeline_repeated,
             "seconds": round(self.seconds, 1),
         }
 
@@ -130,8 +134,10 @@ def _draft(tally: Tally, draft: Any) -> None:
     for note in result.draft.notes:
         restored = _TIMELINE_RESTORED.search(note)
         invented = _TIMELINE_INVENTED.search(note)
+        repeated = _TIMELINE_REPEATED.search(note)
         tally.timeline_restored += int(restored.group(1)) if restored else 0
         tally.timeline_invented += int(invented.group(1)) if invented else 0
+        tally.timeline_repeated += int(repeated.group(1)) if repeated else 0
     claims = result.verification.claims
     tally.drafts += 1
     tally.claims += len(claims)

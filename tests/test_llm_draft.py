@@ -821,3 +821,63 @@ def test_a_long_honest_draft_is_not_repetitive() -> None:
 )
 def test_loops_are_repetitive(text: str) -> None:
     assert is_repetitive(text)
+
+
+def test_the_schema_sent_to_servers_is_bounded_and_holds_the_timeline_to_the_evidence(
+    server: LLMServer,
+) -> None:
+    """A server that turns the schema into a grammar (llama.cpp) must be able to finish:
+    every array and free string is bounded, and timeline entries can only be at the
+    evidence's times, one per event at most."""
+    server.queue(answer_json(good_answer()))
+    _, _, analysis = run(server)
+    schema = server.completions[0].body["response_format"]["json_schema"]["schema"]
+    timeline = schema["properties"]["timeline"]
+    assert timeline["maxItems"] == len(analysis.timeline) > 0
+    times = timeline["items"]["properties"]["at"]["enum"]
+    assert times == sorted({e.at.strftime("%Y-%m-%dT%H:%M:%SZ") for e in analysis.timeline})
+
+    def unbounded(node: object, path: str) -> list[str]:
+        if isinstance(node, list):
+            return [p for item in node for p in unbounded(item, path)]
+        if not isinstance(node, dict):
+            return []
+        found = [p for key, item in node.items() for p in unbounded(item, f"{path}/{key}")]
+        kind = node.get("type")
+        if kind == "array" and "maxItems" not in node:
+            found.append(path)
+        if kind == "string" and not {"maxLength", "pattern", "enum"} & node.keys():
+            found.append(path)
+        return found
+
+    assert unbounded(schema, "") == []
+    assert all(n <= 600 for n in _values(schema, "maxLength")), "llama.cpp expands each"
+
+
+def _values(node: object, key: str) -> list[int]:
+    if isinstance(node, list):
+        return [v for item in node for v in _values(item, key)]
+    if not isinstance(node, dict):
+        return []
+    own = [node[key]] if isinstance(node.get(key), int) else []
+    return own + [v for item in node.values() for v in _values(item, key)]
+
+
+def test_a_second_wording_of_an_event_is_left_out_and_not_counted_as_invented(
+    server: LLMServer,
+) -> None:
+    timeline = [
+        {"at": stamp(0), "source": "issue", "text": "Checkout started failing."},
+        {"at": stamp(0), "source": "issue", "text": "Checkout failed."},
+    ]
+    server.queue(answer_json(good_answer(timeline=timeline)))
+    draft, _, analysis = run(server)
+    assert [(e.at, e.source) for e in draft.timeline] == [
+        (e.at, e.source) for e in analysis.timeline
+    ]
+    texts = [e.text for e in draft.timeline]
+    assert "Checkout started failing." in texts and "Checkout failed." not in texts
+    assert "The model's timeline worded 1 event a second time; the repeats were left out." in (
+        draft.notes
+    )
+    assert not any("matching no event" in note for note in draft.notes)

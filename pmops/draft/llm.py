@@ -66,7 +66,7 @@ def draft_with_llm(
         client = ChatClient(model, env, deadline=started + DEADLINE_FACTOR * model.timeout_s)
     except ModelError as error:
         return fall_back(fallback, str(error), started, secrets)
-    schema = response_schema()
+    schema = response_schema(analysis.timeline)
     repair = ""
     problems: list[Problem] = []
     for _ in range(1 + REPAIR_RETRIES):
@@ -105,38 +105,43 @@ TIMELINE_MATCH = timedelta(minutes=1)
 def keep_evidence_timeline(draft: Draft, evidence: Sequence[TimelineEvent]) -> Draft:
     """The draft with the evidence timeline as its timeline of record: each evidence event
     keeps its time and source and takes the model's wording of it when the model wrote one;
-    events the model dropped come back, entries it invented are left out (a note says how
-    many of each)."""
+    events the model dropped come back, entries it invented are left out, and so are its
+    second wordings of an event (a note says how many of each)."""
     unused = list(draft.timeline)
     kept: list[TimelineEvent] = []
     for event in evidence:
-        match = next(
-            (
-                e
-                for e in unused
-                if e.source == event.source and abs(e.at - event.at) <= TIMELINE_MATCH
-            ),
-            None,
-        )
+        match = next((e for e in unused if _words(e, event)), None)
         if match is None:
             kept.append(event)
             continue
         unused.remove(match)
         kept.append(replace(event, text=match.text))
     restored = len(evidence) - (len(draft.timeline) - len(unused))
+    repeated = sum(1 for e in unused if any(_words(e, event) for event in evidence))
+    invented = len(unused) - repeated
     notes = list(draft.notes)
     if restored:
         notes.append(
             f"The model's timeline left out {restored} of the {len(evidence)} events in the "
             "evidence; they were put back in pmops's words."
         )
-    if unused:
+    if invented:
         notes.append(
-            f"The model's timeline had {len(unused)} "
-            f"entr{'ies' if len(unused) != 1 else 'y'} matching no event in the evidence; "
+            f"The model's timeline had {invented} "
+            f"entr{'ies' if invented != 1 else 'y'} matching no event in the evidence; "
             "they were left out."
         )
+    if repeated:
+        notes.append(
+            f"The model's timeline worded {repeated} event{'s' if repeated != 1 else ''} "
+            "a second time; the repeats were left out."
+        )
     return replace(draft, timeline=tuple(kept), notes=tuple(notes))
+
+
+def _words(entry: TimelineEvent, event: TimelineEvent) -> bool:
+    """The model's `entry` words the evidence `event`: same source, about the same time."""
+    return entry.source == event.source and abs(entry.at - event.at) <= TIMELINE_MATCH
 
 
 def fall_back(fallback: Draft, reason: str, started: float, secrets: Sequence[str] = ()) -> Draft:

@@ -25,9 +25,9 @@ from pmops.documents.schemas import load_schema
 from pmops.documents.sections import prompt_guidance
 from pmops.documents.templating import render_template
 from pmops.draft.blameless import blameless, people
-from pmops.model import Analysis, Change, Evidence
+from pmops.model import Analysis, Change, Evidence, TimelineEvent
 from pmops.safety.redact import redact_secrets
-from pmops.times import minutes_between
+from pmops.times import format_time, minutes_between
 
 TOP_SUSPECTS = 3
 """Suspects ranked in the first tier; the rest follow with the other evidence."""
@@ -401,26 +401,75 @@ def _schema_text() -> str:
     return json.dumps(schema, separators=(",", ":"), ensure_ascii=False)
 
 
-def response_schema() -> dict[str, Any]:
-    """The draft schema as sent in `response_format`: without `$schema`/`$id`, and without
-    length bounds, which grammar-constrained servers expand into one rule per character
-    (llama.cpp fails to parse the grammar of `maxLength: 4000` and its server dies). The
-    bounds still hold: every answer is validated against the full schema. `\\d` in patterns
-    becomes `[0-9]`, which llama.cpp's schema-to-grammar converter gets right."""
+def response_schema(timeline: Sequence[TimelineEvent] = ()) -> dict[str, Any]:
+    """The draft schema as sent in `response_format`, held to what a grammar can bound.
+
+    Servers that enforce a schema (llama.cpp) turn it into a grammar, and an unbounded
+    grammar lets a small model loop until its output limit: SmolLM2-135M repeated one
+    timeline entry until it was cut off at 900 tokens, every time. So here every array and
+    string has a bound a model can meet (`SERVER_BOUNDS`: the prompt's own asks, "one short
+    sentence", "3 to 7 action items") and the timeline is held to the evidence: at most one
+    entry per evidence event, each at one of their times (the model words the timeline of
+    record; it cannot add to it). llama.cpp expands a length bound into one rule per
+    character and dies on the schema's own 4000, so the bounds stay in the hundreds. The
+    answer is still validated against the full schema. `\\d` in patterns becomes `[0-9]`,
+    which llama.cpp's schema-to-grammar converter gets right."""
     schema = {k: v for k, v in load_schema("draft").items() if not k.startswith("$")}
-    return _for_servers(schema)
+    schema = _for_servers(schema)
+    entry = schema["properties"]["timeline"]
+    times = sorted({format_time(e.at) for e in timeline})
+    if times:
+        entry["items"]["properties"]["at"] = {"enum": times}
+    entry["maxItems"] = len(timeline)
+    return schema
 
 
-def _for_servers(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {
-            k: v.replace("\\d", "[0-9]") if k == "pattern" else _for_servers(v)
-            for k, v in value.items()
-            if k not in _BOUNDS
-        }
+SERVER_BOUNDS: dict[str, int] = {
+    "summary": 600,
+    "customer_impact": 400,
+    "timeline[].text": 160,
+    "root_cause.text": 600,
+    "root_cause.suspects": 5,
+    "resolution": 400,
+    "contributing_factors": 5,
+    "contributing_factors[]": 200,
+    "went_well": 5,
+    "went_well[]": 200,
+    "went_poorly": 5,
+    "went_poorly[]": 200,
+    "action_items": 7,
+    "action_items[].title": 160,
+    "action_items[].owner": 60,
+    "extra_sections": 10,
+    "extra_sections.*": 600,
+    "confidence.reason": 300,
+}
+"""maxLength (strings), maxItems (arrays), maxProperties (objects) sent to servers, by field
+path (`[]`: an array's items, `*`: an object's other properties); the timeline's maxItems is
+the evidence's event count."""
+_BOUND_KEYS = {"string": "maxLength", "array": "maxItems", "object": "maxProperties"}
+
+
+def _for_servers(value: Any, path: str = "") -> Any:
     if isinstance(value, list):
-        return [_for_servers(v) for v in value]
-    return value
-
-
-_BOUNDS = frozenset({"maxLength", "maxItems"})
+        return [_for_servers(v, path) for v in value]
+    if not isinstance(value, dict):
+        return value
+    result: dict[str, Any] = {}
+    for key, item in value.items():
+        if key in _BOUND_KEYS.values():
+            continue
+        if key == "pattern":
+            result[key] = item.replace("\\d", "[0-9]")
+        elif key == "properties":
+            result[key] = {n: _for_servers(v, f"{path}.{n}".lstrip(".")) for n, v in item.items()}
+        elif key == "items":
+            result[key] = _for_servers(item, f"{path}[]")
+        elif key == "additionalProperties" and isinstance(item, dict):
+            result[key] = _for_servers(item, f"{path}.*")
+        else:
+            result[key] = _for_servers(item, path)
+    bound = SERVER_BOUNDS.get(path)
+    if bound is not None and value.get("type") in _BOUND_KEYS:
+        result[_BOUND_KEYS[value["type"]]] = bound
+    return result
