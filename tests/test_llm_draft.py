@@ -22,7 +22,13 @@ from pmops.draft.bounded_http import MAX_RESPONSE_BYTES
 from pmops.draft.deterministic import draft_deterministic
 from pmops.draft.llm import draft_with_llm
 from pmops.draft.parse import extract_json, is_repetitive, read_answer
-from pmops.draft.prompts import TokenCounter
+from pmops.draft.prompts import (
+    MIN_LENGTH,
+    SERVER_BOUNDS,
+    TokenCounter,
+    server_bounds,
+    worst_tokens,
+)
 from pmops.model import (
     SECTIONS,
     Alert,
@@ -881,3 +887,36 @@ def test_a_second_wording_of_an_event_is_left_out_and_not_counted_as_invented(
         draft.notes
     )
     assert not any("matching no event" in note for note in draft.notes)
+
+
+def test_bounds_shrink_until_an_answer_that_fills_them_all_fits_the_output_budget() -> None:
+    for events, budget in ((15, 900), (3, 900), (40, 4000), (15, 1500)):
+        bounds = server_bounds(events, budget)
+        assert worst_tokens(bounds) <= budget, (events, budget)
+        assert 1 <= bounds["timeline"] <= events
+        assert all(bounds[path] >= MIN_LENGTH for path in ("summary", "timeline[].text"))
+    generous = server_bounds(3, 4000)
+    assert {k: v for k, v in generous.items() if k in SERVER_BOUNDS} == SERVER_BOUNDS
+    assert server_bounds(15, 900)["timeline"] < 15
+
+
+def test_a_small_output_budget_words_fewer_events_without_counting_them_dropped(
+    server: LLMServer,
+) -> None:
+    """With 300 output tokens the model may word only some events; those it words keep its
+    wording, the rest are pmops's, and the note says which is which (not "left out")."""
+    timeline = [{"at": stamp(0), "source": "issue", "text": "Checkout started failing."}]
+    server.queue(answer_json(good_answer(timeline=timeline)))
+    draft, _, analysis = run(server, max_output_tokens=300)
+    schema = server.completions[0].body["response_format"]["json_schema"]["schema"]
+    wordable = schema["properties"]["timeline"]["maxItems"]
+    assert 1 <= wordable < len(analysis.timeline)
+    assert [(e.at, e.source) for e in draft.timeline] == [
+        (e.at, e.source) for e in analysis.timeline
+    ]
+    assert "Checkout started failing." in [e.text for e in draft.timeline]
+    assert (
+        f"The model's output budget let it word {wordable} of the {len(analysis.timeline)} "
+        "events in the evidence; it worded 1, the others are in pmops's words."
+    ) in draft.notes
+    assert not any("left out" in note and "timeline" in note for note in draft.notes)
