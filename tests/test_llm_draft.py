@@ -833,15 +833,20 @@ def test_the_schema_sent_to_servers_is_bounded_and_holds_the_timeline_to_the_evi
     server: LLMServer,
 ) -> None:
     """A server that turns the schema into a grammar (llama.cpp) must be able to finish:
-    every array and free string is bounded, and timeline entries can only be at the
-    evidence's times, one per event at most."""
+    every array and free string is bounded, and a timeline entry can only be one of the
+    evidence's events (its time and source), one per event at most."""
     server.queue(answer_json(good_answer()))
     _, _, analysis = run(server)
     schema = server.completions[0].body["response_format"]["json_schema"]["schema"]
     timeline = schema["properties"]["timeline"]
     assert timeline["maxItems"] == len(analysis.timeline) > 0
-    times = timeline["items"]["properties"]["at"]["enum"]
-    assert times == sorted({e.at.strftime("%Y-%m-%dT%H:%M:%SZ") for e in analysis.timeline})
+    events = [
+        (choice["properties"]["at"]["const"], choice["properties"]["source"]["const"])
+        for choice in timeline["items"]["anyOf"]
+    ]
+    assert events == sorted(
+        {(e.at.strftime("%Y-%m-%dT%H:%M:%SZ"), e.source.value) for e in analysis.timeline}
+    )
 
     def unbounded(node: object, path: str) -> list[str]:
         if isinstance(node, list):
@@ -920,3 +925,16 @@ def test_a_small_output_budget_words_fewer_events_without_counting_them_dropped(
         "events in the evidence; it worded 1, the others are in pmops's words."
     ) in draft.notes
     assert not any("left out" in note and "timeline" in note for note in draft.notes)
+
+
+def test_a_raw_newline_inside_a_string_does_not_lose_the_answer(server: LLMServer) -> None:
+    """llama.cpp's grammars let SmolLM2 write newlines unescaped inside strings; strict JSON
+    parsing then skipped the answer and took its nested root_cause object instead."""
+    answer = json.dumps(good_answer(resolution="Reverting 3315440 ended the impact. RAW"))
+    answer = answer.replace("RAW", "\n```\nIt was deployed at 14:56 UTC.")
+    assert "\n" in answer and json.loads(answer, strict=False)["root_cause"]
+    assert extract_json(answer) == json.loads(answer, strict=False)
+    server.queue(answer_text(answer))
+    draft, _, _ = run(server)
+    assert draft.generator.fallback_reason is None
+    assert draft.resolution.startswith("Reverting 3315440 ended the impact.")

@@ -411,8 +411,9 @@ def response_schema(
     timeline entry until it was cut off at 900 tokens, every time. So here every array and
     string has a bound, scaled down (`server_bounds`) until even an answer that fills every
     one fits `output_tokens`: the grammar then closes the answer before the limit. The
-    timeline is held to the evidence: one entry per evidence event at most, each at one of
-    their times (the model words the timeline of record; it cannot add to it). Only the
+    timeline is held to the evidence: one entry per evidence event at most, each one of the
+    events, with its time and source (the model words the timeline of record; it cannot add
+    to it). Only the
     repository's `team_sections` may be written as `extra_sections`. llama.cpp expands a
     length bound into one rule per character and dies on the schema's own 4000, so bounds
     stay in the hundreds. The answer is still validated against the full schema. `\\d` in
@@ -422,9 +423,24 @@ def response_schema(
     schema = _for_servers(schema, bounds)
     if not team_sections:
         del schema["properties"]["extra_sections"]
-    times = sorted({format_time(e.at) for e in timeline})
-    if times:
-        schema["properties"]["timeline"]["items"]["properties"]["at"] = {"enum": times}
+    entry = schema["properties"]["timeline"]["items"]
+    events = sorted({(format_time(e.at), e.source.value) for e in timeline})
+    if events:  # each entry is one evidence event: its time and source, the model's words
+        entry.pop("properties")
+        text = _for_servers(load_schema("draft"), bounds)["properties"]["timeline"]["items"]
+        entry["anyOf"] = [
+            {
+                **{k: v for k, v in text.items() if k != "properties"},
+                "properties": {
+                    "at": {"const": at},
+                    "source": {"const": source},
+                    "text": text["properties"]["text"],
+                },
+            }
+            for at, source in events
+        ]
+        entry.pop("required")
+        entry.pop("additionalProperties")
     return schema
 
 
