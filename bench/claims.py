@@ -6,7 +6,9 @@ llama.cpp. Every draft goes through `verify_draft`; a row sums its drafts' claim
 that fell back to the deterministic draft are counted in `fallbacks`, not in the model's row.
 `--quick` drafts the first 4 scenarios with the model (all of them deterministically);
 `--no-model` skips the model. Model rows also count the evidence timeline events the model
-left out (put back) and the entries it invented (left out): the evidence timeline is the record.
+left out (put back), those beyond what its output budget let it word (in pmops's words), the
+entries it invented and its second wordings of an event (both left out): the evidence
+timeline is the record.
 """
 
 from __future__ import annotations
@@ -25,8 +27,15 @@ from bench.table import print_table
 QUICK_MODEL_SCENARIOS = 4
 _TIMELINE_RESTORED = re.compile(r"The model's timeline left out (\d+) of")
 _TIMELINE_INVENTED = re.compile(r"The model's timeline had (\d+) entr")
+_TIMELINE_REPEATED = re.compile(r"The model's timeline worded (\d+) event")
+_TIMELINE_BUDGET = re.compile(
+    r"let it word (\d+) of the (\d+) events in the evidence; it worded (\d+)"
+)
 N_CTX = 4096
 MAX_OUTPUT = 900
+TIMEOUT_S = 900
+"""The answer fits MAX_OUTPUT (the schema's bounds), ~450 s at worst on 2 loaded cores; a
+client timeout would leave llama.cpp generating the abandoned answer and stall the next."""
 
 
 @dataclass
@@ -41,8 +50,12 @@ class Tally:
     seconds: float = 0.0
     timeline_restored: int = 0
     """Evidence timeline events the model left out (put back by keep_evidence_timeline)."""
+    timeline_beyond_budget: int = 0
+    """Evidence events beyond what the output budget let the model word (pmops's words)."""
     timeline_invented: int = 0
     """Model timeline entries matching no evidence event (left out)."""
+    timeline_repeated: int = 0
+    """Second wordings of an evidence event the model had worded already (left out)."""
     reasons: Counter[str] = field(default_factory=Counter)
 
     def row(self) -> dict[str, Any]:
@@ -55,7 +68,9 @@ class Tally:
             "verified_share": round(share, 4),
             "fallbacks": self.fallbacks,
             "timeline_restored": self.timeline_restored,
+            "timeline_beyond_budget": self.timeline_beyond_budget,
             "timeline_invented": self.timeline_invented,
+            "timeline_repeated": self.timeline_repeated,
             "seconds": round(self.seconds, 1),
         }
 
@@ -92,7 +107,7 @@ def run(quick: bool, argv: list[str]) -> dict[str, Any]:
                             config.model,
                             name="smollm2",
                             base_url=url,
-                            timeout_s=300,
+                            timeout_s=TIMEOUT_S,
                             max_output_tokens=MAX_OUTPUT,
                             prompt_token_budget=N_CTX - MAX_OUTPUT,
                         ),
@@ -130,8 +145,14 @@ def _draft(tally: Tally, draft: Any) -> None:
     for note in result.draft.notes:
         restored = _TIMELINE_RESTORED.search(note)
         invented = _TIMELINE_INVENTED.search(note)
+        repeated = _TIMELINE_REPEATED.search(note)
+        if budget := _TIMELINE_BUDGET.search(note):
+            wordable, events, worded = (int(g) for g in budget.groups())
+            tally.timeline_restored += max(0, wordable - worded)
+            tally.timeline_beyond_budget += events - wordable
         tally.timeline_restored += int(restored.group(1)) if restored else 0
         tally.timeline_invented += int(invented.group(1)) if invented else 0
+        tally.timeline_repeated += int(repeated.group(1)) if repeated else 0
     claims = result.verification.claims
     tally.drafts += 1
     tally.claims += len(claims)

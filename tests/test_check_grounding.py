@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from pmops.cli.main import cli
@@ -15,6 +16,8 @@ from pmops.documents.document import rewrite_frontmatter
 from pmops.documents.render import parse_postmortem, render_postmortem
 from pmops.draft.compose import drafts_path
 from tests.blameless_corpus import BLAMELESS, BLAMING
+from tests.github_fake import FakeGitHub
+from tests.github_fake.server import DEFAULT_TOKEN
 from tests.gitrepo import GitRepo
 from tests.samples import NAME, sample_postmortem, sample_text
 
@@ -108,3 +111,46 @@ def test_accepted_lists_survive_a_round_trip() -> None:
     pm = sample_postmortem(accepted_claims=("deadbee",), accepted_wording=("own review",))
     back = parse_postmortem(render_postmortem(pm), NAME)
     assert (back.accepted_claims, back.accepted_wording) == (("deadbee",), ("own review",))
+
+
+def test_check_looks_numbers_up_on_github_with_a_token(
+    tmp_path: Path, fake_github: FakeGitHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`pmops check --github`: a number the history does not name passes when GitHub has it,
+    is flagged when GitHub answers 404, and is flagged as not checked when the token is
+    refused (401); without the token in its variable the command says so."""
+    repo, _ = _repo(tmp_path / "repo")
+    fake_github.create_repo("acme", "shop", files={"README.md": "# shop\n"})
+    issue = fake_github.create_issue("acme", "shop", "Pool alerts are noisy").number
+    path = _write(repo, f"See #{issue} and PR #999, after #12.")
+    line = _line_of(path, "PR #999")
+    monkeypatch.chdir(repo.path)
+
+    def check(token: str) -> tuple[int, str]:
+        monkeypatch.setenv("PMOPS_TEST_TOKEN", token)
+        args = ["check", "--github", "acme/shop", "--token-env", "PMOPS_TEST_TOKEN"]
+        result = CliRunner().invoke(cli, [*args, "--api-url", fake_github.api_url])
+        return result.exit_code, result.output
+
+    fake_github.reset_log()
+    code, output = check(DEFAULT_TOKEN)
+    assert code == 1
+    assert output.splitlines()[0] == (
+        f"{NAME}:{line}: PR #999 is not a pull request or issue of this repository on GitHub "
+        '(HTTP 404); fix it, or add "PR #999" to accepted_claims to keep it deliberately'
+    )
+    assert f"#{issue} " not in output  # found on GitHub; #12 is named by the history
+    assert sorted(r.path for r in fake_github.requests) == [
+        f"/repos/acme/shop/issues/{n}" for n in sorted((issue, 999))
+    ]
+
+    code, output = check("ghp_revoked")
+    assert code == 1
+    assert (
+        f"{NAME}:{line}: #{issue} could not be checked on GitHub (HTTP 401: Bad credentials)"
+        in output
+    )
+    assert "PR #999 could not be checked on GitHub (HTTP 401" in output
+
+    code, output = check("")
+    assert code != 0 and "--github needs a token in $PMOPS_TEST_TOKEN" in output

@@ -22,7 +22,13 @@ from pmops.draft.bounded_http import MAX_RESPONSE_BYTES
 from pmops.draft.deterministic import draft_deterministic
 from pmops.draft.llm import draft_with_llm
 from pmops.draft.parse import extract_json, is_repetitive, read_answer
-from pmops.draft.prompts import TokenCounter
+from pmops.draft.prompts import (
+    MIN_LENGTH,
+    SERVER_BOUNDS,
+    TokenCounter,
+    server_bounds,
+    worst_tokens,
+)
 from pmops.model import (
     SECTIONS,
     Alert,
@@ -821,3 +827,114 @@ def test_a_long_honest_draft_is_not_repetitive() -> None:
 )
 def test_loops_are_repetitive(text: str) -> None:
     assert is_repetitive(text)
+
+
+def test_the_schema_sent_to_servers_is_bounded_and_holds_the_timeline_to_the_evidence(
+    server: LLMServer,
+) -> None:
+    """A server that turns the schema into a grammar (llama.cpp) must be able to finish:
+    every array and free string is bounded, and a timeline entry can only be one of the
+    evidence's events (its time and source), one per event at most."""
+    server.queue(answer_json(good_answer()))
+    _, _, analysis = run(server)
+    schema = server.completions[0].body["response_format"]["json_schema"]["schema"]
+    timeline = schema["properties"]["timeline"]
+    assert timeline["maxItems"] == len(analysis.timeline) > 0
+    events = [
+        (choice["properties"]["at"]["const"], choice["properties"]["source"]["const"])
+        for choice in timeline["items"]["anyOf"]
+    ]
+    assert events == sorted(
+        {(e.at.strftime("%Y-%m-%dT%H:%M:%SZ"), e.source.value) for e in analysis.timeline}
+    )
+
+    def unbounded(node: object, path: str) -> list[str]:
+        if isinstance(node, list):
+            return [p for item in node for p in unbounded(item, path)]
+        if not isinstance(node, dict):
+            return []
+        found = [p for key, item in node.items() for p in unbounded(item, f"{path}/{key}")]
+        kind = node.get("type")
+        if kind == "array" and "maxItems" not in node:
+            found.append(path)
+        if kind == "string" and not {"maxLength", "pattern", "enum"} & node.keys():
+            found.append(path)
+        return found
+
+    assert unbounded(schema, "") == []
+    assert all(n <= 600 for n in _values(schema, "maxLength")), "llama.cpp expands each"
+
+
+def _values(node: object, key: str) -> list[int]:
+    if isinstance(node, list):
+        return [v for item in node for v in _values(item, key)]
+    if not isinstance(node, dict):
+        return []
+    own = [node[key]] if isinstance(node.get(key), int) else []
+    return own + [v for item in node.values() for v in _values(item, key)]
+
+
+def test_a_second_wording_of_an_event_is_left_out_and_not_counted_as_invented(
+    server: LLMServer,
+) -> None:
+    timeline = [
+        {"at": stamp(0), "source": "issue", "text": "Checkout started failing."},
+        {"at": stamp(0), "source": "issue", "text": "Checkout failed."},
+    ]
+    server.queue(answer_json(good_answer(timeline=timeline)))
+    draft, _, analysis = run(server)
+    assert [(e.at, e.source) for e in draft.timeline] == [
+        (e.at, e.source) for e in analysis.timeline
+    ]
+    texts = [e.text for e in draft.timeline]
+    assert "Checkout started failing." in texts and "Checkout failed." not in texts
+    assert "The model's timeline worded 1 event a second time; the repeats were left out." in (
+        draft.notes
+    )
+    assert not any("matching no event" in note for note in draft.notes)
+
+
+def test_bounds_shrink_until_an_answer_that_fills_them_all_fits_the_output_budget() -> None:
+    for events, budget in ((15, 900), (3, 900), (40, 4000), (15, 1500)):
+        bounds = server_bounds(events, budget)
+        assert worst_tokens(bounds) <= budget, (events, budget)
+        assert 1 <= bounds["timeline"] <= events
+        assert all(bounds[path] >= MIN_LENGTH for path in ("summary", "timeline[].text"))
+    generous = server_bounds(3, 4000)
+    assert {k: v for k, v in generous.items() if k in SERVER_BOUNDS} == SERVER_BOUNDS
+    assert server_bounds(15, 900)["timeline"] < 15
+
+
+def test_a_small_output_budget_words_fewer_events_without_counting_them_dropped(
+    server: LLMServer,
+) -> None:
+    """With 300 output tokens the model may word only some events; those it words keep its
+    wording, the rest are pmops's, and the note says which is which (not "left out")."""
+    timeline = [{"at": stamp(0), "source": "issue", "text": "Checkout started failing."}]
+    server.queue(answer_json(good_answer(timeline=timeline)))
+    draft, _, analysis = run(server, max_output_tokens=300)
+    schema = server.completions[0].body["response_format"]["json_schema"]["schema"]
+    wordable = schema["properties"]["timeline"]["maxItems"]
+    assert 1 <= wordable < len(analysis.timeline)
+    assert [(e.at, e.source) for e in draft.timeline] == [
+        (e.at, e.source) for e in analysis.timeline
+    ]
+    assert "Checkout started failing." in [e.text for e in draft.timeline]
+    assert (
+        f"The model's output budget let it word {wordable} of the {len(analysis.timeline)} "
+        "events in the evidence; it worded 1, the others are in pmops's words."
+    ) in draft.notes
+    assert not any("left out" in note and "timeline" in note for note in draft.notes)
+
+
+def test_a_raw_newline_inside_a_string_does_not_lose_the_answer(server: LLMServer) -> None:
+    """llama.cpp's grammars let SmolLM2 write newlines unescaped inside strings; strict JSON
+    parsing then skipped the answer and took its nested root_cause object instead."""
+    answer = json.dumps(good_answer(resolution="Reverting 3315440 ended the impact. RAW"))
+    answer = answer.replace("RAW", "\n```\nIt was deployed at 14:56 UTC.")
+    assert "\n" in answer and json.loads(answer, strict=False)["root_cause"]
+    assert extract_json(answer) == json.loads(answer, strict=False)
+    server.queue(answer_text(answer))
+    draft, _, _ = run(server)
+    assert draft.generator.fallback_reason is None
+    assert draft.resolution.startswith("Reverting 3315440 ended the impact.")

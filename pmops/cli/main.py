@@ -19,7 +19,7 @@ import click
 from pmops import __version__
 from pmops.cli.action import COMMANDS as ACTION_COMMANDS
 from pmops.cli.history import index_command, search_command, stats_command
-from pmops.cli.options import repo_option
+from pmops.cli.options import github_options, repo_option, token_from
 from pmops.cli.reach import import_command, site_command
 from pmops.cli.remind import remind_command
 from pmops.errors import PmopsError
@@ -28,6 +28,7 @@ from pmops.sources.gitcmd import repo_root as _repo_root
 
 if TYPE_CHECKING:
     from pmops.config import Config
+    from pmops.documents.claims_check import NumberLookup
     from pmops.pipeline import Result
 
 
@@ -75,7 +76,17 @@ def cli() -> None:
     metavar="REF",
     help="Ref whose published postmortems are frozen [default: the repository's default branch].",
 )
-def check(paths: tuple[Path, ...], base: str | None) -> None:
+@github_options(
+    "Look up on this repository's GitHub the PR and issue numbers humans added that the "
+    "history does not name (one request each, at most 20); without it they are flagged."
+)
+def check(
+    paths: tuple[Path, ...],
+    base: str | None,
+    github_repo: str | None,
+    token_env: str,
+    api_url: str | None,
+) -> None:
     """Check postmortem files (default: every one under postmortems/).
 
     Prints each problem as `path:line: message` and exits 1 if there are any.
@@ -111,13 +122,25 @@ def check(paths: tuple[Path, ...], base: str | None) -> None:
         if not files and not removed:
             click.echo(f"no postmortems found under {folder}/", err=True)
             return
-    problems = check_files(files, root, base, load_config(root).sections) + removed
+    numbers = _numbers(github_repo, token_env, api_url)
+    problems = check_files(files, root, base, load_config(root).sections, numbers) + removed
     for problem in problems:
         click.echo(str(problem))
     if problems:
         click.echo(f"{len(problems)} problem(s) in {len(files)} file(s)", err=True)
         sys.exit(1)
     click.echo(f"{len(files)} postmortem(s) OK", err=True)
+
+
+def _numbers(github_repo: str | None, token_env: str, api_url: str | None) -> NumberLookup | None:
+    """`--github`: the GitHub lookup of PR and issue numbers (None: offline)."""
+    if not github_repo:
+        return None
+    token = token_from(token_env, "--github")
+    from pmops.github.client import connect
+    from pmops.github.numbers import IssueNumbers
+
+    return IssueNumbers(connect(token, api_url), github_repo)
 
 
 def _progress(quiet: bool) -> Callable[[str], None]:

@@ -58,7 +58,7 @@ def github_options(help: str, *, required: bool = False) -> Callable[[F], F]:
 
 def token_from(token_env: str, what: str) -> str:
     """The token in `$token_env`; InputError naming `what` needs it when it is unset."""
-    token = os.environ.get(token_env, "")
+    token = os.environ.get(token_env, "").strip()
     if not token:
         raise InputError(f"{what} needs a token in ${token_env}")
     return token

@@ -9,7 +9,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from pmops.documents.blameless_check import check_wording
-from pmops.documents.claims_check import RepoFacts, check_claims, drafts_copy
+from pmops.documents.claims_check import NumberLookup, RepoFacts, check_claims, drafts_copy
 from pmops.documents.document import Document, decode, parse_document, plain, read_text
 from pmops.documents.schemas import describe, iter_errors
 from pmops.documents.sections import STANDARD, Layout, headings
@@ -375,12 +375,17 @@ def _git_bytes(repo: Path, *args: str) -> bytes | None:
 
 
 def check_files(
-    paths: Iterable[Path], repo: Path, base: str | None, layout: Layout = STANDARD
+    paths: Iterable[Path],
+    repo: Path,
+    base: str | None,
+    layout: Layout = STANDARD,
+    numbers: NumberLookup | None = None,
 ) -> list[Problem]:
-    """Check files (named relative to `repo` when inside it); frozen fields against `base`."""
+    """Check files (named relative to `repo` when inside it); frozen fields against `base`;
+    `numbers` looks up on GitHub the PR and issue numbers the history does not name."""
     problems: list[Problem] = []
     docs: dict[str, Document] = {}
-    facts = RepoFacts(repo)
+    facts = RepoFacts(repo, numbers)
     for path in paths:
         name = _display_name(path, repo)
         try:

@@ -2,7 +2,11 @@
 body that the AI draft (`postmortems/.drafts/<same name>`) did not already hold must resolve
 in the repository, offline: SHAs against git's objects, numbers against the history's merge
 subjects ("Merge pull request #N", "Title (#N)"), closing keywords ("Fixes #N"), and the
-file's own frontmatter (id, suspects' PRs, action items' issues).
+file's own frontmatter (id, suspects' PRs, action items' issues). Where a token is at hand
+(the Action's `pmops/check`, `pmops check --github`), a number the history cannot vouch for
+is looked up on GitHub through a `NumberLookup` (`pmops.github.numbers`): found, it passes;
+missing, the message says so; not answered (a refused token, an outage), the message says it
+could not be checked, and the claim stays flagged.
 
 Claims of the AI draft were verified against the evidence when it was generated (and carry a
 visible marker when they were not). A reviewer accepts a claim that cannot resolve (a PR in
@@ -13,7 +17,7 @@ written, in the frontmatter's `accepted_claims`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -35,11 +39,26 @@ _FENCE = re.compile(r"^\s*(```|~~~)")
 _URL = re.compile(r"https?://\S+")
 
 
+@dataclass(frozen=True)
+class Lookup:
+    """GitHub's answer about one PR or issue number: `found` True or False, or None when it
+    could not be asked or did not answer (`detail` says why: "HTTP 403: ...")."""
+
+    found: bool | None
+    detail: str = ""
+
+
+NumberLookup = Callable[[int], Lookup]
+"""Looks a PR or issue number up in the repository on GitHub (pmops.github.numbers)."""
+
+
 @dataclass
 class RepoFacts:
-    """What the repository vouches for, read lazily once per `pmops check` run."""
+    """What the repository vouches for, read lazily once per `pmops check` run; `lookup`
+    asks GitHub about the numbers the history does not name (None: offline)."""
 
     repo: Path
+    lookup: NumberLookup | None = None
     _refs: set[int] | None = None
     _is_repo: bool | None = None
     _shas: dict[str, str | None] = field(default_factory=dict)
@@ -78,6 +97,27 @@ class RepoFacts:
             self._refs = found
         return self._refs
 
+    def ref_problem(self, token: str, number: int) -> str | None:
+        """Why `token` (PR #N, #N) does not resolve, or None when the history or GitHub
+        vouches for it."""
+        if number in self.refs():
+            return None
+        keep = f'fix it, or add "{token}" to accepted_claims to keep it deliberately'
+        if self.lookup is None:
+            return f"{token} is not a pull request or issue this repository's history names; {keep}"
+        answer = self.lookup(number)
+        if answer.found:
+            return None
+        if answer.found is False:
+            return (
+                f"{token} is not a pull request or issue of this repository on GitHub "
+                f"({answer.detail or 'not found'}); {keep}"
+            )
+        return (
+            f"{token} could not be checked on GitHub ({answer.detail or 'no answer'}) and "
+            f"this repository's history does not name it; {keep}"
+        )
+
 
 def drafts_copy(name: str) -> str:
     """`postmortems/.drafts/YYYY/file.md` for `postmortems/YYYY/file.md`."""
@@ -110,14 +150,10 @@ def check_claims(
                     f'"{token}" to accepted_claims to keep it deliberately',
                 )
             )
-        elif kind == "ref" and int(value) not in known_refs | facts.refs():
-            problems.append(
-                (
-                    line,
-                    f"{token} is not a pull request or issue this repository's history names; "
-                    f'fix it, or add "{token}" to accepted_claims to keep it deliberately',
-                )
-            )
+        elif kind == "ref" and int(value) not in known_refs:
+            problem = facts.ref_problem(token, int(value))
+            if problem:
+                problems.append((line, problem))
     return problems
 
 

@@ -66,7 +66,9 @@ def draft_with_llm(
         client = ChatClient(model, env, deadline=started + DEADLINE_FACTOR * model.timeout_s)
     except ModelError as error:
         return fall_back(fallback, str(error), started, secrets)
-    schema = response_schema()
+    teams = team_headings(config.sections)
+    schema = response_schema(analysis.timeline, model.max_output_tokens, len(teams))
+    wordable = schema["properties"]["timeline"]["maxItems"]
     repair = ""
     problems: list[Problem] = []
     for _ in range(1 + REPAIR_RETRIES):
@@ -88,9 +90,11 @@ def draft_with_llm(
                 generator=_generator(config, fallback, prompt, completion, started),
                 allowed_links=allowed_links(config, analysis.evidence),
                 notes=_notes(prompt, config, completion, problems),
-                team_sections=team_headings(config.sections),
+                team_sections=teams,
             )
-            return keep_evidence_timeline(draft, analysis.timeline)
+            if completion.mode not in ENFORCED:
+                wordable = len(analysis.timeline)  # the server did not hold it to the bounds
+            return keep_evidence_timeline(draft, analysis.timeline, wordable)
         problem = reading.problem or Problem("empty", "the answer was empty")
         problems.append(problem)
         repair = render_repair(problem.message, redact_secrets(problem.detail, secrets)[0])
@@ -102,41 +106,57 @@ TIMELINE_MATCH = timedelta(minutes=1)
 """A model's timeline entry words an evidence event of the same source this close in time."""
 
 
-def keep_evidence_timeline(draft: Draft, evidence: Sequence[TimelineEvent]) -> Draft:
+def keep_evidence_timeline(
+    draft: Draft, evidence: Sequence[TimelineEvent], wordable: int | None = None
+) -> Draft:
     """The draft with the evidence timeline as its timeline of record: each evidence event
     keeps its time and source and takes the model's wording of it when the model wrote one;
-    events the model dropped come back, entries it invented are left out (a note says how
-    many of each)."""
+    events the model dropped come back, entries it invented are left out, and so are its
+    second wordings of an event (a note says how many of each). `wordable`: how many
+    entries the model's output budget let it write (response_schema), when fewer than the
+    events; the rest are in pmops's words without counting as dropped."""
     unused = list(draft.timeline)
     kept: list[TimelineEvent] = []
     for event in evidence:
-        match = next(
-            (
-                e
-                for e in unused
-                if e.source == event.source and abs(e.at - event.at) <= TIMELINE_MATCH
-            ),
-            None,
-        )
+        match = next((e for e in unused if _words(e, event)), None)
         if match is None:
             kept.append(event)
             continue
         unused.remove(match)
         kept.append(replace(event, text=match.text))
-    restored = len(evidence) - (len(draft.timeline) - len(unused))
+    worded = len(draft.timeline) - len(unused)
+    wordable = len(evidence) if wordable is None else min(wordable, len(evidence))
+    dropped = max(0, wordable - worded)
+    repeated = sum(1 for e in unused if any(_words(e, event) for event in evidence))
+    invented = len(unused) - repeated
     notes = list(draft.notes)
-    if restored:
+    if wordable < len(evidence):
         notes.append(
-            f"The model's timeline left out {restored} of the {len(evidence)} events in the "
+            f"The model's output budget let it word {wordable} of the {len(evidence)} events "
+            f"in the evidence; it worded {worded}, the others are in pmops's words."
+        )
+    elif dropped:
+        notes.append(
+            f"The model's timeline left out {dropped} of the {len(evidence)} events in the "
             "evidence; they were put back in pmops's words."
         )
-    if unused:
+    if invented:
         notes.append(
-            f"The model's timeline had {len(unused)} "
-            f"entr{'ies' if len(unused) != 1 else 'y'} matching no event in the evidence; "
+            f"The model's timeline had {invented} "
+            f"entr{'ies' if invented != 1 else 'y'} matching no event in the evidence; "
             "they were left out."
         )
+    if repeated:
+        notes.append(
+            f"The model's timeline worded {repeated} event{'s' if repeated != 1 else ''} "
+            "a second time; the repeats were left out."
+        )
     return replace(draft, timeline=tuple(kept), notes=tuple(notes))
+
+
+def _words(entry: TimelineEvent, event: TimelineEvent) -> bool:
+    """The model's `entry` words the evidence `event`: same source, about the same time."""
+    return entry.source == event.source and abs(entry.at - event.at) <= TIMELINE_MATCH
 
 
 def fall_back(fallback: Draft, reason: str, started: float, secrets: Sequence[str] = ()) -> Draft:

@@ -97,12 +97,14 @@ def read_answer(text: str, finish_reason: str | None) -> Reading:
 
 def extract_json(text: str) -> dict[str, Any] | None:
     """The JSON object in `text`: all of it, a ```json fenced block, or the first balanced
-    `{...}` that parses."""
+    `{...}` that parses. Raw control characters inside strings are accepted (llama.cpp's
+    JSON grammars let a model write a newline unescaped); strict parsing would skip the
+    whole answer and take an object nested in it instead."""
     candidates = [text.strip(), *(m.group(1) for m in _FENCED_JSON.finditer(text))]
     candidates += list(_balanced_objects(text))
     for candidate in candidates:
         try:
-            value = json.loads(candidate)
+            value = json.loads(candidate, strict=False)
         except ValueError:
             continue
         if isinstance(value, dict):

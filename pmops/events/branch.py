@@ -70,9 +70,15 @@ def read_state(ctx: Context, head: str, expected_id: int | str | None = None) ->
 
 def report_check(ctx: Context, head: str, number: int | None = None) -> GateReport:
     """Run the gate on `head` (of PR `number`, whose approvals back a publish stamp) and set
-    the `pmops/check` commit status there (DESIGN §4)."""
+    the `pmops/check` commit status there (DESIGN §4). PR and issue numbers humans added
+    that the history does not name are looked up on GitHub (`GitHubApi.numbers`)."""
     report = gate(
-        ctx.workspace, ctx.default_ref, head, ctx.config.postmortems_dir, facts_of(ctx, number)
+        ctx.workspace,
+        ctx.default_ref,
+        head,
+        ctx.config.postmortems_dir,
+        facts_of(ctx, number),
+        ctx.api.numbers,
     )
     ctx.api.set_status(head, report.state, report.description, ctx.inputs.run_url)
     return report

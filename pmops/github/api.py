@@ -21,6 +21,7 @@ from pmops.errors import PmopsError
 from pmops.follow.action_items import PRIORITY_LABELS
 from pmops.github.client import lazy_repo
 from pmops.github.graphql import review_decision
+from pmops.github.numbers import IssueNumbers
 from pmops.github.own import OwnAccount
 from pmops.github.rest import github_message
 from pmops.lifecycle.approvals import BranchRules, Review
@@ -91,6 +92,11 @@ class GitHubApi:
     def repo(self) -> Repository:
         """The PyGithub repository, fetched when an attribute other than its URL is first read."""
         return lazy_repo(self.gh, self.full_name)
+
+    @cached_property
+    def numbers(self) -> IssueNumbers:
+        """PR and issue numbers looked up on GitHub, once each per run (`pmops/check`)."""
+        return IssueNumbers(self.gh, self.full_name)
 
     @cached_property
     def own(self) -> OwnAccount:

@@ -30,7 +30,7 @@ from pmops.documents.check import (
     check_grounding,
     check_text,
 )
-from pmops.documents.claims_check import RepoFacts, drafts_copy
+from pmops.documents.claims_check import NumberLookup, RepoFacts, drafts_copy
 from pmops.documents.document import Document, parse_document, plain
 from pmops.documents.sections import layout_at
 from pmops.errors import PmopsError
@@ -145,9 +145,15 @@ Facts = Callable[[], ReviewFacts]
 
 
 def gate(
-    ws: Workspace, base_ref: str, head: str, folder: str, facts: Facts = ReviewFacts
+    ws: Workspace,
+    base_ref: str,
+    head: str,
+    folder: str,
+    facts: Facts = ReviewFacts,
+    numbers: NumberLookup | None = None,
 ) -> GateReport:
-    """Evaluate the PR whose head is `head` against the base branch `base_ref`."""
+    """Evaluate the PR whose head is `head` against the base branch `base_ref`; `numbers`
+    looks up on GitHub the PR and issue numbers humans added that the history does not name."""
     base = ws.merge_base(base_ref, head) or base_ref
     changed = postmortem_files(ws.changed_files(base, head, folder), folder)
     removed = removed_published(ws, base, base_ref, head, folder)
@@ -166,7 +172,7 @@ def gate(
         for path in removed
     ]
     layout = layout_at(lambda name: ws.read(base_ref, name))  # the base branch's sections
-    repo_facts = RepoFacts(ws.path)
+    repo_facts = RepoFacts(ws.path, numbers)
     for path in changed:
         text = ws.read(head, path) or ""
         found, doc = check_text(text, path, layout)
