@@ -22,13 +22,8 @@ from pmops.draft.bounded_http import MAX_RESPONSE_BYTES
 from pmops.draft.deterministic import draft_deterministic
 from pmops.draft.llm import draft_with_llm
 from pmops.draft.parse import extract_json, is_repetitive, read_answer
-from pmops.draft.prompts import (
-    MIN_LENGTH,
-    SERVER_BOUNDS,
-    TokenCounter,
-    server_bounds,
-    worst_tokens,
-)
+from pmops.draft.prompts import TokenCounter
+from pmops.draft.server_schema import MIN_LENGTH, SERVER_BOUNDS, server_bounds, worst_tokens
 from pmops.model import (
     SECTIONS,
     Alert,

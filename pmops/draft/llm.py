@@ -19,7 +19,8 @@ from pmops.documents.sections import team_headings
 from pmops.draft.client import ENFORCED, ChatClient, Completion, ModelError
 from pmops.draft.links import allowed_links
 from pmops.draft.parse import Problem, read_answer, to_draft
-from pmops.draft.prompts import Prompt, build_prompt, left_out_note, render_repair, response_schema
+from pmops.draft.prompts import Prompt, build_prompt, left_out_note, render_repair
+from pmops.draft.server_schema import response_schema
 from pmops.model import Analysis, Draft, Generator, TimelineEvent
 from pmops.safety.redact import redact_secrets
 
