@@ -91,17 +91,23 @@ def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def extract(clones: Path, case_files: Sequence[Path]) -> Iterator[dict[str, Any]]:
-    """Feature records of every case with a clone and >= 5 candidates."""
+def extract(
+    clones: Path, case_files: Sequence[Path], done: frozenset[tuple[str, str]] = frozenset()
+) -> Iterator[dict[str, Any]]:
+    """Feature records of every case with a clone and >= 5 candidates, but those in `done`
+    ((repo, revert) pairs already extracted). A case that cannot be read yields a record
+    marked "failed", so it is not tried again."""
     from bench.regressions.cases import load_cases
     from bench.regressions.history import GitFailed
 
     cases = [c for f in case_files for c in load_cases(f) if c.candidates >= MIN_CANDIDATES]
+    cases = [c for c in cases if (c.repo, c.revert) not in done]
     for number, case, _, evidence, judge in gather_cases(clones, cases, "pmops-travel-"):
         try:
             record = _features(case, evidence, judge)
         except GitFailed as error:
             _log(f"[{number}/{len(cases)}] {case.repo}: {error}")
+            yield {"repo": case.repo, "case": case.revert, "failed": True}
             continue
         _log(f"[{number}/{len(cases)}] {case.repo} {len(record['rows'])} candidates")
         yield record
@@ -112,7 +118,9 @@ def _features(case: Any, evidence: Any, judge: Any) -> dict[str, Any]:
     the baselines' ranks of the culprit."""
     from bench.regressions.baselines import rank_lexical, rank_recent
     from pmops.analyze.bridge import code_tokens, report_words
+    from pmops.analyze.text import words
     from pmops.analyze.mentions import SYMPTOM_WORDS, incident_text
+    from pmops.analyze.ranker import candidate_inputs, report_query
     from pmops.analyze.suspects import score_candidates
 
     window = evidence.window
@@ -125,6 +133,7 @@ def _features(case: Any, evidence: Any, judge: Any) -> dict[str, Any]:
             "culprit": any(judge.is_culprit(sha) for sha in s.candidate.shas),
             "landed": s.candidate.landed_at.timestamp(),
             "tokens": sorted(code_tokens(s.candidate))[:MAX_TOKENS],
+            "inputs": candidate_inputs(s.candidate),
         }
         for s in score_candidates(evidence)
     ]
@@ -133,12 +142,27 @@ def _features(case: Any, evidence: Any, judge: Any) -> dict[str, Any]:
         "ecosystem": case.ecosystem,
         "case": case.revert,
         "words": sorted(set(report_words(text))),
+        "text": text,
+        "query": report_query(text, words(" ".join(evidence.incident.services))),
         "poor": len(set(query)) < RICH_WORDS,
         "commits": len(changes),
         "lexical": judge.rank(rank_lexical(changes, case.reason)),
         "recent": judge.rank(rank_recent(changes)),
         "rows": rows,
     }
+
+
+def load_features(path: Path) -> list[dict[str, Any]]:
+    """The records extracted so far (a line cut short by an interrupted run is dropped)."""
+    if not path.exists():
+        return []
+    records = []
+    for line in path.read_text().splitlines():
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return records
 
 
 # ---------------------------------------------------------------- the bridge
@@ -325,16 +349,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", type=Path, action="append", default=[])
     parser.add_argument("--features", type=Path, default=FEATURES_FILE)
     parser.add_argument("--refresh", action="store_true", help="extract the features again")
+    parser.add_argument(
+        "--no-extract", action="store_true", help="only the cases already in --features"
+    )
     parser.add_argument("--fit", action="store_true", help="write bridge.tsv, print weights")
     parser.add_argument("--holdout", action="store_true", help="also rank the held-out slice")
     args = parser.parse_args(argv)
-    if args.refresh or not args.features.exists():
-        partial = args.features.with_suffix(".partial")
-        with partial.open("w") as out:
-            for record in extract(args.clones, args.cases or [CASES_FILE]):
+    if args.refresh and args.features.exists():
+        args.features.unlink()
+    records = load_features(args.features)
+    if not args.no_extract:
+        done = frozenset((r["repo"], r["case"]) for r in records)
+        with args.features.open("a") as out:  # appended case by case: an interrupted run resumes
+            for record in extract(args.clones, args.cases or [CASES_FILE], done):
                 out.write(json.dumps(record) + "\n")
-        partial.replace(args.features)
-    records = [json.loads(line) for line in args.features.read_text().splitlines()]
+                out.flush()
+                records.append(record)
+    records = [r for r in records if not r.get("failed")]
     records = [r for r in records if r["commits"] >= MIN_CANDIDATES]  # as `bench regressions`
     dev = [r for r in records if not is_holdout(r["repo"])]
     held = [r for r in records if is_holdout(r["repo"])]
