@@ -21,6 +21,8 @@ import numpy as np
 import scipy.optimize
 import scipy.sparse
 
+from pmops.analyze.ranker import Pairs
+
 L2_DENSE = 1e-3
 L2_CROSS = 3e-2
 MIN_PAIR_REPOS = 3
@@ -28,6 +30,13 @@ MIN_PAIR_REPOS = 3
 token in at least this many (training) repositories."""
 MIN_FEATURE_REPOS = 3
 """Any feature must be seen in this many training repositories to get a weight."""
+PAIRS = False
+"""Whether word x path-word and word x diff-identifier pairs are features at all: measured
+leave-one-repository-out they gain nothing (README), and they make a larger file."""
+CROSSES = frozenset({"s", "x"})
+"""The sparse feature families fitted (ranker.py: s subject word, x file extension; a report
+word x trait, k x file kind, e x extension, p/d x path word/diff identifier): the others
+gained nothing leave-one-repository-out (README)."""
 MAX_PAIR_TOKENS = 300
 """Code tokens per culprit that pairs are counted for (its first, sorted)."""
 
@@ -35,8 +44,7 @@ MAX_PAIR_TOKENS = 300
 def base_scores(rows: Sequence[Mapping[str, Any]], weights: Mapping[str, float]) -> list[float]:
     """suspects.py's weighted sum per candidate (without the bridge)."""
     return [
-        sum(weights.get(k, 0.0) * v for k, v in r["values"].items() if k != "bridge")
-        for r in rows
+        sum(weights.get(k, 0.0) * v for k, v in r["values"].items() if k != "bridge") for r in rows
     ]
 
 
@@ -64,11 +72,11 @@ def allowed_pairs(
 ) -> dict[str, set[str]]:
     """Pairs supported by `MIN_PAIR_REPOS` repositories other than `exclude`."""
     pairs: dict[str, set[str]] = {}
+    if not PAIRS:
+        return pairs
     for key, tokens in support.items():
         kept = {
-            t
-            for t, repos in tokens.items()
-            if len(repos) - (exclude in repos) >= MIN_PAIR_REPOS
+            t for t, repos in tokens.items() if len(repos) - (exclude in repos) >= MIN_PAIR_REPOS
         }
         if kept:
             pairs[key] = kept
@@ -152,7 +160,12 @@ def _pair_repos(name: str, support: Mapping[str, Mapping[str, set[str]]]) -> set
 
 
 def _penalty(names: Sequence[str]) -> np.ndarray:
-    return np.array([L2_CROSS if n[:2] in ("p:", "d:", "k:", "e:", "a:", "s:", "x:") else L2_DENSE for n in names])
+    return np.array(
+        [
+            L2_CROSS if n[:2] in ("p:", "d:", "k:", "e:", "a:", "s:", "x:") else L2_DENSE
+            for n in names
+        ]
+    )
 
 
 def fit(d: Design, cases: Iterable[int], exclude: str | None = None) -> np.ndarray:
@@ -166,7 +179,9 @@ def fit(d: Design, cases: Iterable[int], exclude: str | None = None) -> np.ndarr
         and d.case_start[c + 1] - d.case_start[c] > 1
     ]
     rows = np.concatenate([np.arange(d.case_start[c], d.case_start[c + 1]) for c in chosen])
-    group = np.repeat(np.arange(len(chosen)), [d.case_start[c + 1] - d.case_start[c] for c in chosen])
+    group = np.repeat(
+        np.arange(len(chosen)), [d.case_start[c + 1] - d.case_start[c] for c in chosen]
+    )
     usable = np.array(
         [
             len(repos) - (exclude in repos) >= MIN_FEATURE_REPOS
@@ -346,3 +361,108 @@ def apply_trees(trees: Sequence[Tree], x: np.ndarray) -> np.ndarray:
             node = np.where(inner, np.where(go_left, 2 * node + 1, 2 * node + 2), node)
         out += np.array([tree.value[i] for i in node])
     return out
+
+
+# ---------------------------------------------------------------- what travel runs
+
+
+def offset_weights() -> dict[str, float]:
+    """The hand-set weights kept on top of the model (signals it was not fitted on)."""
+    from pmops.analyze.learned import MODEL_SIGNALS
+    from pmops.analyze.suspects import WEIGHTS_WITHOUT_DEPLOYS
+
+    return {k: v for k, v in WEIGHTS_WITHOUT_DEPLOYS.items() if k not in MODEL_SIGNALS}
+
+
+def featurizer(pairs: Pairs) -> Callable[[Mapping[str, Any]], list[dict[str, float]]]:
+    """A record's rows' features, as pmops computes them (ranker.case_features)."""
+    from pmops.analyze.learned import MODEL_EXCLUDED
+    from pmops.analyze.ranker import case_features
+
+    def featurize(record: Mapping[str, Any]) -> list[dict[str, float]]:
+        rows = record["rows"]
+        found = case_features(
+            record["words"],
+            record["query"],
+            [r["inputs"] for r in rows],
+            [{k: v for k, v in r["values"].items() if k not in MODEL_EXCLUDED} for r in rows],
+            [r["landed"] for r in rows],
+            pairs,
+        )
+        kept = CROSSES | ({"p", "d"} if PAIRS else set())
+        return [{k: v for k, v in f.items() if ":" not in k or k[0] in kept} for f in found]
+
+    return featurize
+
+
+def hand_set(record: Mapping[str, Any]) -> bool:
+    """Whether a signal the model was not fitted on fired (learned.HAND_SET): pmops then
+    ranks with its hand-set weights, and so does the benchmark."""
+    from pmops.analyze.learned import HAND_SET
+
+    return any(k in HAND_SET for r in record["rows"] for k in r["values"])
+
+
+def _hand_set_rank(record: Mapping[str, Any]) -> int | None:
+    from pmops.analyze.suspects import WEIGHTS_WITHOUT_DEPLOYS
+
+    rows = record["rows"]
+    scores = base_scores(rows, WEIGHTS_WITHOUT_DEPLOYS)
+    order = sorted(range(len(rows)), key=lambda i: (-scores[i], -rows[i]["landed"]))
+    return next((p for p, i in enumerate(order, 1) if rows[i]["culprit"]), None)
+
+
+def leave_one_out(records: Sequence[Mapping[str, Any]]) -> list[int | None]:
+    """The culprit's rank in each record, ranked by a model fitted without its repository
+    (pairs vocabulary and feature support included); records where a hand-set signal
+    fired are ranked as pmops ranks them, with the hand-set weights."""
+    support = pair_support(records)
+    d = design(records, featurizer(allowed_pairs(support)), offset_weights(), support)
+    found: list[int | None] = [None] * len(records)
+    for repo in sorted(set(d.case_repo)):
+        held = [c for c, r in enumerate(d.case_repo) if r == repo]
+        w = np.round(fit(d, [c for c, r in enumerate(d.case_repo) if r != repo], repo), 3)
+        for c, rank in zip(held, case_ranks(d, held, w), strict=True):
+            found[c] = _hand_set_rank(records[c]) if hand_set(records[c]) else rank
+    return found
+
+
+def fit_model(records: Sequence[Mapping[str, Any]]) -> dict[str, float]:
+    """The model's weights fitted on every record (rounded as the file stores them)."""
+    support = pair_support(records)
+    d = design(records, featurizer(allowed_pairs(support)), offset_weights(), support)
+    w = fit(d, range(len(records)))
+    return {n: round(float(v), 3) for n, v in zip(d.names, w, strict=True) if round(v, 3)}
+
+
+def model_ranks(
+    records: Sequence[Mapping[str, Any]], weights: Mapping[str, float]
+) -> list[int | None]:
+    """The culprit's rank in each record as pmops ranks it with the model `weights`
+    (ranker.score_case, plus the hand-set signals; ties: newest first)."""
+    from pmops.analyze.learned import MODEL_EXCLUDED
+    from pmops.analyze.ranker import Model, score_case
+
+    model = Model.of(weights)
+    offset = offset_weights()
+    result: list[int | None] = []
+    for record in records:
+        rows = record["rows"]
+        verdicts = score_case(
+            model,
+            record["words"],
+            record["query"],
+            [r["inputs"] for r in rows],
+            [{k: v for k, v in r["values"].items() if k not in MODEL_EXCLUDED} for r in rows],
+            [r["landed"] for r in rows],
+        )
+        scores = [v.score + b for v, b in zip(verdicts, base_scores(rows, offset), strict=True)]
+        if not any(r["culprit"] for r in rows):
+            result.append(None)
+            continue
+        if hand_set(record):
+            result.append(_hand_set_rank(record))
+            continue
+        order = sorted(range(len(rows)), key=lambda i: (-scores[i], -rows[i]["landed"]))
+        result.append(next(p for p, i in enumerate(order, 1) if rows[i]["culprit"]))
+    return result

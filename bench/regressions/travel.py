@@ -118,10 +118,10 @@ def _features(case: Any, evidence: Any, judge: Any) -> dict[str, Any]:
     the baselines' ranks of the culprit."""
     from bench.regressions.baselines import rank_lexical, rank_recent
     from pmops.analyze.bridge import code_tokens, report_words
-    from pmops.analyze.text import words
     from pmops.analyze.mentions import SYMPTOM_WORDS, incident_text
     from pmops.analyze.ranker import candidate_inputs, report_query
     from pmops.analyze.suspects import score_candidates
+    from pmops.analyze.text import words
 
     window = evidence.window
     changes = [c for c in evidence.changes if window.since <= c.committed_at <= window.start]
@@ -342,7 +342,9 @@ def trait_lift(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, float]]
 def main(argv: list[str] | None = None) -> int:
     """Extract (or load) the features, report leave-one-repository-out figures."""
     from bench.regressions.cases import CASES_FILE
-    from pmops.analyze.suspects import WEIGHTS, WEIGHTS_WITHOUT_DEPLOYS
+    from bench.regressions.rankfit import model_ranks
+    from pmops.analyze.ranker import shipped_model
+    from pmops.analyze.suspects import WEIGHTS
 
     parser = argparse.ArgumentParser(prog="python -m bench.regressions.travel")
     parser.add_argument("--clones", type=Path, required=True)
@@ -353,6 +355,7 @@ def main(argv: list[str] | None = None) -> int:
         "--no-extract", action="store_true", help="only the cases already in --features"
     )
     parser.add_argument("--fit", action="store_true", help="write bridge.tsv, print weights")
+    parser.add_argument("--fit-ranker", action="store_true", help="write pmops/analyze/ranker.tsv")
     parser.add_argument("--holdout", action="store_true", help="also rank the held-out slice")
     args = parser.parse_args(argv)
     if args.refresh and args.features.exists():
@@ -374,10 +377,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     frozen = {n: WEIGHTS.get(n, 0.0) for n in names if n not in SIGNALS}
     report = _report(dev, held, names, frozen, args.holdout)
-    current = np.array([WEIGHTS_WITHOUT_DEPLOYS.get(n, 0.0) for n in names])
-    report["development"]["shipped_weights"] = rank_figures(ranks(dev, names, current))
+    shipped = shipped_model().weights
+    report["development"]["shipped_model_in_sample"] = rank_figures(model_ranks(dev, shipped))
     if args.fit:
         _fit_and_write(dev, names, frozen)
+    if args.fit_ranker:
+        _write_ranker(dev)
     print(json.dumps(report, sort_keys=True))
     return 0
 
@@ -389,16 +394,21 @@ def _report(
     frozen: dict[str, float],
     with_holdout: bool,
 ) -> dict[str, Any]:
-    add_loro_bridge(dev)
-    loro, _ = evaluate(dev, names, frozen)
+    from bench.regressions.rankfit import fit_model, leave_one_out, model_ranks
+
+    loro = leave_one_out(dev)
     report: dict[str, Any] = {"development": _summary(dev, loro)}
-    ablations = {
-        "without bridge": {**frozen, "bridge": 0.0},
-        "without traits": {**frozen, **dict.fromkeys(TRAITS, 0.0)},
-        "issue-11 signals": {**frozen, "bridge": 0.0, **dict.fromkeys(TRAITS, 0.0)},
-    }
     lexical = [r["lexical"] for r in dev]
     groups = [r["repo"] for r in dev]
+    add_loro_bridge(dev)
+    ablations = {
+        "signal weights only (no learned ranker)": frozen,
+        "signal weights, issue-11 signals": {
+            **frozen,
+            "bridge": 0.0,
+            **dict.fromkeys(TRAITS, 0.0),
+        },
+    }
     report["ablations"] = {}
     for name, fixed in ablations.items():
         found, _ = evaluate(dev, names, fixed)
@@ -422,10 +432,7 @@ def _report(
     report["per_repo"] = per_repo
     _print(report)
     if with_holdout and held:
-        counts = PairCounts(dev)
-        add_bridge(held, counts.table())
-        w = fit(dev, names, frozen)
-        found = ranks(held, names, w)
+        found = model_ranks(held, fit_model(dev))
         report["holdout"] = _summary(held, found)
         for kind, poor in (("descriptive", False), ("content_poor", True)):
             chosen = [i for i, r in enumerate(held) if r["poor"] is poor]
@@ -471,6 +478,21 @@ def _fit_and_write(
     for name, value in zip(names, w, strict=True):
         if name in SIGNALS:
             _log(f'    "{name}": {value:.2f},')
+
+
+def _write_ranker(dev: list[dict[str, Any]]) -> None:
+    from bench.regressions.rankfit import fit_model
+    from pmops.analyze.ranker import MODEL_FILE, write_model
+
+    count = write_model(
+        MODEL_FILE,
+        fit_model(dev),
+        "pmops learned ranker (no deploy records): feature<TAB>weight; features in ranker.py.\n"
+        "Fitted by `python -m bench.regressions.travel --fit-ranker` (listwise logistic, "
+        f"bench/regressions/rankfit.py)\non {len(dev)} mined regressions from "
+        f"{len({r['repo'] for r in dev})} repositories.",
+    )
+    _log(f"wrote {count} weights to {MODEL_FILE} ({MODEL_FILE.stat().st_size:,} bytes)")
 
 
 if __name__ == "__main__":

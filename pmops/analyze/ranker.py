@@ -264,3 +264,115 @@ def _crosses(said: Sequence[str], data: Inputs, pairs: Pairs) -> Features:
             for token in idents & known:
                 found[f"d:{word}|{token}"] = weight
     return found
+
+
+# ---------------------------------------------------------------- the model file
+
+
+@dataclass(frozen=True)
+class Model:
+    """Weights by feature name, and the word-token pairs among them (for `case_features`)."""
+
+    weights: Mapping[str, float]
+    pairs: Pairs
+
+    @classmethod
+    def of(cls, weights: Mapping[str, float]) -> Model:
+        """A model from its weights (zero weights dropped)."""
+        kept = {name: value for name, value in weights.items() if value}
+        pairs: dict[str, set[str]] = {}
+        for name in kept:
+            if name[:2] in ("p:", "d:"):
+                key, _, token = name.partition("|")
+                pairs.setdefault(key, set()).add(token)
+        return cls(kept, {k: frozenset(v) for k, v in pairs.items()})
+
+    def __bool__(self) -> bool:
+        return bool(self.weights)
+
+
+@lru_cache(maxsize=1)
+def shipped_model() -> Model:
+    """The model shipped with pmops (empty, so unused, when the file is absent)."""
+    return read_model(MODEL_FILE)
+
+
+def read_model(path: Path) -> Model:
+    """A model from its TSV file: `feature<TAB>weight` per line, `#` comments."""
+    weights: dict[str, float] = {}
+    if not path.is_file():
+        return Model.of(weights)
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.rsplit("\t", 1)
+            weights[name] = float(value)
+    return Model.of(weights)
+
+
+def write_model(path: Path, weights: Mapping[str, float], header: str) -> int:
+    """Write the non-zero `weights` as TSV (sorted, so the file diffs well); return their
+    count."""
+    lines = [f"# {line}" for line in header.splitlines()]
+    kept = sorted((n, v) for n, v in weights.items() if round(v, 3))
+    lines += [f"{name}\t{value:.3f}" for name, value in kept]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return len(kept)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A candidate's model score (only differences between candidates mean anything), and
+    the learned association that raised it most, as a reason (None: none did much) with
+    what it added."""
+
+    score: float
+    reason: str | None = None
+    strength: float = 0.0
+
+
+REASON_FLOOR = 0.25
+"""A learned association is given as a reason when it adds at least this to the score."""
+
+
+def score_case(
+    model: Model,
+    report: Sequence[str],
+    query: Sequence[str],
+    inputs: Sequence[Inputs],
+    values: Sequence[Mapping[str, float]],
+    landed: Sequence[float],
+) -> list[Verdict]:
+    """Each candidate's score under `model` (arguments as for `case_features`)."""
+    found = case_features(report, query, inputs, values, landed, model.pairs)
+    result = []
+    for features in found:
+        score = 0.0
+        strongest, reason = REASON_FLOOR, None
+        for name, value in features.items():
+            weight = model.weights.get(name)
+            if weight is None:
+                continue
+            score += weight * value
+            if weight * value >= strongest and (text := _explain(name)) is not None:
+                strongest, reason = weight * value, text
+        result.append(Verdict(score, reason, strongest if reason else 0.0))
+    return result
+
+
+def _explain(name: str) -> str | None:
+    """A learned feature in words (None for those another reason already states)."""
+    kind, _, rest = name.partition(":")
+    word, _, token = rest.partition("|")
+    if "none" in (word, token):
+        return None
+    if kind in ("p", "d"):
+        return f"reports saying '{word}' often come from changes with '{token}'"
+    if kind == "k":
+        return f"reports saying '{word}' often come from changes to {token} files"
+    if kind == "e":
+        return f"reports saying '{word}' often come from changes to {token} files"
+    if kind == "s":
+        return f"changes whose subject says '{word}' are often at fault"
+    if kind == "x":
+        return f"changes to {word} files are often at fault"
+    return None
