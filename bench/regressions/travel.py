@@ -28,7 +28,7 @@ import json
 import sys
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -92,22 +92,24 @@ def _log(message: str) -> None:
 
 
 def extract(
-    clones: Path, case_files: Sequence[Path], done: frozenset[tuple[str, str]] = frozenset()
+    clones: Path, case_files: Sequence[Path], done: Mapping[tuple[str, str], str] | None = None
 ) -> Iterator[dict[str, Any]]:
     """Feature records of every case with a clone and >= 5 candidates, but those in `done`
-    ((repo, revert) pairs already extracted). A case that cannot be read yields a record
-    marked "failed", so it is not tried again."""
+    ((repo, revert) -> the report text already extracted, which ends with the reason: a case
+    whose reason the sanitizer changed since is extracted again). A case that cannot be read
+    yields a record marked "failed", so it is not tried again."""
+    done = done or {}
     from bench.regressions.cases import load_cases
     from bench.regressions.history import GitFailed
 
     cases = [c for f in case_files for c in load_cases(f) if c.candidates >= MIN_CANDIDATES]
-    cases = [c for c in cases if (c.repo, c.revert) not in done]
+    cases = [c for c in cases if not done.get((c.repo, c.revert), "\0").endswith(c.reason)]
     for number, case, _, evidence, judge in gather_cases(clones, cases, "pmops-travel-"):
         try:
             record = _features(case, evidence, judge)
         except GitFailed as error:
             _log(f"[{number}/{len(cases)}] {case.repo}: {error}")
-            yield {"repo": case.repo, "case": case.revert, "failed": True}
+            yield {"repo": case.repo, "case": case.revert, "failed": True, "text": case.reason}
             continue
         _log(f"[{number}/{len(cases)}] {case.repo} {len(record['rows'])} candidates")
         yield record
@@ -362,13 +364,17 @@ def main(argv: list[str] | None = None) -> int:
         args.features.unlink()
     records = load_features(args.features)
     if not args.no_extract:
-        done = frozenset((r["repo"], r["case"]) for r in records)
+        done = {(r["repo"], r["case"]): r.get("text", "") for r in records}
         with args.features.open("a") as out:  # appended case by case: an interrupted run resumes
             for record in extract(args.clones, args.cases or [CASES_FILE], done):
                 out.write(json.dumps(record) + "\n")
                 out.flush()
                 records.append(record)
-    records = [r for r in records if not r.get("failed")]
+    from bench.regressions.cases import load_cases
+
+    wanted = {(c.repo, c.revert) for f in args.cases or [CASES_FILE] for c in load_cases(f)}
+    latest = {(r["repo"], r["case"]): r for r in records}  # a case extracted again: its last
+    records = [r for k, r in latest.items() if k in wanted and not r.get("failed")]
     records = [r for r in records if r["commits"] >= MIN_CANDIDATES]  # as `bench regressions`
     dev = [r for r in records if not is_holdout(r["repo"])]
     held = [r for r in records if is_holdout(r["repo"])]
