@@ -382,13 +382,14 @@ def main(argv: list[str] | None = None) -> int:
         {n for r in records for row in r["rows"] for n in row["values"]} | set(WEIGHTS) | {"bridge"}
     )
     frozen = {n: WEIGHTS.get(n, 0.0) for n in names if n not in SIGNALS}
+    if args.fit_ranker:
+        _write_ranker(dev)
+        shipped_model.cache_clear()
     report = _report(dev, held, names, frozen, args.holdout)
     shipped = shipped_model().weights
     report["development"]["shipped_model_in_sample"] = rank_figures(model_ranks(dev, shipped))
     if args.fit:
         _fit_and_write(dev, names, frozen)
-    if args.fit_ranker:
-        _write_ranker(dev)
     print(json.dumps(report, sort_keys=True))
     return 0
 
