@@ -141,3 +141,40 @@ def test_signals_the_mined_history_never_shows_keep_the_hand_set_ranking() -> No
     assert all(s.learned is None for s in scored)
     named = evidence(changes, title=f"Errors since {changes[0].sha[:7]}")
     assert all(s.learned is None for s in score_candidates(named))
+
+
+def _record(repo: str, n: int, culprit: int, subjects: list[str]) -> dict[str, Any]:
+    rows = [
+        {
+            "values": {"recent": 1 / (1 + i)},
+            "culprit": i == culprit,
+            "landed": float(1000 - i),
+            "inputs": _inputs([f"src/f{i}.c"], subject=subjects[i]),
+        }
+        for i in range(n)
+    ]
+    return {"repo": repo, "words": ["crash"], "query": ["crash"], "rows": rows}
+
+
+def test_the_fit_learns_what_holds_across_repositories_and_not_from_the_left_out_one() -> None:
+    pytest.importorskip("scipy")
+    from bench.regressions import rankfit
+
+    records = []
+    for r in range(5):  # in every repository the culprit is the change that "enables" something
+        for k in range(6):
+            subjects = ["tidy"] * 6
+            subjects[(k + r) % 6] = "enable"
+            records.append(_record(f"o/r{r}", 6, (k + r) % 6, subjects))
+    weights = rankfit.fit_model(records)
+    assert weights["s:enable"] > 0.5
+    assert all(rank == 1 for rank in rankfit.model_ranks(records, weights))
+    assert all(rank == 1 for rank in rankfit.leave_one_out(records))
+    # a word three repositories show is learned, and not when one of them is left out
+    quux = ["tidy", "tidy", "quux", "tidy", "tidy", "tidy"]
+    more = [_record(repo, 6, 2, quux) for repo in ("o/r0", "o/r1", "o/lonely")]
+    support = rankfit.pair_support(records + more)
+    d = rankfit.design(records + more, rankfit.featurizer({}), {}, support)
+    everything = range(len(records) + len(more))
+    assert rankfit.fit(d, everything)[d.names.index("s:quux")] > 0
+    assert rankfit.fit(d, everything, exclude="o/lonely")[d.names.index("s:quux")] == 0.0
