@@ -23,8 +23,8 @@ import scipy.sparse
 
 from pmops.analyze.ranker import Pairs
 
-L2_DENSE = 1e-3
-L2_CROSS = 3e-2
+L2_DENSE = 3e-2
+L2_CROSS = 1e-1
 MIN_PAIR_REPOS = 3
 """A word-token pair becomes a feature when culprits of reports with the word had the
 token in at least this many (training) repositories."""
