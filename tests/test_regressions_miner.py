@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,8 +14,8 @@ import pytest
 from bench.regressions import run
 from bench.regressions.cases import Case, load_cases, write_cases
 from bench.regressions.evaluate import evaluate, incident_document
-from bench.regressions.mine import mine_repository
-from bench.regressions.reasons import extract_reason, find_refs, is_revert
+from bench.regressions.mine import main, merge_cases, mine_repository
+from bench.regressions.reasons import extract_reason, find_refs, is_revert, is_squash_list
 from bench.regressions.sanitize import Leaks, incident_title, sanitize_reason
 from pmops.sources.incident_file import parse_incident
 from tests.gitrepo import GitRepo, utc
@@ -235,6 +236,39 @@ def test_merge_that_folds_the_culprit_counts_as_the_culprit(tmp_path: Path, git_
             "git-revert",
         ),
         ("Reverts #99", "", "pr-body"),
+        (
+            "This reverts commit abcdef12, reversing\nchanges made to 1234567890.\n\n"
+            "This broke Active Record.",
+            "This broke Active Record.",
+            "git-revert",
+        ),
+        ("This reverts commits r312465 and r312463, as they broke", "as they broke", "pr-body"),
+        ("This reverts commit abcdef12 added in 1.2: slow", "added in 1.2: slow", "git-revert"),
+        ('* Revert "Support scroll views (#12)"\n\n* Change files', "", "pr-body"),
+        ("* Why\n* Name clash", "* Why\n* Name clash", "pr-body"),
+        ("This reverts 63f1aa6c72 commit, it broke merges.", "it broke merges.", "pr-body"),
+        (
+            "Reason for revert: deadlocks\n\nThis reverts commit 1b15349e011a.",
+            "deadlocks",
+            "gerrit",
+        ),
+        (
+            "Summary:\nThis diff is reverting D1\nD1: Fix it by Jane Roe has been identified to "
+            "be causing the following test failure:\n\nTests affected:\n- a:b\n",
+            "Causes the following test failure:\n\nTests affected:\n- a:b",
+            "pr-body",
+        ),
+        (
+            "This diff is reverting D12 (https://x.org/c/abc)\nD12 (https://x.org/c/abc) has been "
+            "identified to be causing the following test failures:\n- a:b",
+            "Causes the following test failures:\n- a:b",
+            "pr-body",
+        ),
+        (
+            "Summary: Reverting this, it affects many external tests.\n\nDifferential Revision: D5",
+            "Reverting this, it affects many external tests.",
+            "pr-body",
+        ),
     ],
 )
 def test_extract_reason_formats(body: str, reason: str, fmt: str) -> None:
@@ -249,6 +283,9 @@ def test_find_refs_reads_shas_prs_titles_and_diffs() -> None:
     assert ("o/r", 12) in refs.prs and ("", 12) in refs.prs
     assert refs.title == "Add cache"
     assert find_refs("Revert D7700: x", "").diffs == ("D7700",)
+    assert find_refs("Revert 98cee8c92587a8e, it did not help", "").shas == ("98cee8c92587a8e",)
+    assert find_refs("Reverting commit 98cee8c9: flaky", "").shas == ("98cee8c9",)
+    assert find_refs("Revert deadline handling", "").shas == ()
 
 
 # ---------------------------------------------------------------- sanitization
@@ -350,3 +387,78 @@ def test_reverting_a_merge_hides_the_description_of_the_commits_it_brought_in(
     assert case.culprit == merge
     assert "write-through" not in case.reason
     assert "login broke" in case.reason
+
+
+def test_mirrored_back_outs_find_their_diff_when_the_quoted_sha_is_not_in_the_mirror(
+    git_repo: GitRepo,
+) -> None:
+    """Exported Phabricator histories: `Back out "Title"` naming the diff on its own line, and
+    `Revert D1: title` quoting an internal SHA; a back-out of a revert is a reland, not a case."""
+    repo = git_repo
+    repo.commit({"README.md": "hello\n"}, "Initial commit", T0 - timedelta(days=1))
+    _filler(repo, T0 - timedelta(hours=2), 5, "a")
+    touch = repo.commit(
+        {"ui/touch.py": "TOUCH = 1\n"},
+        "Remove touch handling from host units\n\nDifferential Revision: D61474707",
+        T0,
+    )
+    cache = repo.commit(
+        {"ui/cache.py": "CACHE = 1\n"},
+        "Cache layouts\n\nDifferential Revision: D4663787",
+        T0 + timedelta(minutes=5),
+    )
+    back_out = _revert_with(
+        repo,
+        touch,
+        'Back out "Remove touch handling from host units"\n\nSummary:\n'
+        "Original commit changeset: b4c5fcc98e28\n\nOriginal Phabricator Diff: D61474707\n\n"
+        "Changes are breaking the lite app.\n\nDifferential Revision: D61663140",
+        T0 + timedelta(hours=1),
+    )
+    _revert_with(
+        repo,
+        cache,
+        "Revert D4663787: Cache layouts\n\nSummary: This reverts commit "
+        "1a135cb92ef264c10b7c76b77aa57285eeffbd03\n\nScrolling stutters on low-end phones.\n\n"
+        "Differential Revision: D4663799",
+        T0 + timedelta(hours=1, minutes=5),
+    )
+    repo.git("revert", "--no-commit", back_out)
+    repo.commit(
+        {},
+        'Back out "Revert D61663140: Back out "Remove touch handling from host units""\n\n'
+        "Summary:\nOriginal Phabricator Diff: D61663140\n\nFixed the lite app.",
+        T0 + timedelta(hours=2),
+    )
+    report = mine_repository(repo.path, "o/r")
+    cases = {c.culprit: c for c in report.cases}
+    assert set(cases) == {touch, cache}
+    assert cases[touch].reason == "Changes are breaking the lite app."
+    assert cases[cache].reason == "Scrolling stutters on low-end phones."
+    assert not is_revert('Back out "Revert D1: Cache layouts"', "")
+
+
+def test_keep_adds_only_new_cases_up_to_the_per_repository_limit(
+    tmp_path: Path, git_repo: GitRepo, history
+) -> None:
+    clones = tmp_path / "clones"
+    clones.mkdir()
+    (clones / "o__r").symlink_to(git_repo.path)
+    out = tmp_path / "cases.jsonl"
+    found = mine_repository(git_repo.path, "o/r").cases
+    first = replace(found[0], reason="reason written by an earlier miner")
+    other = replace(found[0], repo="x/y", revert="f" * 40)
+    write_cases(out, [first, other])
+    assert main(["--clones", str(clones), "--repo", "o/r", "--out", str(out), "--keep"]) == 0
+    cases = load_cases(out)
+    assert first in cases and other in cases  # kept as they were
+    assert sorted(c.revert for c in cases if c.repo == "o/r") == sorted(c.revert for c in found)
+    assert len(merge_cases([first], found, limit=2)) == 2  # the newest new one fills the limit
+
+
+def test_a_squash_list_is_no_reason_once_its_sign_offs_are_gone() -> None:
+    body = '* Revert "Bump deps"\n\nSigned-off-by: Al Li <al@example.org>\n\n* regenerate'
+    raw, _ = extract_reason(body)
+    assert raw  # the sign-off hides the list until sanitizing
+    assert is_squash_list(sanitize_reason(raw, Leaks()))
+    assert not is_squash_list("* Why\n* The build broke on arm")

@@ -5,7 +5,9 @@ title), says why in words, and came within the lookback after that change landed
 `Case`: culprit = the reverted change, base = the revert's first parent, incident text = the
 sanitized reason. Run it over a directory of clones (`owner__name`, bare or not):
 
-    python -m bench.regressions.mine --clones /work/clones [--repo owner/name] [--out FILE]
+    python -m bench.regressions.mine --clones CLONES [--repo owner/name] [--out FILE] [--keep]
+
+`--keep` adds the new cases to those already in the file instead of replacing them.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.regressions.cases import CASES_FILE, Case, write_cases
+from bench.regressions.cases import CASES_FILE, Case, load_cases, write_cases
 from bench.regressions.history import (
     Commit,
     Headline,
@@ -34,6 +36,7 @@ from bench.regressions.reasons import (
     find_refs,
     is_reland,
     is_revert,
+    is_squash_list,
     title_without_pr,
 )
 from bench.regressions.sanitize import Leaks, has_words, sanitize_reason
@@ -150,13 +153,270 @@ REPOSITORIES: dict[str, str] = {
     "Homebrew/brew": "ruby",
     "llvm/llvm-zorg": "python/infra",
     "iree-org/iree-turbine": "python",
+    "KhronosGroup/SPIRV-Headers": "c++",
+    "KhronosGroup/Vulkan-Loader": "c",
+    "KhronosGroup/Vulkan-Tools": "c++",
+    "LunarG/VulkanTools": "c++",
+    "Qiskit/qiskit": "python/rust",
+    "ROCm/rocm-systems": "c++",
+    "ROCm/triton": "python/c++",
+    "ReactiveX/RxJava": "java",
+    "Shopify/shopify-cli": "ruby",
+    "alacritty/alacritty": "rust",
+    "angular/angular-cli": "typescript",
+    "ansible/ansible": "python",
+    "aosp-mirror/platform_frameworks_support": "java/kotlin",
+    "aosp-mirror/platform_hardware_libhardware": "c/c++",
+    "aosp-mirror/platform_packages_apps_packageinstaller": "java",
+    "aosp-mirror/platform_packages_providers_contactsprovider": "java",
+    "aosp-mirror/platform_packages_providers_mediaprovider": "java",
+    "apache/bookkeeper": "java",
+    "apache/commons-lang": "java",
+    "apache/dubbo": "java",
+    "apache/groovy": "java/groovy",
+    "apache/logging-log4j2": "java",
+    "apache/ozone": "java",
+    "apache/pekko": "scala",
+    "apache/pinot": "java",
+    "apache/rocketmq": "java",
+    "apache/tomcat": "java",
+    "apache/zookeeper": "java",
+    "argoproj/argo-cd": "go",
+    "bytecodealliance/wasm-tools": "rust",
+    "caddyserver/caddy": "go",
+    "cadence-workflow/cadence": "go",
+    "cert-manager/cert-manager": "go",
+    "certbot/certbot": "python",
+    "checkstyle/checkstyle": "java",
+    "cockroachdb/pebble": "go",
+    "conda/conda": "python",
+    "containers/podman": "go",
+    "dagger/dagger": "go",
+    "dask/dask": "python",
+    "denoland/std": "typescript",
+    "docker/cli": "go",
+    "eclipse-vertx/vert.x": "java",
+    "electron/forge": "typescript",
+    "emberjs/ember.js": "javascript/typescript",
+    "envoyproxy/gateway": "go",
+    "ethereum/go-ethereum": "go",
+    "evanw/esbuild": "go",
+    "facebook/Ax": "python",
+    "facebook/CacheLib": "c++",
+    "facebook/buck2-prelude": "infra/starlark",
+    "facebook/facebook-android-sdk": "java/kotlin",
+    "facebook/fb303": "c++",
+    "facebook/fboss": "c++",
+    "facebook/fbthrift": "c++",
+    "facebook/flipper": "typescript/kotlin",
+    "facebook/flow": "ocaml",
+    "facebook/fresco": "java/kotlin",
+    "facebook/igl": "c++",
+    "facebook/infer": "ocaml",
+    "facebook/ktfmt": "kotlin",
+    "facebook/lexical": "typescript",
+    "facebook/litho": "java/kotlin",
+    "facebook/mariana-trench": "c++",
+    "facebook/metro": "javascript",
+    "facebook/mvfst": "c++",
+    "facebook/openbmc": "c/python",
+    "facebook/openr": "c++",
+    "facebook/proxygen": "c++",
+    "facebook/pyrefly": "rust",
+    "facebook/redex": "c++",
+    "facebook/starlark-rust": "rust",
+    "facebook/wangle": "c++",
+    "facebook/watchman": "c++/rust",
+    "facebook/yoga": "c++",
+    "facebook/zstd": "c",
+    "facebookincubator/fizz": "c++",
+    "facebookincubator/katran": "c++",
+    "facebookresearch/faiss": "c++/python",
+    "firebase/firebase-js-sdk": "typescript",
+    "gfx-rs/wgpu": "rust",
+    "gohugoio/hugo": "go",
+    "grafana/alloy": "go",
+    "grafana/loki": "go",
+    "grafana/tempo": "go",
+    "hashicorp/boundary": "go",
+    "hashicorp/packer": "go",
+    "hashicorp/terraform-provider-google": "go",
+    "helix-editor/helix": "rust",
+    "hibernate/hibernate-orm": "java",
+    "home-assistant/frontend": "typescript",
+    "hyperium/hyper": "rust",
+    "influxdata/telegraf": "go",
+    "intel/intel-graphics-compiler": "c++",
+    "ipython/ipython": "python",
+    "iree-org/wave": "python",
+    "jaegertracing/jaeger": "go",
+    "jestjs/jest": "typescript",
+    "jupyterlab/jupyterlab": "typescript/python",
+    "keras-team/keras": "python",
+    "knative/serving": "go",
+    "kubernetes-sigs/cluster-api": "go",
+    "kubernetes-sigs/controller-runtime": "go",
+    "kubernetes-sigs/kind": "go",
+    "kubernetes/autoscaler": "go",
+    "kubernetes/ingress-nginx": "go",
+    "kubernetes/kops": "go",
+    "kubernetes/minikube": "go",
+    "kubernetes/test-infra": "go/infra",
+    "kubevirt/kubevirt": "go",
+    "llvm/llvm-test-suite": "c++",
+    "meilisearch/meilisearch": "rust",
+    "micronaut-projects/micronaut-core": "java",
+    "microsoft/TypeScript-Website": "typescript",
+    "microsoft/mimalloc": "c",
+    "microsoft/react-native-windows": "c++/typescript",
+    "microsoft/rushstack": "typescript",
+    "microsoft/terminal": "c++",
+    "microsoft/vscode-python": "typescript/python",
+    "nats-io/nats-server": "go",
+    "nodejs/undici": "javascript",
+    "npm/cli": "javascript",
+    "ollama/ollama": "go",
+    "oneapi-src/oneDNN": "c++",
+    "openstack/ceilometer": "python/infra",
+    "openstack/designate": "python/infra",
+    "openstack/devstack": "infra/shell",
+    "openstack/diskimage-builder": "python/infra",
+    "openstack/horizon": "python/infra",
+    "openstack/ironic-python-agent": "python/infra",
+    "openstack/kolla": "python/infra",
+    "openstack/kolla-ansible": "infra/ansible",
+    "openstack/magnum": "python/infra",
+    "openstack/manila": "python/infra",
+    "openstack/neutron-lib": "python/infra",
+    "openstack/nova-specs": "python/infra",
+    "openstack/octavia": "python/infra",
+    "openstack/openstack-ansible": "infra/ansible",
+    "openstack/openstacksdk": "python/infra",
+    "openstack/oslo.messaging": "python/infra",
+    "openstack/placement": "python/infra",
+    "openstack/project-config": "infra/zuul",
+    "openstack/python-openstackclient": "python/infra",
+    "openstack/requirements": "python/infra",
+    "openstack/tempest": "python/infra",
+    "openstack/tripleo-heat-templates": "infra/heat",
+    "openstack/trove": "python/infra",
+    "openxla/shardy": "c++/mlir",
+    "oxc-project/oxc": "rust",
+    "pnpm/pnpm": "typescript",
+    "pulumi/pulumi": "go",
+    "pydantic/pydantic": "python",
+    "pypa/setuptools": "python",
+    "python-poetry/poetry": "python",
+    "pytorch/FBGEMM": "c++/python",
+    "pytorch/benchmark": "python",
+    "pytorch/botorch": "python",
+    "pytorch/captum": "python",
+    "pytorch/glow": "c++",
+    "pytorch/kineto": "c++",
+    "pytorch/opacus": "python",
+    "pytorch/rl": "python",
+    "pytorch/serve": "python/java",
+    "pytorch/tensordict": "python",
+    "pytorch/test-infra": "python/infra",
+    "pytorch/torchrec": "python",
+    "pytorch/torchtitan": "python",
+    "pytorch/torchtune": "python",
+    "pytorch/torchx": "python",
+    "pytorch/xla": "c++/python",
+    "qdrant/qdrant": "rust",
+    "qt/qt5": "c++",
+    "qt/qtdeclarative": "c++",
+    "qt/qtmultimedia": "c++",
+    "qt/qttools": "c++",
+    "qt/qtwayland": "c++",
+    "rancher/rancher": "go",
+    "remix-run/react-router": "typescript",
+    "rolldown/rolldown": "rust",
+    "rubygems/rubygems": "ruby",
+    "rust-lang/crates.io": "rust",
+    "rust-lang/miri": "rust",
+    "rust-lang/rustfmt": "rust",
+    "rust-lang/rustup": "rust",
+    "sourcegraph/zoekt": "go",
+    "sphinx-doc/sphinx": "python",
+    "square/retrofit": "java",
+    "sveltejs/kit": "javascript",
+    "swiftlang/sourcekit-lsp": "swift",
+    "swiftlang/swift-foundation": "swift",
+    "swiftlang/swift-package-manager": "swift",
+    "swiftlang/swift-syntax": "swift",
+    "tauri-apps/tauri": "rust",
+    "tektoncd/pipeline": "go",
+    "tensorflow/probability": "python",
+    "tensorflow/runtime": "c++",
+    "tensorflow/serving": "c++",
+    "tensorflow/tensorboard": "typescript/python",
+    "tensorflow/tfjs": "typescript",
+    "thanos-io/thanos": "go",
+    "tikv/tikv": "rust",
+    "vectordotdev/vector": "rust",
+    "vuejs/core": "typescript",
+    "withastro/astro": "typescript",
+    "mozilla/application-services": "rust/kotlin",
+    "mozilla/glean": "rust/kotlin",
+    "phpstan/phpstan-src": "php",
+    "composer/composer": "php",
+    "laravel/framework": "php",
+    "symfony/symfony": "php",
+    "scala/scala": "scala",
+    "scala/scala3": "scala",
+    "apache/maven-resolver": "java",
+    "apache/commons-io": "java",
+    "apache/jmeter": "java",
+    "apache/activemq": "java",
+    "apache/accumulo": "java",
+    "apache/nifi": "java",
+    "grafana/grafana-plugin-sdk-go": "go",
+    "temporalio/sdk-java": "java",
+    "temporalio/sdk-go": "go",
+    "getsentry/sentry-python": "python",
+    "getsentry/sentry-cocoa": "objective-c/swift",
+    "getsentry/sentry-java": "java/kotlin",
+    "getsentry/snuba": "python",
+    "getsentry/sentry-native": "c",
+    "PostHog/posthog-js": "typescript",
+    "microsoft/playwright-python": "python",
+    "microsoft/vscode-js-debug": "typescript",
+    "microsoft/pyright": "typescript/python",
+    "microsoft/vcpkg-tool": "c++",
+    "microsoft/WSL": "c++",
+    "microsoft/cppwinrt": "c++",
+    "microsoft/azure-pipelines-agent": "c#",
+    "aws/karpenter-provider-aws": "go",
+    "awslabs/aws-c-io": "c",
+    "firecracker-microvm/firecracker": "rust",
+    "microsoft/vscode-copilot-release": "typescript",
+    "microsoft/monaco-editor": "typescript",
+    "microsoft/vscode-languageserver-node": "typescript",
+    "angular/angularfire": "typescript",
+    "mochajs/mocha": "javascript",
+    "vercel/swr": "typescript",
+    "cilium/tetragon": "go",
+    "cilium/ebpf": "go",
+    "hashicorp/nomad-autoscaler": "go",
+    "hashicorp/terraform-provider-azurerm": "go",
+    "open-telemetry/opentelemetry-go": "go",
+    "vitest-dev/vitest": "typescript",
+    "nuxt/nuxt": "typescript",
+    "prisma/prisma": "typescript",
+    "apollographql/apollo-client": "typescript",
+    "webdriverio/webdriverio": "typescript",
+    "TanStack/query": "typescript",
+    "graphql/graphql-js": "typescript",
+    "microsoft/vscode-pull-request-github": "typescript",
+    "vercel/ai": "typescript",
 }
 """Repositories mined for cases.jsonl, and their ecosystem. None of google/*, golang/*,
 chromium/* or catapult-project/*: those are kept for independent evaluation."""
 
 EXCLUDED_OWNERS = ("google", "golang", "chromium", "catapult-project")
 
-_REVERT_GREP = r"revert|roll(ed|ing)? ?back|rollback"
+_REVERT_GREP = r"revert|roll(ed|ing)? ?back|rollback|back(ed)? ?out"
 
 Progress = Callable[[str], None]
 
@@ -202,11 +462,16 @@ def _title_key(subject: str) -> str:
 
 
 def _culprits(revert: Commit, index: _Index, repo: str, clone: Path) -> set[str]:
-    """Full SHAs of what `revert` reverts: by SHA, else by PR number, else by quoted title."""
+    """Full SHAs of what `revert` reverts: by SHA, else by PR number, else by quoted title.
+
+    A SHA that is not in this history (a mirror's revert quoting the SHA of an internal
+    repository) does not count: the PR number, diff or title may still name the culprit.
+    """
     refs = find_refs(revert.subject, revert.body)
     if refs.shas:
         full = resolve(clone, refs.shas)
-        return {full[s] for s in refs.shas if s in full}
+        if found_shas := {full[s] for s in refs.shas if s in full}:
+            return found_shas
     found: set[str] = set()
     for owner_repo, number in refs.prs:
         if owner_repo and owner_repo.lower() != repo.lower():
@@ -263,7 +528,7 @@ def _case(
         return "culprit not in the revert's history"
     raw, fmt = extract_reason(revert.body)
     reason = sanitize_reason(raw, _leaks(revert, culprit, _folded_messages(clone, culprit)))
-    if not has_words(reason):
+    if not has_words(reason) or is_squash_list(reason):
         return "no reason"
     candidates = len(landed_between(clone, base, started - lookback, started))
     return Case(
@@ -331,6 +596,25 @@ def mine_repository(
     return report
 
 
+def merge_cases(kept: Sequence[Case], found: Sequence[Case], limit: int) -> list[Case]:
+    """`kept` as they are, plus each case of `found` whose revert and culprit are new, newest
+    first, while its repository has fewer than `limit` cases."""
+    reverts = {c.revert for c in kept}
+    culprits = {(c.repo, c.culprit) for c in kept}
+    per_repo = Counter(c.repo for c in kept)
+    merged = list(kept)
+    for case in sorted(found, key=lambda c: c.started_at, reverse=True):
+        if case.revert in reverts or (case.repo, case.culprit) in culprits:
+            continue
+        if per_repo[case.repo] >= limit:
+            continue
+        reverts.add(case.revert)
+        culprits.add((case.repo, case.culprit))
+        per_repo[case.repo] += 1
+        merged.append(case)
+    return merged
+
+
 def clone_dirs(clones: Path, only: Sequence[str] = ()) -> dict[str, Path]:
     """`owner/name` -> clone directory for each `owner__name` entry of `clones`."""
     found = {}
@@ -353,6 +637,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repo", action="append", default=[], help="only this owner/name")
     parser.add_argument("--out", type=Path, default=CASES_FILE, help="JSONL file to write")
     parser.add_argument("--per-repo", type=int, default=PER_REPO_MAX, help="cases per repo")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the cases already in --out and add only new ones (same per-repo limit)",
+    )
     args = parser.parse_args(argv)
 
     def say(message: str) -> None:
@@ -365,6 +654,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         skipped = ", ".join(f"{n} {why}" for why, n in report.skipped.most_common())
         say(f"{repo}: {len(report.cases)} cases ({skipped})")
         cases += report.cases
+    if args.keep and args.out.exists():
+        cases = merge_cases(load_cases(args.out), cases, args.per_repo)
     count = write_cases(args.out, cases)
     say(f"wrote {count} cases to {args.out}")
     return 0

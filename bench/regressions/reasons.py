@@ -18,7 +18,8 @@ import re
 from dataclasses import dataclass
 
 _SHA_REF = re.compile(
-    r"(?:\bThis reverts commit|^Reverts|\bAutomated rollback of commit|\bRolls? back commit"
+    r"(?:\bThis reverts commit|^Revert(?:s|ing)?(?:\s+commit)?|\bAutomated rollback of commit"
+    r"|\bRolls? back commit"
     r"|\bReverting commit)\s+(?:[\w.-]+/[\w.-]+@)?([0-9a-fA-F]{7,40})\b",
     re.IGNORECASE | re.MULTILINE,
 )
@@ -28,8 +29,13 @@ _PR_REF = re.compile(
     r"|^Reverts?\s+https://github\.com/(?P<repo3>[\w.-]+/[\w.-]+)/pull/(?P<num3>\d+)\b",
     re.IGNORECASE | re.MULTILINE,
 )
-_PHAB_REF = re.compile(r"^(?:Revert|This diff reverts|Back out)\s+\"?(D\d{3,})\b", re.I | re.M)
-_QUOTED_TITLE = re.compile(r'^(?:\[[^\]]*\]\s*)*Revert(?:\^\d+)?\s+"(?P<title>.+)"', re.IGNORECASE)
+_PHAB_REF = re.compile(
+    r"^(?:Revert|This diff reverts|Back out|Original Phabricator Diff:)\s+\"?(D\d{3,})\b",
+    re.I | re.M,
+)
+_QUOTED_TITLE = re.compile(
+    r'^(?:\[[^\]]*\]\s*)*(?:Revert(?:\^\d+)?|Back out)\s+"(?P<title>.+)"', re.IGNORECASE
+)
 _TITLE_PR = re.compile(r"\s*\((?:#|GH-|gh-)(\d+)\)\s*$")
 _REVERT_SUBJECT = re.compile(
     r"^(?:\[[^\]]*\]\s*)*(?:revert|rollback|roll back|rolling back|automated rollback|reverts|"
@@ -38,7 +44,7 @@ _REVERT_SUBJECT = re.compile(
 )
 _RELAND = re.compile(
     r"^(?:\[[^\]]*\]\s*)*(?:reland|re-land|roll.?forward|revert\^\d|revert\s+\"revert|"
-    r"\[take \d\]|unrevert|re-apply|reapply)",
+    r"\[take \d\]|unrevert|re-apply|reapply|back out (?:of )?\"?revert)",
     re.IGNORECASE,
 )
 
@@ -58,6 +64,17 @@ _BOT_DUE_TO = re.compile(
     re.IGNORECASE | re.MULTILINE | re.DOTALL,
 )
 _REVERTS_COMMIT = re.compile(r"\bThis reverts commit [0-9a-fA-F]{7,40}\b\.?,?[ \t]*", re.IGNORECASE)
+_REVERTED_ID = r"(?:r\d+|(?=[a-fA-F]*\d)[0-9a-fA-F]{5,40})\b"
+"""A reverted commit's SHA (with a digit, so "added" is a word) or Subversion revision."""
+_REVERTED_IDS = rf"{_REVERTED_ID}(?:,?\s+(?:and\s+)?{_REVERTED_ID})*"
+_REVERT_FORMULA = re.compile(
+    rf"\bThis reverts (?:commits?:?(?:\s+{_REVERTED_IDS})?|{_REVERTED_IDS}\s+commits?)"
+    r"(?:,?\s+reversing\s+changes\s+made\s+to\s+[0-9a-fA-F]{7,40}\b)?\.?,?[ \t]*",
+    re.IGNORECASE,
+)
+"""git's sentence for a revert (of several commits, of a merge, of Subversion revisions)."""
+_SQUASHED_LIST = re.compile(r"\A(?:\*[^\n]*\n*)+\Z")
+"""A squash-merge's body: only the `* subject` lines of the commits it folds."""
 _TITLE_CONTINUATION = re.compile(r"\A\s*\u2026.*\n?")
 _DROP_LINES = re.compile(
     r"^\s*(?:Reverts?\s+(?:[\w.-]+/[\w.-]+)?#\d+\.?\s*|"
@@ -65,13 +82,14 @@ _DROP_LINES = re.compile(
     r"Initiated by:.*|Imported from GitHub PR.*|This diff reverts D\d+.*|Depends on D\d+.*|"
     r"\(The context such as a Sandcastle job, Task, SEV, etc\. was not provided\.\)|"
     r"Original PR Author:.*|Reviewed By:.*|Automated rollback of.*|"
+    r"Original commit changeset:.*|Original Phabricator Diff:.*|"
     r"\(cherry picked from commit .*\)|#+\s*(?:Summary|Description|Motivation|Reason)\s*:?\s*|"
     r"-{3,}|={3,}|Summary:?|Release notes?:?.*|- N/?A)\s*$",
     re.IGNORECASE | re.MULTILINE,
 )
 _TAIL_SECTIONS = re.compile(
     r"^\s*(?:#+\s*)?(?:Test Plan|Testing|Test plan|Checklist|Original change'?s description|"
-    r"\*\*\* Original change description|Original commit changeset|Pre-launch Checklist|"
+    r"\*\*\* Original change description|Pre-launch Checklist|"
     r"Differential Revision|Related issues?|Copybara import of the project|"
     r"Merging this change closes)\b.*|^\s*-{5,}\s*$.*",
     re.IGNORECASE | re.MULTILINE | re.DOTALL,
@@ -79,6 +97,7 @@ _TAIL_SECTIONS = re.compile(
 _BOILERPLATE = (
     re.compile(r"Droid-?monitor created revert due to \S*\.?", re.I),
     re.compile(r"Will be verifying through ABTD before submission\.?", re.I),
+    re.compile(r"<INSERT REASONING HERE>", re.I),
     re.compile(
         r"(?:Droid-?Monitor:\s*)?(?:Potential\s+)?culprit for \S*\s*-?\s*"
         r"verifying through ABTD before revert submission\.?",
@@ -96,9 +115,11 @@ _BOILERPLATE = (
         re.I | re.M,
     ),
 )
+_SUMMARY = re.compile(r"^\s*Summary:[ \t]*", re.I | re.M)
+"""Phabricator's `Summary:` label, alone on its line or before the first words."""
 _BOT_CAUSES = re.compile(
-    r"^(?:This diff is reverting D\d+\s*)?(?:D\d+)?:?[^\n]*? by \S+ (?:has been identified to "
-    r"be causing|causes) the following",
+    r"^(?:This diff is reverting D\d+[^\n]*\n\s*[^\n]*?|D\d+\b[^\n]*?|[^\n]*? by [^\n]+?) "
+    r"(?:has been identified to be causing|causes) the following",
     re.I | re.M,
 )
 """Meta's revert bot names the reverted diff, its title and author before the failures."""
@@ -173,14 +194,23 @@ def extract_reason(body: str) -> tuple[str, str]:
             return _clean(rest), ("gerrit", "copybara", "reason")[number]
     text = _TITLE_CONTINUATION.sub("", body)
     fmt = "git-revert" if _REVERTS_COMMIT.search(text) else "pr-body"
-    text = _REVERTS_COMMIT.sub("", text)
+    text = _REVERT_FORMULA.sub("", text)
     text = _TAIL_SECTIONS.sub("", text)
     text = _DROP_LINES.sub("", text)
     text = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith(">"))
-    return _clean(text), fmt
+    text = _clean(text)
+    return ("" if is_squash_list(text) else text), fmt
+
+
+def is_squash_list(text: str) -> bool:
+    """Whether `text` only lists the `* subject` of folded commits, one of them a revert: a
+    squash-merge's body, no reason (checked again once sanitizing took out sign-offs)."""
+    return bool(_SQUASHED_LIST.match(text) and re.search(r"^\* Revert", text, re.I | re.M))
 
 
 def _clean(text: str) -> str:
+    text = _REVERT_FORMULA.sub("", text)
+    text = _SUMMARY.sub("", text)
     text = _BOT_CAUSES.sub("Causes the following", text)
     for pattern in _BOILERPLATE:
         text = pattern.sub("", text)
