@@ -1,17 +1,18 @@
 """The learned ranker for incidents without deploy records: a linear model over the signal
-values, lexical matches per field and hashed-free cross features (report word x path token,
-report word x diff identifier, report word x file kind), fitted on mined real regressions.
+values, lexical matches per field, the change's place in the window, its size and kinds,
+and sparse features (the words of its subject, its file extensions), fitted on mined real
+regressions; each dense feature also has a copy per text type (content-poor or descriptive).
 
-A terse report ("the Mac bots fail", "TSAN race in the roll") rarely shares a word with its
-culprit; the model learns, from reverts in other repositories, which code tokens such words
-point to, and how much the report's words, the change's place in the window, its size and
-kind weigh when the report says little. `ranker.tsv` (shipped with pmops, fitted by
-`python -m bench.regressions.travel --fit-ranker`) holds one weight per named feature. Scoring
-a candidate is a sum over its features: no numpy, well under a millisecond.
+`case_features` can also give report word x path word / diff identifier / file kind /
+extension / trait crosses; measured leave-one-repository-out they gained nothing, so the
+shipped model has no weight for them (bench/regressions/rankfit.py `PAIRS`, `CROSSES`).
+`ranker.tsv` (shipped with pmops, fitted by `python -m bench.regressions.travel
+--fit-ranker`) holds one weight per named feature. Scoring a candidate is a sum over its
+features: no numpy, well under a millisecond.
 
 Only the incident's own candidates are compared (BM25 statistics are per incident): nothing
 in the model depends on the vocabulary of the repositories it was fitted on, except the
-word-token pairs it keeps, which were each seen in several of them.
+subject words and extensions it keeps, each seen in several of them.
 """
 
 from __future__ import annotations
