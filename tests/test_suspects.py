@@ -1,15 +1,32 @@
-"""Suspect ranking: each signal moves a change up (or down) for the stated reason."""
+"""Suspect ranking: each signal moves a change up (or down) for the stated reason.
+
+These tests pin the signals and their hand-set weights, so the learned ranker that ranks
+incidents without deploy records is off here (tests/test_ranker.py tests it)."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from pmops.analyze import learned
+from pmops.analyze.ranker import Model
 from pmops.analyze.suspects import WEIGHTS, rank_suspects, suspects_json
 from pmops.model import Alert, Change, Deploy, Evidence, FileChange, Incident, Update, Window
 
 START = datetime(2026, 3, 20, 14, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def hand_set_weights(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Rank with the signals' weights alone, as when pmops ships no learned model."""
+    monkeypatch.setattr(learned, "shipped_model", lambda: Model.of({}))
+    yield
+
+
 END = START + timedelta(minutes=60)
 
 

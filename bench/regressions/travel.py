@@ -28,7 +28,7 @@ import json
 import sys
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -91,17 +91,25 @@ def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def extract(clones: Path, case_files: Sequence[Path]) -> Iterator[dict[str, Any]]:
-    """Feature records of every case with a clone and >= 5 candidates."""
+def extract(
+    clones: Path, case_files: Sequence[Path], done: Mapping[tuple[str, str], str] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Feature records of every case with a clone and >= 5 candidates, but those in `done`
+    ((repo, revert) -> the report text already extracted, which ends with the reason: a case
+    whose reason the sanitizer changed since is extracted again). A case that cannot be read
+    yields a record marked "failed", so it is not tried again."""
+    done = done or {}
     from bench.regressions.cases import load_cases
     from bench.regressions.history import GitFailed
 
     cases = [c for f in case_files for c in load_cases(f) if c.candidates >= MIN_CANDIDATES]
+    cases = [c for c in cases if not done.get((c.repo, c.revert), "\0").endswith(c.reason)]
     for number, case, _, evidence, judge in gather_cases(clones, cases, "pmops-travel-"):
         try:
             record = _features(case, evidence, judge)
         except GitFailed as error:
             _log(f"[{number}/{len(cases)}] {case.repo}: {error}")
+            yield {"repo": case.repo, "case": case.revert, "failed": True, "text": case.reason}
             continue
         _log(f"[{number}/{len(cases)}] {case.repo} {len(record['rows'])} candidates")
         yield record
@@ -113,7 +121,9 @@ def _features(case: Any, evidence: Any, judge: Any) -> dict[str, Any]:
     from bench.regressions.baselines import rank_lexical, rank_recent
     from pmops.analyze.bridge import code_tokens, report_words
     from pmops.analyze.mentions import SYMPTOM_WORDS, incident_text
+    from pmops.analyze.ranker import candidate_inputs, report_query
     from pmops.analyze.suspects import score_candidates
+    from pmops.analyze.text import words
 
     window = evidence.window
     changes = [c for c in evidence.changes if window.since <= c.committed_at <= window.start]
@@ -125,6 +135,7 @@ def _features(case: Any, evidence: Any, judge: Any) -> dict[str, Any]:
             "culprit": any(judge.is_culprit(sha) for sha in s.candidate.shas),
             "landed": s.candidate.landed_at.timestamp(),
             "tokens": sorted(code_tokens(s.candidate))[:MAX_TOKENS],
+            "inputs": candidate_inputs(s.candidate),
         }
         for s in score_candidates(evidence)
     ]
@@ -133,12 +144,27 @@ def _features(case: Any, evidence: Any, judge: Any) -> dict[str, Any]:
         "ecosystem": case.ecosystem,
         "case": case.revert,
         "words": sorted(set(report_words(text))),
+        "text": text,
+        "query": report_query(text, words(" ".join(evidence.incident.services))),
         "poor": len(set(query)) < RICH_WORDS,
         "commits": len(changes),
         "lexical": judge.rank(rank_lexical(changes, case.reason)),
         "recent": judge.rank(rank_recent(changes)),
         "rows": rows,
     }
+
+
+def load_features(path: Path) -> list[dict[str, Any]]:
+    """The records extracted so far (a line cut short by an interrupted run is dropped)."""
+    if not path.exists():
+        return []
+    records = []
+    for line in path.read_text().splitlines():
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return records
 
 
 # ---------------------------------------------------------------- the bridge
@@ -318,23 +344,37 @@ def trait_lift(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, float]]
 def main(argv: list[str] | None = None) -> int:
     """Extract (or load) the features, report leave-one-repository-out figures."""
     from bench.regressions.cases import CASES_FILE
-    from pmops.analyze.suspects import WEIGHTS, WEIGHTS_WITHOUT_DEPLOYS
+    from bench.regressions.rankfit import model_ranks
+    from pmops.analyze.ranker import shipped_model
+    from pmops.analyze.suspects import WEIGHTS
 
     parser = argparse.ArgumentParser(prog="python -m bench.regressions.travel")
     parser.add_argument("--clones", type=Path, required=True)
     parser.add_argument("--cases", type=Path, action="append", default=[])
     parser.add_argument("--features", type=Path, default=FEATURES_FILE)
     parser.add_argument("--refresh", action="store_true", help="extract the features again")
+    parser.add_argument(
+        "--no-extract", action="store_true", help="only the cases already in --features"
+    )
     parser.add_argument("--fit", action="store_true", help="write bridge.tsv, print weights")
+    parser.add_argument("--fit-ranker", action="store_true", help="write pmops/analyze/ranker.tsv")
     parser.add_argument("--holdout", action="store_true", help="also rank the held-out slice")
     args = parser.parse_args(argv)
-    if args.refresh or not args.features.exists():
-        partial = args.features.with_suffix(".partial")
-        with partial.open("w") as out:
-            for record in extract(args.clones, args.cases or [CASES_FILE]):
+    if args.refresh and args.features.exists():
+        args.features.unlink()
+    records = load_features(args.features)
+    if not args.no_extract:
+        done = {(r["repo"], r["case"]): r.get("text", "") for r in records}
+        with args.features.open("a") as out:  # appended case by case: an interrupted run resumes
+            for record in extract(args.clones, args.cases or [CASES_FILE], done):
                 out.write(json.dumps(record) + "\n")
-        partial.replace(args.features)
-    records = [json.loads(line) for line in args.features.read_text().splitlines()]
+                out.flush()
+                records.append(record)
+    from bench.regressions.cases import load_cases
+
+    wanted = {(c.repo, c.revert) for f in args.cases or [CASES_FILE] for c in load_cases(f)}
+    latest = {(r["repo"], r["case"]): r for r in records}  # a case extracted again: its last
+    records = [r for k, r in latest.items() if k in wanted and not r.get("failed")]
     records = [r for r in records if r["commits"] >= MIN_CANDIDATES]  # as `bench regressions`
     dev = [r for r in records if not is_holdout(r["repo"])]
     held = [r for r in records if is_holdout(r["repo"])]
@@ -342,9 +382,12 @@ def main(argv: list[str] | None = None) -> int:
         {n for r in records for row in r["rows"] for n in row["values"]} | set(WEIGHTS) | {"bridge"}
     )
     frozen = {n: WEIGHTS.get(n, 0.0) for n in names if n not in SIGNALS}
+    if args.fit_ranker:
+        _write_ranker(dev)
+        shipped_model.cache_clear()
     report = _report(dev, held, names, frozen, args.holdout)
-    current = np.array([WEIGHTS_WITHOUT_DEPLOYS.get(n, 0.0) for n in names])
-    report["development"]["shipped_weights"] = rank_figures(ranks(dev, names, current))
+    shipped = shipped_model().weights
+    report["development"]["shipped_model_in_sample"] = rank_figures(model_ranks(dev, shipped))
     if args.fit:
         _fit_and_write(dev, names, frozen)
     print(json.dumps(report, sort_keys=True))
@@ -358,16 +401,21 @@ def _report(
     frozen: dict[str, float],
     with_holdout: bool,
 ) -> dict[str, Any]:
-    add_loro_bridge(dev)
-    loro, _ = evaluate(dev, names, frozen)
+    from bench.regressions.rankfit import fit_model, leave_one_out, model_ranks
+
+    loro = leave_one_out(dev)
     report: dict[str, Any] = {"development": _summary(dev, loro)}
-    ablations = {
-        "without bridge": {**frozen, "bridge": 0.0},
-        "without traits": {**frozen, **dict.fromkeys(TRAITS, 0.0)},
-        "issue-11 signals": {**frozen, "bridge": 0.0, **dict.fromkeys(TRAITS, 0.0)},
-    }
     lexical = [r["lexical"] for r in dev]
     groups = [r["repo"] for r in dev]
+    add_loro_bridge(dev)
+    ablations = {
+        "signal weights only (no learned ranker)": frozen,
+        "signal weights, issue-11 signals": {
+            **frozen,
+            "bridge": 0.0,
+            **dict.fromkeys(TRAITS, 0.0),
+        },
+    }
     report["ablations"] = {}
     for name, fixed in ablations.items():
         found, _ = evaluate(dev, names, fixed)
@@ -391,10 +439,7 @@ def _report(
     report["per_repo"] = per_repo
     _print(report)
     if with_holdout and held:
-        counts = PairCounts(dev)
-        add_bridge(held, counts.table())
-        w = fit(dev, names, frozen)
-        found = ranks(held, names, w)
+        found = model_ranks(held, fit_model(dev))
         report["holdout"] = _summary(held, found)
         for kind, poor in (("descriptive", False), ("content_poor", True)):
             chosen = [i for i, r in enumerate(held) if r["poor"] is poor]
@@ -440,6 +485,21 @@ def _fit_and_write(
     for name, value in zip(names, w, strict=True):
         if name in SIGNALS:
             _log(f'    "{name}": {value:.2f},')
+
+
+def _write_ranker(dev: list[dict[str, Any]]) -> None:
+    from bench.regressions.rankfit import fit_model
+    from pmops.analyze.ranker import MODEL_FILE, write_model
+
+    count = write_model(
+        MODEL_FILE,
+        fit_model(dev),
+        "pmops learned ranker (no deploy records): feature<TAB>weight; features in ranker.py.\n"
+        "Fitted by `python -m bench.regressions.travel --fit-ranker` (listwise logistic, "
+        f"bench/regressions/rankfit.py)\non {len(dev)} mined regressions from "
+        f"{len({r['repo'] for r in dev})} repositories.",
+    )
+    _log(f"wrote {count} weights to {MODEL_FILE} ({MODEL_FILE.stat().st_size:,} bytes)")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@ Both add values to `suspects.Scored`; their weights (without deploy records) are
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -15,15 +16,22 @@ from pmops.analyze.bridge import bridge_values, code_tokens, report_words, shipp
 from pmops.analyze.candidates import Candidate
 from pmops.analyze.mentions import incident_text
 from pmops.analyze.priors import change_traits, subject_key
+from pmops.analyze.ranker import candidate_inputs, report_query, score_case, shipped_model
 from pmops.analyze.text import words
 from pmops.model import Evidence
 
 
 class Scorable(Protocol):
-    """What `suspects.Scored` offers: the candidate, and a way to record a signal."""
+    """What `suspects.Scored` offers: the candidate, its signal values and reasons, a way to
+    record a signal, and the learned ranker's score."""
 
     @property
     def candidate(self) -> Candidate: ...
+
+    values: dict[str, float]
+    reasons: list[tuple[float, str]]
+    learned: float | None
+    weights: Mapping[str, float]
 
     def add(self, signal: str, value: float, reason: str | None) -> None: ...
 
@@ -63,3 +71,70 @@ def score_bridge(scored: Sequence[Scorable], evidence: Evidence) -> None:
             s.add(
                 "bridge", value, f"reports saying '{word}' often come from changes with '{token}'"
             )
+
+
+MODEL_EXCLUDED = frozenset({"bridge", "fix_overlap"})
+"""Signal values the learned ranker does not read. A fix during the incident that touched
+the same files keeps its hand-set weight, added to the model's score: in the mined history
+the "fixes" are unrelated commits landed while the revert was written."""
+
+HAND_SET = frozenset(
+    ("mention", "ruled_out", "revert", "deploy", "not_live", "service", "other_service")
+    + ("api_break", "major_bump")
+)
+"""Signals the mined history never shows (nobody names the culprit, no services, no
+deploys): the model cannot weigh them against what it learned, so when one fires the
+hand-set weights rank, as before."""
+
+
+MODEL_SIGNALS = frozenset(
+    ("text", "text_message", "text_paths", "text_diff", "time", "recent", "risky", "size")
+    + ("noise", "dependency_only", "roll", "is_revert", "test_only", "docs_only", "reland")
+    + ("largest", "bridge")
+)
+"""The signals the learned ranker was fitted on, whose weights it stands for. The others
+keep their hand-set weights (`fix_overlap`), or make the hand-set ranking rank (`HAND_SET`)."""
+
+
+def score_learned(scored: Sequence[Scorable], evidence: Evidence) -> None:
+    """The learned ranker's verdict on each candidate (ranker.py): the probability that it is
+    the culprit among the candidates (a softmax of the model's scores, as it was fitted),
+    kept as the raw score that displays as that probability; and the learned association
+    behind it as a reason. Nothing happens when pmops ships no model, or a `HAND_SET`
+    signal fired."""
+    model = shipped_model()
+    if not model or not scored or any(k in HAND_SET for s in scored for k in s.values):
+        return
+    text = incident_text(evidence)
+    service_words = words(" ".join(evidence.incident.services))
+    found = score_case(
+        model,
+        [w for w in report_words(text) if w not in set(service_words)],
+        report_query(text, service_words),
+        [candidate_inputs(s.candidate) for s in scored],
+        [{k: v for k, v in s.values.items() if k not in MODEL_EXCLUDED} for s in scored],
+        [s.candidate.landed_at.timestamp() for s in scored],
+    )
+    scores = [
+        v.score + sum(s.weights[k] * x for k, x in s.values.items() if k not in MODEL_SIGNALS)
+        for s, v in zip(scored, found, strict=True)
+    ]
+    top = max(scores)
+    shares = [math.exp(score - top) for score in scores]
+    total = sum(shares)
+    for s, verdict, share in zip(scored, found, shares, strict=True):
+        s.learned = odds(share / total)
+        if verdict.reason is not None:
+            s.reasons.append((verdict.strength, verdict.reason))
+
+
+def odds(probability: float) -> float:
+    """A probability as the raw score that `suspects.display_score` shows as it:
+    SCALE * p / (1 - p) (capped just below 1)."""
+    from pmops.analyze.suspects import SCALE
+
+    p = min(probability, MAX_PROBABILITY)
+    return SCALE * p / (1 - p)
+
+
+MAX_PROBABILITY = 0.999

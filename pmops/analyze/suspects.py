@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from pmops.analyze.candidates import Candidate, build_candidates
 from pmops.analyze.deploys import Rollout, analyze_rollout
-from pmops.analyze.learned import score_bridge, score_traits
+from pmops.analyze.learned import score_bridge, score_learned, score_traits
 from pmops.analyze.mentions import find_mentions, incident_text, match_text
 from pmops.analyze.paths import (
     RISKY_KINDS,
@@ -133,6 +133,9 @@ class Scored:
     weights: Mapping[str, float] = field(default_factory=lambda: WEIGHTS)
     values: dict[str, float] = field(default_factory=dict)
     reasons: list[tuple[float, str]] = field(default_factory=list)
+    learned: float | None = None
+    """The learned ranker's verdict (learned.score_learned), as a raw score: when set, it
+    stands for the weighted sum."""
 
     def add(self, signal: str, value: float, reason: str | None) -> None:
         """Record a signal's value; its reason is shown when the signal carries weight."""
@@ -144,6 +147,8 @@ class Scored:
 
     @property
     def raw(self) -> float:
+        if self.learned is not None:
+            return self.learned
         return sum(self.weights[s] * v for s, v in self.values.items())
 
 
@@ -192,6 +197,8 @@ def score_pool(
     score_traits(scored, evidence)
     if weights["bridge"]:
         score_bridge(scored, evidence)
+    if not evidence.deploys:
+        score_learned(scored, evidence)
     return scored
 
 
