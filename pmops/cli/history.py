@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from pmops.cli.options import github_options, repo_option
+from pmops.cli.options import github_options, repo_option, token_from
 from pmops.errors import InputError
 from pmops.times import format_time, parse_time
 
@@ -71,7 +71,8 @@ def _item_status(github_repo: str | None, token_env: str, api_url: str | None, r
 
     if not github_repo:
         return None
-    return fetch_item_status(github_repo, token_env, api_url, datetime.now(UTC), root)
+    token = token_from(token_env, "--github")
+    return fetch_item_status(github_repo, token, api_url, datetime.now(UTC), root)
 
 
 def hit_json(hit: Hit) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from pmops.cli.history import ITEMS_HELP, parse_severity
-from pmops.cli.options import github_options, repo_option
+from pmops.cli.options import github_options, repo_option, token_from
 from pmops.site import DEFAULT_TITLE
 
 # Libraries are imported inside each command (start-up stays close to importing click).
@@ -85,7 +85,8 @@ def site_command(
 
     states = None
     if github_repo:
-        status = fetch_item_status(github_repo, token_env, api_url, datetime.now(UTC))
+        token = token_from(token_env, "--github")
+        status = fetch_item_status(github_repo, token, api_url, datetime.now(UTC))
         states = ItemStates(status.today, {i.number: i for i in status.issues})
     report = build_site(repo, out, title, drafts=drafts, states=states)
     note_skipped(report.skipped)

@@ -7,7 +7,6 @@ ticked boxes of the files.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -44,18 +43,15 @@ class ItemStatus:
 
 
 def fetch_item_status(
-    github_repo: str, token_env: str, api_url: str | None, now: datetime, root: Path | None = None
+    github_repo: str, token: str, api_url: str | None, now: datetime, root: Path | None = None
 ) -> ItemStatus:
-    """Read every tracking issue of `github_repo` with the token in `$token_env`; with the
-    local checkout `root`, also which incidents' required postmortems are overdue."""
+    """Read every tracking issue of `github_repo` with `token`; with the local checkout
+    `root`, also which incidents' required postmortems are overdue."""
     from github import GithubException
 
     from pmops.follow.item_issues import list_tracking_issues
     from pmops.github.client import connect
 
-    token = os.environ.get(token_env, "")
-    if not token:
-        raise InputError(f"--github needs a token in ${token_env}")
     try:
         repo = connect(token, api_url).get_repo(github_repo)
         issues = tuple(list_tracking_issues(repo))
