@@ -18,6 +18,8 @@ from pmops.lifecycle.permissions import Role
 from pmops.times import format_time, parse_time
 
 APPROVED = "APPROVED"
+_APPROVALS = (APPROVED, "DISMISSED")
+"""Review states of an approval, counted or since dismissed."""
 
 
 @dataclass(frozen=True)
@@ -75,12 +77,7 @@ def stamp_time_problem(published_at: object, by: str, facts: ReviewFacts) -> str
         at = parse_time(published_at, "published_at")
     except PmopsError:
         return f"published_at {published_at!r} is not a time"
-    approved: list[datetime] = [
-        r.submitted_at
-        for r in facts.reviews
-        if same_login(r.login, by) and r.state in (APPROVED, "DISMISSED") and r.submitted_at
-    ]
-    first = min(approved, default=None)
+    first = min((r.submitted_at for r in approvals_of(facts, by) if r.submitted_at), default=None)
     if first is not None and at < first - STAMP_SKEW:
         when = format_time(first)
         return f"published_at {format_time(at)} is before {by} first approved ({when})"
@@ -92,6 +89,11 @@ def stamp_time_problem(published_at: object, by: str, facts: ReviewFacts) -> str
 def same_login(a: str, b: str) -> bool:
     """GitHub logins are case-insensitive."""
     return a.lower() == b.lower()
+
+
+def approvals_of(facts: ReviewFacts, login: str) -> list[Review]:
+    """Every approval `login` submitted, dismissed ones included, in GitHub's order."""
+    return [r for r in facts.reviews if same_login(r.login, login) and r.state in _APPROVALS]
 
 
 def counted_approvals(facts: ReviewFacts) -> list[Review]:

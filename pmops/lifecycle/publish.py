@@ -37,7 +37,9 @@ from pmops.errors import PmopsError
 from pmops.gitops import Workspace
 from pmops.lifecycle.approvals import (
     Ownership,
+    Review,
     ReviewFacts,
+    approvals_of,
     counted_approvals,
     github_confirms_owner,
     ownership,
@@ -257,11 +259,7 @@ def stamp_verdict(
     approvals = counted_approvals(facts)
     covering = [r for r in approvals if covers(ws, r.commit_id, head, path, content)]
     mine = [r for r in covering if same_login(r.login, by)]
-    stamped_at = stamp_of(ws.read(head, path), path).get("published_at")
-    approved_time = any(
-        stamp_of(ws.read(r.commit_id, path), path).get("published_at") == stamped_at for r in mine
-    )  # the owner approved the time itself
-    if mine and not approved_time and (wrong := stamp_time_problem(stamped_at, by, facts)):
+    if mine and (wrong := _time_problem(ws, head, path, by, mine, facts)):
         return FileVerdict(path, FAILURE, f"{wrong}: pmops writes the stamp's time")
     if mine:
         answer = ownership(owners, path, mine[0].login, facts)
@@ -292,7 +290,7 @@ def stamp_verdict(
             f"{by} approves once more (the stamp dismissed the "
             "approval: stale approvals are dismissed on push)",
         )
-    if any(same_login(r.login, by) and r.state in ("APPROVED", "DISMISSED") for r in facts.reviews):
+    if approvals_of(facts, by):
         return FileVerdict(
             path,
             PENDING,
@@ -304,6 +302,19 @@ def stamp_verdict(
         f"status published, but no approval by {by or 'anyone'} "
         "covers it: only a code owner's approval publishes (pmops stamps it)",
     )
+
+
+def _time_problem(
+    ws: Workspace, head: str, path: str, by: str, mine: list[Review], facts: ReviewFacts
+) -> str | None:
+    """Why the head's `published_at` is not the stamp's time; None when `by` approved a
+    commit carrying that very time (the owner approved the time itself)."""
+    stamped_at = stamp_of(ws.read(head, path), path).get("published_at")
+    if any(
+        stamp_of(ws.read(r.commit_id, path), path).get("published_at") == stamped_at for r in mine
+    ):
+        return None
+    return stamp_time_problem(stamped_at, by, facts)
 
 
 def dismissed_by_stamp(
