@@ -159,10 +159,9 @@ def index_command(
     """Write postmortems/README.md: every postmortem in a table, and Mermaid charts."""
     from pmops.history.index_page import write_index_page
 
-    root = repo
-    status = _item_status(github_repo, token_env, api_url, root)
-    page, stale = write_index_page(root, check=check, status=status)
-    name = page.path.relative_to(root.resolve()).as_posix()
+    status = _item_status(github_repo, token_env, api_url, repo)
+    page, stale = write_index_page(repo, check=check, status=status)
+    name = page.path.relative_to(repo.resolve()).as_posix()
     if check and stale:
         click.echo(f"{name} is stale: run `pmops index` and commit it", err=True)
         sys.exit(1)
@@ -179,10 +178,9 @@ def stats_command(
     """MTTR, incidents by severity, service and month, action items, and draft edits."""
     from pmops.history.stats import compute_stats, stats_json
 
-    root = repo
-    status = _item_status(github_repo, token_env, api_url, root)
+    status = _item_status(github_repo, token_env, api_url, repo)
     stats = compute_stats(
-        root, status.counts() if status else None, status.late_postmortems if status else None
+        repo, status.counts() if status else None, status.late_postmortems if status else None
     )
     if as_json:
         click.echo(json.dumps(stats_json(stats), indent=2, ensure_ascii=False))

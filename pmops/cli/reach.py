@@ -32,11 +32,10 @@ def import_command(folder: Path, default_severity: str | None, dry_run: bool, re
     from pmops.config import load_config
     from pmops.history.importer import import_files, plan_import
 
-    root = repo
     severity = parse_severity(default_severity).value if default_severity else None
-    plans = plan_import(folder, root, load_config(root).postmortems_dir, severity)
+    plans = plan_import(folder, repo, load_config(repo).postmortems_dir, severity)
     if not dry_run:
-        plans = import_files(root, plans)
+        plans = import_files(repo, plans)
     verb = "would write" if dry_run else "wrote"
     counts = {"written": 0, "exists": 0, "failed": 0}
     for plan in plans:
