@@ -3,7 +3,9 @@
 Figures: docs (postmortem files), pages (published ones, each a page), build_s (full build
 into an empty folder), update_ms (rebuild after one published file changed: stat every file,
 render one page, rewrite the index and its search data), noop_ms (rebuild with nothing
-changed), index_bytes (index.html), search_bytes (search-index.js), site_bytes (everything),
+changed), issue_ms and issue_pages (the site built with every tracking issue's state, then
+rebuilt after one issue closed: only the page showing it is rendered), index_bytes
+(index.html), search_bytes (search-index.js), site_bytes (everything),
 workers (processes of the full build), load_avg (the machine's 1-minute load at the end).
 """
 
@@ -14,19 +16,43 @@ import os
 import tempfile
 import time
 from dataclasses import replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from bench.table import print_table
 from pmops.documents.render import render_postmortem
+from pmops.follow.action_items import TrackingIssue
 from pmops.history.search_fields import MAX_WORKERS
 from pmops.model import Status
 from pmops.site.build import build_site
+from pmops.site.entries import ItemStates
 from tests.corpus import write_corpus
 
 
 def _size(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def _states(corpus: Any, closed: int | None) -> ItemStates:
+    """Every action item's tracking issue, open but `closed`."""
+    made = datetime(2026, 1, 1, tzinfo=UTC)
+    numbers = {a.issue for d in corpus.docs for a in d.postmortem.action_items if a.issue}
+    issues = {
+        n: TrackingIssue(n, f"{n // 10}-0123456789ab", "x", n != closed, made, None, None, None)
+        for n in numbers
+    }
+    return ItemStates(date(2026, 2, 1), issues)
+
+
+def _issue_closed(root: Path, out: Path, corpus: Any) -> tuple[float, int]:
+    """Build with the tracking issues' states (every page again: they were offline), then
+    close one issue: (ms of the rebuild, pages it rendered)."""
+    build_site(root, out, states=_states(corpus, None))
+    shown = next(a.issue for d in corpus.docs for a in d.postmortem.action_items if a.issue)
+    started = time.perf_counter()
+    report = build_site(root, out, states=_states(corpus, shown))
+    return (time.perf_counter() - started) * 1000, report.rendered
 
 
 def run(quick: bool, argv: list[str]) -> dict[str, Any]:
@@ -50,12 +76,15 @@ def run(quick: bool, argv: list[str]) -> dict[str, Any]:
         noop = build_site(root, out)
         noop_ms = (time.perf_counter() - started) * 1000
         assert update.rendered == 1 and noop.rendered == 0, (update, noop)
+        issue_ms, issue_pages = _issue_closed(root, out, corpus)
         figures = {
             "docs": args.docs,
             "pages": report.pages,
             "build_s": round(build_s, 2),
             "update_ms": round(update_ms, 1),
             "noop_ms": round(noop_ms, 1),
+            "issue_ms": round(issue_ms, 1),
+            "issue_pages": issue_pages,
             "index_bytes": (out / "index.html").stat().st_size,
             "search_bytes": (out / "search-index.js").stat().st_size,
             "site_bytes": _size(out),

@@ -139,3 +139,48 @@ def test_a_missing_token_is_a_clear_error(
     )
     assert result.exit_code != 0 and "--github needs a token in $PMOPS_NO_TOKEN" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_a_changed_issue_renders_only_the_pages_that_show_it(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from pmops.follow.action_items import TrackingIssue
+    from pmops.site.build import build_site
+    from pmops.site.entries import ItemStates
+
+    root = tmp_path / "repo"
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    pages = {}
+    for incident, issue in ((7, 101), (8, 102), (9, None)):
+        item = ActionItem(f"Item {incident}", Priority.HIGH, "@team-auth", issue=issue)
+        pm = sample_postmortem(status=Status.PUBLISHED, action_items=(item,))
+        pm = replace(pm, id=incident)
+        pages[incident] = write_postmortem(root, pm, f"postmortems/pm-{incident}.md")
+    made = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def issues(closed: set[int]) -> ItemStates:
+        return ItemStates(
+            date(2026, 2, 1),
+            {
+                n: TrackingIssue(
+                    n, f"{n - 94}-0123456789ab", "x", n not in closed, made, None, None, None
+                )
+                for n in (101, 102)
+            },
+        )
+
+    out = tmp_path / "site"
+    assert build_site(root, out, states=issues(set())).rendered == 3
+    shown = {n: out / "pm" / f"pm-{n}.html" for n in pages}
+    before = {n: page.stat().st_mtime_ns for n, page in shown.items()}
+    assert build_site(root, out, states=issues(set())).rendered == 0  # nothing changed
+    report = build_site(root, out, states=issues({102}))  # issue 102 was closed
+    assert report.rendered == 1 and report.pages == 3
+    assert [n for n, page in shown.items() if page.stat().st_mtime_ns != before[n]] == [8]
+    assert states(shown[8].read_text()) == {"Item 8": "closed"}
+    assert states(shown[7].read_text()) == {"Item 7": "open"}
+    assert "1 of 1 closed" in (out / "index.html").read_text()
+    # the state of an issue that is no longer listed is unknown: its page changes too
+    assert build_site(root, out, states=ItemStates(date(2026, 2, 1), {})).rendered == 2
+    # offline, every page says the states are unknown
+    assert build_site(root, out).rendered == 3

@@ -3,8 +3,11 @@
 The build manifest (`OUT/.pmops-site.json`) records each postmortem file's size, mtime and
 SHA-256 and its index entry. A file whose size and mtime are unchanged is not read; one whose
 content hash is unchanged is not parsed; a change to the site templates or to pmops's version
-renders every page again. The index, its search data and the charts are rebuilt from the
-manifest's entries every time (no file is parsed for them). Every file is written whole
+renders every page again. With the tracking issues read from GitHub, a page records the
+issues its action items link and a digest of their states: when one of them changes (closed,
+reopened, overdue since), only the pages that show it are rendered again. The index, its
+search data and the charts are rebuilt from the manifest's entries every time (no file is
+parsed for them). Every file is written whole
 (temporary file, then rename) and the manifest last, so an interrupted build is finished by
 the next one. Pages of postmortems that were removed or are no longer published are deleted;
 nothing else in OUT is ever touched, and a non-empty OUT without a manifest is refused.
@@ -15,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -37,7 +40,7 @@ from pmops.site.entries import Entry, ItemStates, entry_of
 from pmops.site.pages import ASSETS, render_index, render_page, search_index, templates_digest
 
 MANIFEST = ".pmops-site.json"
-SITE_VERSION = 2
+SITE_VERSION = 3
 """Bump when the manifest's shape changes: a mismatch renders every page again."""
 
 
@@ -82,21 +85,23 @@ Job = tuple[str, bytes, str, str, bool, ItemStates | None]
 """(repository path, bytes, postmortems folder, output folder, include drafts, item states)."""
 
 
-def render_job(job: Job) -> tuple[str, dict[str, Any] | None, str]:
-    """Parse one postmortem and write its page: (name, entry or None if not shown, error)."""
+def render_job(job: Job) -> tuple[str, dict[str, Any]]:
+    """Parse one postmortem and write its page: (name, manifest fields: its entry or None if
+    not shown, the error that kept it out, the tracking issues it shows)."""
     name, data, folder, out, drafts, states = job
     try:
         pm = load_postmortem(data, name)
     except InputError as exc:
-        return name, None, str(exc)
+        return name, {"entry": None, "error": str(exc), "issues": []}
+    issues = sorted({item.issue for item in pm.action_items if item.issue is not None})
     if pm.status is not Status.PUBLISHED and not drafts:
-        return name, None, ""
+        return name, {"entry": None, "error": "", "issues": []}
     entry = entry_of(name, folder, pm, states)
     write_file(Path(out) / entry.page, render_page(name, entry.page, pm, states))
-    return name, entry.to_json(), ""
+    return name, {"entry": entry.to_json(), "error": "", "issues": issues}
 
 
-def _render_all(jobs: Sequence[Job]) -> list[tuple[str, Any, str]]:
+def _render_all(jobs: Sequence[Job]) -> list[tuple[str, dict[str, Any]]]:
     workers = min(os.cpu_count() or 1, MAX_WORKERS)
     if workers < 2 or len(jobs) < PARALLEL_FROM:
         return [render_job(job) for job in jobs]
@@ -105,13 +110,16 @@ def _render_all(jobs: Sequence[Job]) -> list[tuple[str, Any, str]]:
 
 
 def _stale(
-    files: dict[str, str], known: dict[str, Any], fresh: bool
+    files: dict[str, str], known: dict[str, Any], fresh: bool, states: ItemStates | None
 ) -> tuple[list[tuple[str, bytes]], dict[str, Any]]:
-    """Files to render (name, bytes), and manifest records (`entry` kept for unchanged ones)."""
+    """Files to render (name, bytes), and manifest records (`entry` kept for unchanged ones):
+    a file is rendered again when it changed or a tracking issue its page shows did."""
     jobs: list[tuple[str, bytes]] = []
     records: dict[str, Any] = {}
     for name, path in files.items():
         old = known.get(name) if not fresh else None
+        if old and old.get("items") != items_digest(old.get("issues", ()), states):
+            old = None
         stat = os.stat(path)
         stamp = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
         if old and (old["size"], old["mtime_ns"]) == (stat.st_size, stat.st_mtime_ns):
@@ -127,11 +135,15 @@ def _stale(
     return jobs, records
 
 
-def _states_digest(states: ItemStates | None) -> str:
-    """A digest of every tracking issue's state today ("" offline): pages show them."""
-    if states is None:
+def items_digest(issues: Iterable[int], states: ItemStates | None) -> str:
+    """A digest of the states, today, of the tracking issues a page shows ("" offline or
+    when it shows none)."""
+    numbers = list(issues)
+    if states is None or not numbers:
         return ""
-    rows = sorted((n, i.state(states.today).value) for n, i in states.issues.items())
+    rows = [
+        (n, i.state(states.today).value if (i := states.issues.get(n)) else "") for n in numbers
+    ]
     return hashlib.sha256(json.dumps(rows).encode()).hexdigest()
 
 
@@ -165,8 +177,8 @@ def build_site(
 
     With `drafts`, drafts and edited postmortems are shown too, marked (a local preview).
     With `states` (the tracking issues read from GitHub), action items show their issue's
-    state; a change of any state renders every page again. When nothing changed, nothing is
-    written at all."""
+    state; a change of a state renders the pages that show that issue again. When nothing
+    changed, nothing is written at all."""
     repo, out = repo.resolve(), out.resolve()
     folder = load_config(repo).postmortems_dir
     manifest = load_manifest(out)
@@ -175,18 +187,17 @@ def build_site(
         "version": SITE_VERSION,
         "templates": templates_digest(),
         "drafts": drafts,
-        "items": _states_digest(states),
+        "online": states is not None,
     }
     fresh = any(manifest.get(key) != value for key, value in settings.items())
     files = scan_postmortems(repo, folder)
-    jobs, records = _stale(files, known, fresh)
+    jobs, records = _stale(files, known, fresh, states)
     out.mkdir(parents=True, exist_ok=True)
     rendered = 0
-    for name, entry, error in _render_all(
-        [(n, d, folder, str(out), drafts, states) for n, d in jobs]
-    ):
-        records[name].update(entry=entry, error=error)
-        rendered += entry is not None
+    for name, fields in _render_all([(n, d, folder, str(out), drafts, states) for n, d in jobs]):
+        fields["items"] = items_digest(fields["issues"], states)
+        records[name].update(fields)
+        rendered += fields["entry"] is not None
     skipped = tuple(r["error"] for r in records.values() if r.get("error"))
     report = SiteReport(out / "index.html", 0, rendered, 0, len(files) - len(jobs), skipped)
     if not fresh and records == known and manifest.get("title") == title:
