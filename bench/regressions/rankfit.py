@@ -23,6 +23,9 @@ import scipy.sparse
 
 from pmops.analyze.ranker import Pairs
 
+Extra = Callable[[Mapping[str, Any], list[dict[str, float]]], None]
+"""Adds features to a record's rows' features, in place (the feature probes, probes.py)."""
+
 L2_DENSE = 3e-2
 L2_CROSS = 1e-1
 MIN_PAIR_REPOS = 3
@@ -374,8 +377,11 @@ def offset_weights() -> dict[str, float]:
     return {k: v for k, v in WEIGHTS_WITHOUT_DEPLOYS.items() if k not in MODEL_SIGNALS}
 
 
-def featurizer(pairs: Pairs) -> Callable[[Mapping[str, Any]], list[dict[str, float]]]:
-    """A record's rows' features, as pmops computes them (ranker.case_features)."""
+def featurizer(
+    pairs: Pairs, extra: Extra | None = None
+) -> Callable[[Mapping[str, Any]], list[dict[str, float]]]:
+    """A record's rows' features, as pmops computes them (ranker.case_features), and what
+    `extra` adds."""
     from pmops.analyze.learned import MODEL_EXCLUDED
     from pmops.analyze.ranker import case_features
 
@@ -390,7 +396,10 @@ def featurizer(pairs: Pairs) -> Callable[[Mapping[str, Any]], list[dict[str, flo
             pairs,
         )
         kept = CROSSES | ({"p", "d"} if PAIRS else set())
-        return [{k: v for k, v in f.items() if ":" not in k or k[0] in kept} for f in found]
+        result = [{k: v for k, v in f.items() if ":" not in k or k[0] in kept} for f in found]
+        if extra is not None:
+            extra(record, result)
+        return result
 
     return featurize
 
@@ -412,12 +421,15 @@ def _hand_set_rank(record: Mapping[str, Any]) -> int | None:
     return next((p for p, i in enumerate(order, 1) if rows[i]["culprit"]), None)
 
 
-def leave_one_out(records: Sequence[Mapping[str, Any]]) -> list[int | None]:
+def leave_one_out(
+    records: Sequence[Mapping[str, Any]], extra: Extra | None = None
+) -> list[int | None]:
     """The culprit's rank in each record, ranked by a model fitted without its repository
     (pairs vocabulary and feature support included); records where a hand-set signal
-    fired are ranked as pmops ranks them, with the hand-set weights."""
+    fired are ranked as pmops ranks them, with the hand-set weights. `extra` adds features
+    (a probe)."""
     support = pair_support(records)
-    d = design(records, featurizer(allowed_pairs(support)), offset_weights(), support)
+    d = design(records, featurizer(allowed_pairs(support), extra), offset_weights(), support)
     found: list[int | None] = [None] * len(records)
     for repo in sorted(set(d.case_repo)):
         held = [c for c, r in enumerate(d.case_repo) if r == repo]
@@ -425,6 +437,18 @@ def leave_one_out(records: Sequence[Mapping[str, Any]]) -> list[int | None]:
         for c, rank in zip(held, case_ranks(d, held, w), strict=True):
             found[c] = _hand_set_rank(records[c]) if hand_set(records[c]) else rank
     return found
+
+
+def in_sample_ranks(
+    records: Sequence[Mapping[str, Any]], extra: Extra | None = None
+) -> list[int | None]:
+    """The culprit's rank in each record under a model fitted on all of them: the most a
+    linear model over these features could get from these cases (not a figure that travels)."""
+    support = pair_support(records)
+    d = design(records, featurizer(allowed_pairs(support), extra), offset_weights(), support)
+    everything = range(len(records))
+    found = case_ranks(d, everything, fit(d, everything))
+    return [_hand_set_rank(r) if hand_set(r) else k for r, k in zip(records, found, strict=True)]
 
 
 def fit_model(records: Sequence[Mapping[str, Any]]) -> dict[str, float]:
