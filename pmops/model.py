@@ -261,6 +261,10 @@ class Evidence:
     deploys: tuple[Deploy, ...] = ()
     releases: tuple[Release, ...] = ()
     workflow_runs: tuple[WorkflowRun, ...] = ()
+    """Failed runs on the default branch (what the timeline and the draft show)."""
+    passed_runs: tuple[WorkflowRun, ...] = ()
+    """Successful runs on the default branch before the last failure (where each workflow
+    was last green: the suspects' CI blamelist), read only when a run failed."""
     updates: tuple[Update, ...] = ()
     alerts: tuple[Alert, ...] = ()
     anomalies: tuple[Anomaly, ...] = ()

@@ -242,6 +242,8 @@ def test_gathers_the_incident_and_its_evidence(scenario: Scenario) -> None:
     ]
     assert [(r.tag, r.sha) for r in evidence.releases] == [("v1.4.0", scenario.culprit)]
     assert [(w.name, w.conclusion) for w in evidence.workflow_runs] == [("Deploy", "failure")]
+    # a run failed: where the workflows last passed is read too (one page)
+    assert [(w.name, w.sha) for w in evidence.passed_runs] == [("CI", scenario.culprit)]
     assert evidence.unavailable == ()
     assert counter.count == scenario.fake.request_count <= 11
     assert [(r.number, r.is_pull) for r in evidence.references] == [(3, True)]
@@ -373,14 +375,13 @@ def test_budget_drops_the_other_repository_before_the_primary(
     scenario.fake.create_repo(OWNER, "infra", from_path=infra.path)
     config = replace(default_config(), repositories=(f"{OWNER}/infra",))
     full, counter = gather(scenario)
-    evidence, _ = gather(scenario, config, budget=RequestBudget(counter.count + 1))
+    allowed = counter.count + 1  # the primary's 11 requests and the infra commits
+    evidence, _ = gather(scenario, config, budget=RequestBudget(allowed))
     assert evidence.deploys == full.deploys and evidence.releases == full.releases
     assert [c.repo for c in evidence.changes].count("acme/infra") == 1
-    assert evidence.unavailable == (
-        "GitHub request budget of 11 reached: skipped merged PRs of acme/infra",
-        "GitHub request budget of 11 reached: skipped deployments of acme/infra",
-        "GitHub request budget of 11 reached: skipped files of commits of acme/infra",
-        "GitHub request budget of 11 reached: skipped releases of acme/infra",
+    assert allowed == 12 and evidence.unavailable == tuple(
+        f"GitHub request budget of 12 reached: skipped {what} of acme/infra"
+        for what in ("merged PRs", "deployments", "files of commits", "releases")
     )
 
 
@@ -512,3 +513,15 @@ def test_rollbacks_are_told_from_reruns() -> None:
 def test_form_written_with_crlf_line_ends() -> None:
     fields, rest = parse_form("### Severity\r\n\r\nSEV-1\r\n\r\n### Services\r\n\r\napi\r\n")
     assert (fields["severity"].text, fields["services"].text, rest) == ("SEV-1", "api", "")
+
+
+def test_passed_runs_are_read_only_when_a_run_failed(
+    fake_github: FakeGitHub, tmp_path: Path
+) -> None:
+    s = seed(fake_github, tmp_path)
+    runs = fake_github.repo(OWNER, NAME).runs
+    runs[:] = [r for r in runs if r.conclusion != "failure"]
+    evidence, counter = gather(s)
+    assert evidence.workflow_runs == () and evidence.passed_runs == ()
+    listed = [r for r in fake_github.requests if r.route.endswith("/actions/runs")]
+    assert len(listed) == 1 and counter.count == 10  # the failed runs' list only

@@ -80,10 +80,10 @@ the "fixes" are unrelated commits landed while the revert was written."""
 
 HAND_SET = frozenset(
     ("mention", "ruled_out", "revert", "deploy", "not_live", "service", "other_service")
-    + ("api_break", "major_bump")
+    + ("api_break", "major_bump", "ci_red")
 )
 """Signals the mined history never shows (nobody names the culprit, no services, no
-deploys): the model cannot weigh them against what it learned, so when one fires the
+deploys, no CI runs): the model cannot weigh them against what it learned, so when one fires the
 hand-set weights rank, as before."""
 
 

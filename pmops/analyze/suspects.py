@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from pmops.analyze.candidates import Candidate, build_candidates
+from pmops.analyze.ci import score_ci
 from pmops.analyze.deploys import Rollout, analyze_rollout
 from pmops.analyze.learned import score_bridge, score_learned, score_traits
 from pmops.analyze.mentions import find_mentions, incident_text, match_text
@@ -41,6 +42,7 @@ WEIGHTS: Mapping[str, float] = {
     "recent": 0.0,  # newest-first rank among the candidates (1, 1/2, 1/3...)
     "service": 1.0,  # touches an affected service
     "fix_overlap": 1.0,  # a fix during the incident touched the same files
+    "ci_red": 1.0,  # in a workflow's blamelist: landed after it last passed, by its first failure
     "risky": 0.6,  # config, dependency, migration, feature-flag, infra or build files
     "api_break": 0.8,  # errors like "is not a function" and the change touches dependencies
     "major_bump": 0.6,  # a dependency's major version changes (its API may break)
@@ -193,6 +195,7 @@ def score_pool(
             for field, value in match.fields.items():
                 s.add(f"text_{field}", value, None)  # explained by the reason above
     _score_recency(scored)
+    score_ci(scored, evidence)
     _score_files(scored, evidence, globs)
     score_traits(scored, evidence)
     if weights["bridge"]:

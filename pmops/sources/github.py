@@ -5,9 +5,9 @@ come from the checkout's own git history when there is one (deepened if shallow)
 request. As in the local gather, the window reaches back to every commit a deployment before
 the start shipped (`pmops.sources.shipped`), and `Evidence.hints` name evidence that points
 before it. The API serves what git lacks (`pmops.sources.github_activity`): PRs merged in the
-window from one list, deployments and their statuses, releases, failed workflow runs. Each
-repository in `repositories:` has no clone, so its commits are listed through the API, with
-files for the likeliest few only.
+window from one list, deployments and their statuses, releases, failed workflow runs (and
+where each workflow last passed, when one failed). Each repository in `repositories:` has no
+clone, so its commits are listed through the API, with files for the likeliest few only.
 
 Requests are spent in order of value, primary repository first, so a small budget drops the
 least valuable evidence (files of another repository's commits, its releases) first. A source
@@ -69,6 +69,7 @@ class _Found:
     deploys: list[Deploy] = field(default_factory=list)
     releases: list[Release] = field(default_factory=list)
     runs: list[WorkflowRun] = field(default_factory=list)
+    passed: list[WorkflowRun] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     def attempt(self, what: str, read: Callable[[], T]) -> T | None:
@@ -164,6 +165,7 @@ def gather_github(
         deploys=tuple(sorted(found.deploys, key=lambda d: (d.at, d.repo, d.sha))),
         releases=tuple(sorted(found.releases, key=lambda r: (-r.at.timestamp(), r.repo, r.tag))),
         workflow_runs=tuple(sorted(found.runs, key=lambda r: (r.at, r.sha))),
+        passed_runs=tuple(sorted(found.passed, key=lambda r: (r.at, r.sha))),
         updates=record.updates,
         alerts=record.alerts,
         anomalies=anomalies,
@@ -201,7 +203,8 @@ def _gather_repo(
     A clone is read in a background thread while the API requests wait on the network
     (git is bound by processes, requests by latency: the wall time is the larger of the
     two, not their sum). Without a clone the commits are the core evidence and are listed
-    first. Failed workflow runs are read only where the default branch is known.
+    first. Failed workflow runs are read only where the default branch is known, and the
+    passed ones (one page) only when a run failed.
     """
     until = window.until
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pmops-git") as pool:
@@ -233,7 +236,7 @@ def _gather_repo(
             changes = _api_deploy_refs(api, repo, label, window, listed, deploys, found)
             changes = _add_files(api, repo, changes, deploys, window, found)
         if default_branch:
-            found.runs += (
+            failed = (
                 found.attempt(
                     f"Failed workflow runs of {repo}",
                     partial(
@@ -242,6 +245,13 @@ def _gather_repo(
                 )
                 or ()
             )
+            found.runs += failed
+            if failed:  # where each workflow was last green: one page, newest first
+                last = max(r.at for r in failed)
+                read = partial(
+                    activity.read_passed_runs, api, repo, default_branch, window.since, last
+                )
+                found.passed += found.attempt(f"Passed workflow runs of {repo}", read) or ()
         releases = (
             found.attempt(
                 f"Releases of {repo}",

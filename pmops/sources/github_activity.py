@@ -305,15 +305,39 @@ def read_failed_runs(
     api: Api, repo: str, branch: str | None, since: datetime, until: datetime
 ) -> tuple[WorkflowRun, ...]:
     """Failed workflow runs created in the window on `branch` (all branches if None)."""
-    params = {"created": f"{format_time(since)}..{format_time(until)}", "status": "failure"}
+    return _read_runs(api, repo, branch, since, until, "failure", "failed")
+
+
+def read_passed_runs(
+    api: Api, repo: str, branch: str, since: datetime, until: datetime
+) -> tuple[WorkflowRun, ...]:
+    """The newest successful workflow runs (one page) created in [since, until] on
+    `branch`: where each workflow was last green before it failed."""
+    return _read_runs(api, repo, branch, since, until, "success", "passed", pages=1)
+
+
+def _read_runs(
+    api: Api,
+    repo: str,
+    branch: str | None,
+    since: datetime,
+    until: datetime,
+    status: str,
+    said: str,
+    pages: int | None = None,
+) -> tuple[WorkflowRun, ...]:
+    params = {"created": f"{format_time(since)}..{format_time(until)}", "status": status}
     if branch:
         params["branch"] = branch
     runs = []
-    for page in api.pages(
-        f"{repo_path(repo)}/actions/runs",
-        params,
-        what=f"failed workflow runs of {repo}",
-        key="workflow_runs",
+    for number, page in enumerate(
+        api.pages(
+            f"{repo_path(repo)}/actions/runs",
+            params,
+            what=f"{said} workflow runs of {repo}",
+            key="workflow_runs",
+        ),
+        1,
     ):
         for item in page:
             runs.append(
@@ -321,10 +345,12 @@ def read_failed_runs(
                     name=str(item.get("name") or item.get("display_title") or "workflow"),
                     sha=str(item["head_sha"]),
                     at=parse_time(item.get("updated_at")) or _must(item["created_at"]),
-                    conclusion=str(item.get("conclusion") or "failure"),
+                    conclusion=str(item.get("conclusion") or status),
                     url=str(item.get("html_url") or ""),
                 )
             )
+        if pages is not None and number >= pages:
+            break
     return tuple(sorted(runs, key=lambda r: (r.at, r.sha)))
 
 
