@@ -75,6 +75,10 @@ def test_the_probe_data_is_what_the_repository_said_before_the_window(git_repo: 
     assert data["history"]["table/reader.cc"] == [3, 1, 1]
     assert data["history"]["table/table_test.cc"] == [1, 0, 0]
     assert data["history"]["docs/a.md"] == [0, 0, 0]  # its only commit is in the window
+    # each file's story: the report's words in the messages of the commits that touched it
+    assert data["messages"]["table/reader.cc"][1:] == [3, {"seek": 4, "blockbasedtabletest": 1}]
+    assert data["messages"]["table/table_test.cc"][1:] == [1, {}]
+    assert "docs/a.md" not in data["messages"]
     # the repository's earlier revert, its words without git's boilerplate
     [(when, said, paths)] = data["past"]
     assert when == utc(2026, 1, 3).timestamp() and paths == ["table/reader.cc"]
@@ -126,6 +130,10 @@ def test_each_probe_marks_what_it_says() -> None:
     seen = probes.history(record, data, [])
     assert seen[0]["h_commits_top"] == seen[0]["h_reverts_top"] == 1.0
     assert 0 < seen[1]["h_commits"] < 1 and seen[2]["h_new_file"] == 1.0
+    # f1's story says the report's word
+    data["messages"] = {"src/f1.c": [50, 4, {"seek": 2}], "src/f0.c": [50, 4, {}]}
+    told = probes.messages(record, data, [])
+    assert told[1] == {"mh_bm25": 1.0, "mh_best": 1.0} and not told[0]
     # an earlier revert of f3's folder and file, saying the report's word
     data["past"] = [[0, ["seek"], ["src/f3.c"]]]
     earlier = probes.past(record, data, [])

@@ -1,6 +1,7 @@
 """What a mined case's repository says beyond its candidates' own commits, read with git for
 the feature probes (probes.py): the content of the files the candidates changed, those files'
-history before the window, and the repository's own earlier reverts.
+history before the window (how often changed, reverted, fixed; the messages of the commits
+that touched them), and the repository's own earlier reverts.
 
 Everything is read as of the revert's parent (`Case.base`) and before the window's first
 candidate: what pmops could read at the time of the incident.
@@ -23,6 +24,10 @@ HISTORY_DAYS = 180
 """How far before the window the files' history is read."""
 HISTORY_COMMITS = 4000
 """Commits read for the files' history at most."""
+MESSAGE_DAYS = 365
+"""How far before the window the messages of the commits that touched each file are read."""
+MESSAGE_COMMITS = 6000
+"""Commits read for those messages at most."""
 PAST_DAYS = 730
 """How far before the window earlier reverts are read."""
 PAST_REVERTS = 400
@@ -91,6 +96,42 @@ def file_history(repo: Path, ref: str, until: int, paths: Iterable[str]) -> dict
     return counts
 
 
+def file_messages(
+    repo: Path, ref: str, until: int, paths: Iterable[str], vocabulary: Collection[str]
+) -> dict[str, list[Any]]:
+    """path -> [words, commits, {word: count}]: the words of `vocabulary` in the messages of
+    the commits that touched it in the `MESSAGE_DAYS` before `until` (a file's story)."""
+    from pmops.analyze.mentions import same_platform
+    from pmops.analyze.text import words
+
+    wanted = set(paths)
+    out = git(
+        repo,
+        "log",
+        "--no-renames",
+        f"-n{MESSAGE_COMMITS}",
+        f"--until={until}",
+        f"--since={until - MESSAGE_DAYS * _DAY}",
+        "--format=%x00%B%x01",
+        "--name-only",
+        ref,
+    )
+    found: dict[str, list[Any]] = {}
+    for block in out.decode("utf-8", "replace").split("\0")[1:]:
+        message, _, names = block.partition("\x01")
+        touched = [n for n in names.split("\n") if n in wanted]
+        if not touched:
+            continue
+        said = [same_platform(w) for w in words(message)]
+        counts = Counter(w for w in said if w in vocabulary)
+        for name in touched:
+            entry = found.setdefault(name, [0, 0, Counter()])
+            entry[0] += len(said)
+            entry[1] += 1
+            entry[2].update(counts)
+    return {name: [n, commits, dict(c)] for name, (n, commits, c) in found.items()}
+
+
 def past_reverts(repo: Path, ref: str, until: int) -> list[list[Any]]:
     """[time, words of the message, changed paths] of each revert in the `PAST_DAYS` before
     `until`, newest first: the repository's own earlier incidents."""
@@ -135,5 +176,6 @@ def probe_record(clone: Path, case: Any, record: Mapping[str, Any]) -> dict[str,
         "started": started,
         "files": file_words(clone, case.base, paths, vocabulary),
         "history": file_history(clone, case.base, start, paths),
+        "messages": file_messages(clone, case.base, start, paths, set(record["query"])),
         "past": past_reverts(clone, case.base, start),
     }

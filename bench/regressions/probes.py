@@ -16,6 +16,8 @@ The families (probe_data.py reads what they need, cached in --probes):
   found in the change's files, message, paths or diff, and in few other changes;
 - history: how often the change's files were changed, reverted, fixed in the 180 days before;
   whether it adds files;
+- file stories: BM25 of the report against the messages of the commits that touched each
+  of the change's files in the year before (the best file);
 - past reverts: the repository's own reverts of the 2 years before, touching the change's
   files or folders, weighted by how much their messages share the report's words;
 - age: the hours between the change landing and the report, in bins;
@@ -145,6 +147,38 @@ def history(
     return out
 
 
+def messages(
+    record: Mapping[str, Any], data: Mapping[str, Any], _: Sequence[Features]
+) -> list[Features]:
+    """BM25 of the report's query against each touched file's story (the messages of the
+    commits that touched it before the window); a change scores its best file."""
+    from pmops.analyze.text import BM25_B, BM25_K1
+
+    rows, stories = record["rows"], data["messages"]
+    out: list[Features] = [{} for _ in rows]
+    terms = list(dict.fromkeys(record["query"]))
+    if not terms or not stories:
+        return out
+    files = len({p for row in rows for p in row["inputs"]["files"]})
+    average = sum(n for n, _, _ in stories.values()) / len(stories) or 1.0
+    df = Counter(t for _, _, counts in stories.values() for t in counts)
+    idf = {t: math.log(1 + (files - df[t] + 0.5) / (df[t] + 0.5)) for t in terms}
+    scores = {}
+    for path, (length, _, counts) in stories.items():
+        norm = BM25_K1 * (1 - BM25_B + BM25_B * length / average)
+        scores[path] = sum(
+            idf[t] * counts[t] * (BM25_K1 + 1) / (counts[t] + norm) for t in terms if counts.get(t)
+        )
+    best_of = [max((scores.get(p, 0.0) for p in r["inputs"]["files"]), default=0.0) for r in rows]
+    best = max(best_of)
+    for f, score in zip(out, best_of, strict=True):
+        if score > 0:
+            f["mh_bm25"] = score / best
+            if score >= best:
+                f["mh_best"] = 1.0
+    return out
+
+
 def _folder(path: str) -> str:
     return path.rsplit("/", 1)[0] if "/" in path else ""
 
@@ -217,6 +251,7 @@ PROBES: dict[str, Probe] = {
     "content": content,
     "identifiers": identifiers,
     "history": history,
+    "file stories": messages,
     "past reverts": past,
     "age": age,
     "margin": margin,
@@ -240,7 +275,12 @@ def extend(probes: Sequence[Probe], data: Mapping[tuple[str, str], Mapping[str, 
     return add
 
 
-LIFTS = (("identifiers", "id_hit"), ("past reverts", "pr_like_top"), ("age", "age0"))
+LIFTS = (
+    ("identifiers", "id_hit"),
+    ("file stories", "mh_best"),
+    ("past reverts", "pr_like_top"),
+    ("age", "age0"),
+)
 """The probe features whose lift the report shows."""
 
 
