@@ -74,3 +74,12 @@ def test_a_workflow_name_is_quoted_on_one_line() -> None:
     ev = evidence(CHANGES, workflow_runs=tuple(failed), passed_runs=tuple(passed))
     reasons = [r for s in rank_suspects(ev) for r in s.reasons if "blamelist" in r]
     assert reasons and all("\n" not in r for r in reasons)
+
+
+def test_every_return_to_red_opens_a_list_and_a_rerun_that_passed_is_green() -> None:
+    flaky = [run("CI", 2, "failure"), run("CI", 4, "failure")]
+    passes = [run("CI", 1, "success"), run("CI", 3, "success")]
+    assert blamed(flaky, passes) == {2: 1.0, 4: 1.0}
+    rerun = [run("CI", 2, "failure"), run("CI", 3, "failure"), run("CI", 4, "failure")]
+    passes = [run("CI", 1, "success"), run("CI", 2, "success", minutes_after_landing=30)]
+    assert blamed(rerun, passes) == {3: 1.0}  # 4 inherited the red
