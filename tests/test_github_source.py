@@ -525,3 +525,24 @@ def test_passed_runs_are_read_only_when_a_run_failed(
     assert evidence.workflow_runs == () and evidence.passed_runs == ()
     listed = [r for r in fake_github.requests if r.route.endswith("/actions/runs")]
     assert len(listed) == 1 and counter.count == 10  # the failed runs' list only
+
+
+def test_a_workflow_that_turned_red_on_the_culprit_blames_it(
+    fake_github: FakeGitHub, tmp_path: Path
+) -> None:
+    s = seed(fake_github, tmp_path)
+    with moment(fake_github, T0 - timedelta(hours=19)):
+        fake_github.add_workflow_run(OWNER, NAME, head_sha=s.rollback_to, workflow="Build")
+    with moment(fake_github, T0 - timedelta(minutes=25)):
+        fake_github.add_workflow_run(
+            OWNER, NAME, head_sha=s.culprit, workflow="Build", conclusion="failure"
+        )
+    evidence, _ = gather(s)
+    assert {(w.name, w.sha) for w in evidence.passed_runs} >= {("Build", s.rollback_to)}
+    result = draft_from_evidence(evidence, default_config(), now=T0 + timedelta(hours=1))
+    reasons = {x.sha: x.reasons for x in result.analysis.suspects}
+    assert any(
+        f"blamelist of workflow \u201cBuild\u201d: it passed on {s.rollback_to[:7]}" in r
+        for r in reasons[s.culprit]
+    )
+    assert not any("blamelist" in r for sha, rs in reasons.items() if sha != s.culprit for r in rs)
