@@ -60,31 +60,47 @@ def _scaled(values: Sequence[float], name: str, out: list[Features]) -> None:
                 f[f"{name}_top"] = 1.0
 
 
-def content(
-    record: Mapping[str, Any], data: Mapping[str, Any], _: Sequence[Features]
-) -> list[Features]:
-    """BM25 of the report's query against each touched file's content (files of the case as
-    the collection); a change scores its best file."""
+def _file_bm25(
+    terms: Sequence[str], files: Mapping[str, tuple[int, Mapping[str, int]]], collection: int
+) -> dict[str, tuple[float, set[str]]]:
+    """Each file's BM25 for `terms` and the terms it has, from its word count and its counts
+    of the terms; the IDF is over `collection` files."""
     from pmops.analyze.text import BM25_B, BM25_K1
 
-    rows, files = record["rows"], data["files"]
-    out: list[Features] = [{} for _ in rows]
-    terms = list(dict.fromkeys(record["query"]))
-    if not terms or not files:
-        return out
     average = sum(n for n, _ in files.values()) / len(files) or 1.0
     df = Counter(t for _, counts in files.values() for t in counts if t in terms)
-    idf = {t: math.log(1 + (len(files) - df[t] + 0.5) / (df[t] + 0.5)) for t in terms}
-    scores: dict[str, tuple[float, set[str]]] = {}
+    idf = {t: math.log(1 + (collection - df[t] + 0.5) / (df[t] + 0.5)) for t in terms}
+    scores = {}
     for path, (length, counts) in files.items():
         norm = BM25_K1 * (1 - BM25_B + BM25_B * length / average)
         matched = {t for t in terms if counts.get(t)}
         score = sum(idf[t] * counts[t] * (BM25_K1 + 1) / (counts[t] + norm) for t in matched)
         scores[path] = (score, matched)
-    best_of = []
+    return scores
+
+
+def _best_file(
+    rows: Sequence[Mapping[str, Any]], scores: Mapping[str, tuple[float, set[str]]]
+) -> list[tuple[float, set[str]]]:
+    """Per row, its best file's score and the terms any of its files has."""
+    found = []
     for row in rows:
         mine = [scores[p] for p in row["inputs"]["files"] if p in scores]
-        best_of.append((max((s for s, _ in mine), default=0.0), set().union(*(m for _, m in mine))))
+        found.append((max((s for s, _ in mine), default=0.0), set().union(*(m for _, m in mine))))
+    return found
+
+
+def content(
+    record: Mapping[str, Any], data: Mapping[str, Any], _: Sequence[Features]
+) -> list[Features]:
+    """BM25 of the report's query against each touched file's content (files of the case as
+    the collection); a change scores its best file."""
+    rows, files = record["rows"], data["files"]
+    out: list[Features] = [{} for _ in rows]
+    terms = list(dict.fromkeys(record["query"]))
+    if not terms or not files:
+        return out
+    best_of = _best_file(rows, _file_bm25(terms, files, len(files)))
     best = max(s for s, _ in best_of)
     for f, (score, matched) in zip(out, best_of, strict=True):
         if score > 0:
@@ -151,25 +167,16 @@ def messages(
     record: Mapping[str, Any], data: Mapping[str, Any], _: Sequence[Features]
 ) -> list[Features]:
     """BM25 of the report's query against each touched file's story (the messages of the
-    commits that touched it before the window); a change scores its best file."""
-    from pmops.analyze.text import BM25_B, BM25_K1
-
+    commits that touched it before the window; the changes' files as the collection); a
+    change scores its best file."""
     rows, stories = record["rows"], data["messages"]
     out: list[Features] = [{} for _ in rows]
     terms = list(dict.fromkeys(record["query"]))
     if not terms or not stories:
         return out
-    files = len({p for row in rows for p in row["inputs"]["files"]})
-    average = sum(n for n, _, _ in stories.values()) / len(stories) or 1.0
-    df = Counter(t for _, _, counts in stories.values() for t in counts)
-    idf = {t: math.log(1 + (files - df[t] + 0.5) / (df[t] + 0.5)) for t in terms}
-    scores = {}
-    for path, (length, _, counts) in stories.items():
-        norm = BM25_K1 * (1 - BM25_B + BM25_B * length / average)
-        scores[path] = sum(
-            idf[t] * counts[t] * (BM25_K1 + 1) / (counts[t] + norm) for t in terms if counts.get(t)
-        )
-    best_of = [max((scores.get(p, 0.0) for p in r["inputs"]["files"]), default=0.0) for r in rows]
+    collection = len({p for row in rows for p in row["inputs"]["files"]})
+    told = {path: (n, counts) for path, (n, _, counts) in stories.items()}
+    best_of = [score for score, _ in _best_file(rows, _file_bm25(terms, told, collection))]
     best = max(best_of)
     for f, score in zip(out, best_of, strict=True):
         if score > 0:
