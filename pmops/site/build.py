@@ -7,10 +7,10 @@ renders every page again. With the tracking issues read from GitHub, a page reco
 issues its action items link and a digest of their states: when one of them changes (closed,
 reopened, overdue since), only the pages that show it are rendered again. The index, its
 search data and the charts are rebuilt from the manifest's entries every time (no file is
-parsed for them). Every file is written whole
-(temporary file, then rename) and the manifest last, so an interrupted build is finished by
-the next one. Pages of postmortems that were removed or are no longer published are deleted;
-nothing else in OUT is ever touched, and a non-empty OUT without a manifest is refused.
+parsed for them). Every file is written whole (temporary file, then rename) and the manifest
+last, so an interrupted build is finished by the next one. Pages of postmortems that were
+removed or are no longer published are deleted; nothing else in OUT is ever touched, and a
+non-empty OUT without a manifest is refused.
 """
 
 from __future__ import annotations
