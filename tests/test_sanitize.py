@@ -197,3 +197,23 @@ def test_sanitize_inline_is_one_capped_line() -> None:
     assert sanitize_inline("one\n## two\n@three", ALLOWED) == "one ## two `@three`"
     assert sanitize_inline("x" * 50, ALLOWED, limit=10) == "xxxxxxxxx…"
     assert one_line("x" * 10, 5) == "xxxx…"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\n    [r](https://evil.example/p.png)",
+        "    ![i](https://evil.example/t.png)\n\n    @u ```x\nafter",
+        "\t[r](https://evil.example)",
+    ],
+)
+def test_an_opening_indented_code_block_stays_code_when_the_text_is_stripped(text: str) -> None:
+    """Found by the property test: a section that opens with an indented code block lost
+    its indentation to `strip()` and its link went live; it is now fenced."""
+    from pmops.documents.render import demote_headings
+
+    out = clean(text)
+    assert out.startswith("```") and clean(out) == out
+    for stripped in (out, out.strip(), demote_headings(out), f"## Summary\n\n{out}\n"):
+        assert violations(stripped, ALLOWED) == [], stripped
+    assert "evil.example" in to_html(out)  # still shown, as code

@@ -3,7 +3,7 @@ no raw HTML and no notifying mention in what pmops writes from it."""
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pmops.safety.outbound import outbound_markdown
@@ -45,6 +45,7 @@ SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[Heal
 
 @SETTINGS
 @given(HOSTILE)
+@example("\n    [r](https://evil.example/p.png)")  # found in CI: an indented block, stripped
 def test_sections_never_render_active_markup(text: str) -> None:
     out = sanitize_markdown(text, ALLOWED)
     assert violations(out, ALLOWED) == [], out

@@ -41,7 +41,29 @@ def sanitize_markdown(text: str, allowed_hosts: Sequence[str] = ()) -> str:
     Code blocks are kept; an unclosed one is closed.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return enforce(text, Policy(tuple(allowed_hosts), sections=True)).strip()
+    return _fence_leading_code(enforce(text, Policy(tuple(allowed_hosts), sections=True))).strip()
+
+
+_INDENT = re.compile(r"^(?: {4}| {0,3}\t)")
+_BACKTICKS = re.compile(r"`+")
+
+
+def _fence_leading_code(text: str) -> str:
+    """An indented code block that opens `text`, fenced instead: stripping the text (as this
+    module and the document do around every section) would turn its lines into markdown,
+    links and all."""
+    lines = text.split("\n")
+    start = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
+    if start == len(lines) or not _INDENT.match(lines[start]):
+        return text
+    end = start
+    while end < len(lines) and (_INDENT.match(lines[end]) or not lines[end].strip()):
+        end += 1
+    while not lines[end - 1].strip():
+        end -= 1
+    body = [_INDENT.sub("", line) for line in lines[start:end]]
+    fence = "`" * max(3, 1 + max((len(r) for b in body for r in _BACKTICKS.findall(b)), default=0))
+    return "\n".join([*lines[:start], fence, *body, fence, *lines[end:]])
 
 
 def sanitize_inline(text: str, allowed_hosts: Sequence[str] = (), limit: int = 1000) -> str:
