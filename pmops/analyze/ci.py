@@ -1,5 +1,5 @@
 """The CI blamelist: the changes that landed after a workflow last passed on the default
-branch and up to the first change it failed on. One of them broke it (or the failure is
+branch, up to the change it failed on next. One of them broke it (or the failure is
 flaky, or has nothing to do with the incident: the signal weighs a little, and it never
 makes a change stand out on its own)."""
 

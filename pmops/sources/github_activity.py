@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 from typing import Any
 from urllib.parse import quote
 
@@ -330,15 +331,13 @@ def _read_runs(
     if branch:
         params["branch"] = branch
     runs = []
-    for number, page in enumerate(
-        api.pages(
-            f"{repo_path(repo)}/actions/runs",
-            params,
-            what=f"{said} workflow runs of {repo}",
-            key="workflow_runs",
-        ),
-        1,
-    ):
+    listed = api.pages(
+        f"{repo_path(repo)}/actions/runs",
+        params,
+        what=f"{said} workflow runs of {repo}",
+        key="workflow_runs",
+    )
+    for page in islice(listed, pages):  # leaving early requests no further page
         for item in page:
             runs.append(
                 WorkflowRun(
@@ -349,8 +348,6 @@ def _read_runs(
                     url=str(item.get("html_url") or ""),
                 )
             )
-        if pages is not None and number >= pages:
-            break
     return tuple(sorted(runs, key=lambda r: (r.at, r.sha)))
 
 
