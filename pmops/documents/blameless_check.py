@@ -18,6 +18,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pmops.documents.fences import code_lines
+
 BLAME_WORDS = re.compile(
     r"\b(?:careless(?:ly|ness)?|negligen(?:t|tly|ce)|sloppy|sloppily|incompeten(?:t|ce)|"
     r"lazy|laziness|reckless(?:ly)?|at fault|(?:his|her|their|[A-Z][a-z]+'s) fault|"
@@ -55,7 +57,6 @@ _NOT_PEOPLE = frozenset(
 """Capitalized words that name a system, a day or a pronoun, not a person."""
 
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
-_FENCE = re.compile(r"^\s*(```|~~~)")
 
 
 @dataclass(frozen=True)
@@ -124,11 +125,7 @@ def check_wording(text: str, meta: Mapping[str, Any], body_line: int) -> list[tu
 
 
 def _body_lines(text: str, body_line: int) -> Iterator[tuple[int, str]]:
-    fence = False
-    lines = text.split("\n")
-    for number in range(body_line, len(lines) + 1):
-        line = lines[number - 1]
-        if _FENCE.match(line):
-            fence = not fence
-        elif not fence and not line.lstrip().startswith("#"):
+    lines = text.split("\n")[max(body_line - 1, 0) :]
+    for number, (line, code) in enumerate(code_lines(lines), max(body_line, 1)):
+        if not code and not line.lstrip().startswith("#"):
             yield number, line

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from pmops.documents.fences import code_lines
 from pmops.errors import SourceError
 from pmops.sources.gitcmd import git_bytes, git_lines, resolve_many
 from pmops.verify import UNVERIFIED
@@ -35,7 +36,6 @@ _HISTORY_REF = re.compile(
     r"\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s+#(\d+)",
     re.IGNORECASE | re.MULTILINE,
 )
-_FENCE = re.compile(r"^\s*(```|~~~)")
 _URL = re.compile(r"https?://\S+")
 
 
@@ -173,13 +173,9 @@ def _tokens(text: str) -> Iterator[tuple[str, str]]:
 def _claims(text: str, first_line: int) -> Iterator[tuple[int, str, str, str]]:
     """(line, kind, token as written, normalized value) in the body, outside code fences
     and links, skipping claims already marked unverified."""
-    fence = False
     body = text.split("\n")
-    for offset, raw in enumerate(body[first_line - 1 :] if first_line > 1 else body):
-        if _FENCE.match(raw):
-            fence = not fence
-            continue
-        if fence:
+    for offset, (raw, code) in enumerate(code_lines(body[max(first_line - 1, 0) :])):
+        if code:
             continue
         line = _URL.sub(" ", raw)
         number = first_line + offset

@@ -20,6 +20,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import AliasEvent
 
+from pmops.documents.fences import code_lines
 from pmops.errors import InputError
 from pmops.times import format_time
 
@@ -32,8 +33,6 @@ OPENING = re.compile(r"(?<!-)-{3,}[ \t]*\n")
 """The line a postmortem file starts with: `---` (or longer) and nothing else."""
 
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$")
-FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
-"""A code fence opening or closing line (CommonMark: at most three spaces before it)."""
 
 
 @dataclass(frozen=True)
@@ -219,16 +218,8 @@ def split_sections(body: str, first_line: int = 1) -> tuple[str, list[Section]]:
     """Split a markdown body at `##` headings (not inside code fences)."""
     preamble: list[str] = []
     sections: list[tuple[str, int, list[str]]] = []
-    fence: str | None = None
-    for offset, line in enumerate(body.split("\n")):
-        fence_match = FENCE.match(line)
-        if fence_match:
-            marker = fence_match.group(1)
-            if fence is None:
-                fence = marker
-            elif marker[0] == fence[0] and len(marker) >= len(fence):
-                fence = None
-        heading = _HEADING.match(line) if fence is None else None
+    for offset, (line, code) in enumerate(code_lines(body.split("\n"))):
+        heading = None if code else _HEADING.match(line)
         if heading and len(heading.group(1)) == 2:
             sections.append((heading.group(2).strip(), first_line + offset, []))
         elif sections:

@@ -14,6 +14,7 @@ from typing import Any
 
 from pmops.documents.doc_template import DocumentTemplate, check_output, render_override
 from pmops.documents.document import Document, dump_yaml, parse_document, plain
+from pmops.documents.fences import code_lines
 from pmops.documents.schemas import describe, iter_errors
 from pmops.documents.templating import render_template
 from pmops.errors import InputError
@@ -39,25 +40,12 @@ KNOWN_KEYS = (
 """Frontmatter keys in the order pmops writes them (DESIGN §3)."""
 
 _TOP_HEADING = re.compile(r"^(\s{0,3})(#{1,2})(?=[ \t])", re.MULTILINE)
-_FENCE_LINE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
 
 
 def demote_headings(text: str) -> str:
     """Turn `#`/`##` headings inside a section's text into `###` so they cannot split it."""
-    out: list[str] = []
-    fence: str | None = None
-    for line in text.split("\n"):
-        marker = _FENCE_LINE.match(line)
-        if marker:
-            token = marker.group(1)
-            if fence is None:
-                fence = token
-            elif token[0] == fence[0] and len(token) >= len(fence):
-                fence = None
-        elif fence is None:
-            line = _TOP_HEADING.sub(r"\1###", line)
-        out.append(line)
-    return "\n".join(out).strip()
+    lines = code_lines(text.split("\n"))
+    return "\n".join(ln if code else _TOP_HEADING.sub(r"\1###", ln) for ln, code in lines).strip()
 
 
 def normalize_sections(pm: Postmortem) -> Postmortem:

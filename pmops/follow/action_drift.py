@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pmops.documents.document import FENCE
+from pmops.documents.fences import code_lines
 
 SECTION = "Action items"
 _ITEM = re.compile(r"^(?:[-*+]|\d+[.)])[ \t]+(?:\[[ xX]\][ \t]+)?(.+)$")
@@ -36,13 +36,9 @@ def normalize(text: str) -> str:
 
 def section_items(lines: Sequence[str], heading_line: int) -> list[tuple[int, str]]:
     """(1-based line, text) of each top-level list item under the heading at `heading_line`."""
-    found, fenced = [], False
-    for number in range(heading_line + 1, len(lines) + 1):
-        line = lines[number - 1]
-        if FENCE.match(line):
-            fenced = not fenced
-            continue
-        if fenced:
+    found = []
+    for number, (line, code) in enumerate(code_lines(lines[heading_line:]), heading_line + 1):
+        if code:
             continue
         if _HEADING.match(line):
             break
