@@ -70,3 +70,10 @@ def test_prose_after_a_nested_fence_is_checked_for_claims_and_blame(tmp_path: Pa
     line = _line_of(path, "Caused by deadbee")
     found = sorted((p.line, p.message.split(" ")[0]) for p in check_files([path], repo.path, None))
     assert found == [(line, "commit"), (line, "\u201ccarelessly\u201d")]
+
+
+def test_labels_after_a_nested_fence_are_read_and_labels_inside_one_are_not() -> None:
+    from pmops.history.infer import labeled_values
+
+    text = "```\nSeverity: SEV-4\n~~~\n```\nSeverity: SEV-2\nDuration: 45 min"
+    assert labeled_values(text) == {"severity": "SEV-2", "duration": "45 min"}

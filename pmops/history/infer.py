@@ -19,6 +19,7 @@ from typing import Any
 
 from dateutil import parser as dateparser
 
+from pmops.documents.fences import code_lines
 from pmops.times import minutes_between
 
 LABELS: Mapping[str, tuple[str, ...]] = {
@@ -89,12 +90,9 @@ def labeled_values(text: str) -> dict[str, str]:
     """Field -> first value of a `Label: value` line or `| Label | value |` row naming it."""
     by_label = {label: name for name, labels in LABELS.items() for label in labels}
     found: dict[str, str] = {}
-    in_fence = False
-    for raw in text.split("\n"):
-        if raw.lstrip().startswith(("```", "~~~")):
-            in_fence = not in_fence
+    for raw, code in code_lines(text.split("\n")):
         line = _EMPHASIS.sub("", raw)
-        match = None if in_fence else (_ROW.match(line) or _LABELED.match(line))
+        match = None if code else (_ROW.match(line) or _LABELED.match(line))
         if not match or not match.group(2).strip(" -|"):
             continue
         label = re.sub(r"\(.*?\)|[^\w #&/]", " ", match.group(1)).lower()
