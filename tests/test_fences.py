@@ -1,5 +1,6 @@
-"""Fenced code is found as CommonMark finds it (pmops/documents/fences.py), with markdown-it-py
-as the oracle, so no check skips as code a line GitHub shows as prose."""
+"""What the checks read as prose: fenced code is found as CommonMark finds it
+(pmops/documents/fences.py, with markdown-it-py as the oracle), so no check skips as code a
+line GitHub shows as prose, and headings are prose too."""
 
 from __future__ import annotations
 
@@ -77,3 +78,11 @@ def test_labels_after_a_nested_fence_are_read_and_labels_inside_one_are_not() ->
 
     text = "```\nSeverity: SEV-4\n~~~\n```\nSeverity: SEV-2\nDuration: 45 min"
     assert labeled_values(text) == {"severity": "SEV-2", "duration": "45 min"}
+
+
+def test_blame_in_a_heading_is_flagged_as_in_prose(tmp_path: Path) -> None:
+    repo, _ = _repo(tmp_path)
+    path = _write(repo, "Summary.\n\n### Amy carelessly forgot the certificate")
+    line = _line_of(path, "Amy carelessly")
+    found = [(p.line, p.message.split(" ")[0]) for p in check_files([path], repo.path, None)]
+    assert found == [(line, "\u201ccarelessly\u201d")]

@@ -127,5 +127,5 @@ def check_wording(text: str, meta: Mapping[str, Any], body_line: int) -> list[tu
 def _body_lines(text: str, body_line: int) -> Iterator[tuple[int, str]]:
     lines = text.split("\n")[max(body_line - 1, 0) :]
     for number, (line, code) in enumerate(code_lines(lines), max(body_line, 1)):
-        if not code and not line.lstrip().startswith("#"):
-            yield number, line
+        if not code:  # a heading is prose too: "### Amy carelessly..." is read as GitHub shows it
+            yield number, line.lstrip(" #")
