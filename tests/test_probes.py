@@ -151,3 +151,51 @@ def test_each_probe_marks_what_it_says() -> None:
     rows: list[dict[str, float]] = [{} for _ in record["rows"]]
     probes.extend([probes.content], {(record["repo"], record["case"]): data})(record, rows)
     assert rows[2]["fc_best"] == rows[2]["fc_best@poor"] == 1.0
+
+
+def test_the_unregularised_ceiling_weighs_the_signals_and_leaves_the_sparse_words_out() -> None:
+    pytest.importorskip("scipy")
+    from bench.regressions.rankfit import UNREGULARISED_DENSE, in_sample_ranks
+
+    records = []
+    for r in range(4):
+        for k in range(3):
+            record, _ = _case(f"o/r{r}", (k + r) % 5)
+            for row in record["rows"]:  # only the subject word tells the culprit apart
+                row["inputs"]["subject"] = ["frobnicat" if row["culprit"] else "tidy"]
+            records.append(record)
+    assert all(rank == 1 for rank in in_sample_ranks(records))
+    free = in_sample_ranks(records, penalties=UNREGULARISED_DENSE)
+    assert sum(rank == 1 for rank in free) < len(records)
+
+
+def test_the_scored_records_are_the_last_readable_extraction_of_a_listed_case(
+    tmp_path: Any,
+) -> None:
+    from bench.regressions.cases import Case, write_cases
+    from bench.regressions.travel import scored_records
+
+    def case(revert: str) -> Case:
+        return Case(
+            repo="o/r",
+            ecosystem="c",
+            revert=revert,
+            culprit="c" + revert,
+            base="b" + revert,
+            started_at="2026-01-01T00:00:00Z",
+            resolved_at="2026-01-01T01:00:00Z",
+            reason="why",
+            candidates=9,
+            format="sha",
+        )
+
+    listed = tmp_path / "cases.jsonl"
+    write_cases(listed, [case("a"), case("b"), case("c")])
+    records = [
+        {"repo": "o/r", "case": "a", "commits": 9, "try": 1},
+        {"repo": "o/r", "case": "a", "commits": 9, "try": 2},
+        {"repo": "o/r", "case": "b", "commits": 3},
+        {"repo": "o/r", "case": "c", "commits": 9, "failed": "unreadable"},
+        {"repo": "o/r", "case": "gone", "commits": 9},
+    ]
+    assert scored_records(records, [listed]) == [records[1]]

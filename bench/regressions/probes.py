@@ -5,9 +5,12 @@ candidates' commits help it find culprits in repositories it has never seen?
 
 Each probe adds one family of features to the learned ranker's (rankfit.py) and is measured
 leave-one-repository-out on the development repositories, as `travel` measures the ranker,
-with the paired bootstrap against lexical BM25. The last lines are in-sample fits (every
-development case fitted and ranked): how far a linear model over the features could go at
-best on these cases, without and with every probe.
+with the paired bootstrap against lexical BM25. Then the shipped features with a freer and
+a tighter regularisation, leave-one-repository-out. The last lines are in-sample fits
+(every development case fitted and ranked): how far a linear model over the features could
+go on these cases, without and with every probe, at the shipped regularisation and with
+the dense features unregularised and the sparse ones (subject words, extensions, which can
+memorise cases) left out.
 
 The families (probe_data.py reads what they need, cached in --probes):
 - content: BM25 of the report's words against the content of the files each change touched
@@ -37,11 +40,19 @@ from typing import Any
 
 from bench.regressions.probe_data import probe_record
 from bench.regressions.rankfit import Extra
-from bench.regressions.travel import FEATURES_FILE, is_holdout, load_features, paired_interval
+from bench.regressions.travel import (
+    FEATURES_FILE,
+    is_holdout,
+    load_features,
+    paired_interval,
+    scored_records,
+)
 
 PROBES_FILE = FEATURES_FILE.with_name("pmops-probes.jsonl")
 AGE_BINS = (600, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600)
 """Upper bounds (seconds before the report) of the age bins; older changes share the last."""
+REGULARISATION = (0.01, 0.1, 0.3, 3.0)
+"""Multiples of the shipped L2 penalties measured leave-one-repository-out."""
 
 Features = dict[str, float]
 Probe = Callable[[Mapping[str, Any], Mapping[str, Any], Sequence[Features]], list[Features]]
@@ -356,8 +367,14 @@ def collect(
 
 def main(argv: list[str] | None = None) -> int:
     """Measure each probe leave-one-repository-out, then the in-sample ceilings."""
-    from bench.regressions.evaluate import MIN_CANDIDATES
-    from bench.regressions.rankfit import in_sample_ranks, leave_one_out
+    from bench.regressions.cases import CASES_FILE
+    from bench.regressions.rankfit import (
+        L2_CROSS,
+        L2_DENSE,
+        UNREGULARISED_DENSE,
+        in_sample_ranks,
+        leave_one_out,
+    )
     from bench.regressions.scores import rank_figures
 
     parser = argparse.ArgumentParser(prog="python -m bench.regressions.probes")
@@ -365,8 +382,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--features", type=Path, default=FEATURES_FILE)
     parser.add_argument("--probes", type=Path, default=PROBES_FILE)
     args = parser.parse_args(argv)
-    latest = {(r["repo"], r["case"]): r for r in load_features(args.features)}
-    records = [r for r in latest.values() if not r.get("failed") and r["commits"] >= MIN_CANDIDATES]
+    records = scored_records(load_features(args.features), [CASES_FILE])
     dev = [r for r in records if not is_holdout(r["repo"])]
     if not dev:
         print(
@@ -391,8 +407,22 @@ def main(argv: list[str] | None = None) -> int:
     for name, feature in LIFTS:
         report[f"lift {feature}"] = lift(dev, data, PROBES[name], feature)
         print(f"lift {feature}: {json.dumps(report[f'lift {feature}'])}", file=sys.stderr)
-    for name in ("none", "all probes"):
-        report[f"in-sample, {name}"] = rank_figures(in_sample_ranks(dev, runs[name]))
+    for scale in REGULARISATION:  # does a freer or a tighter model travel better?
+        found = leave_one_out(dev, penalties=(L2_DENSE * scale, L2_CROSS * scale))
+        report[f"L2 x{scale}"] = {**rank_figures(found), **paired_interval(found, lexical, groups)}
+        print(f"L2 x{scale}: {json.dumps(report[f'L2 x{scale}'])}", file=sys.stderr, flush=True)
+    ceilings = {
+        "none": (runs["none"], (L2_DENSE, L2_CROSS)),
+        "all probes": (runs["all probes"], (L2_DENSE, L2_CROSS)),
+        "dense, unregularised": (None, UNREGULARISED_DENSE),
+        "all probes, dense, unregularised": (runs["all probes"], UNREGULARISED_DENSE),
+        f"L2 x{REGULARISATION[0]}": (
+            None,
+            (L2_DENSE * REGULARISATION[0], L2_CROSS * REGULARISATION[0]),
+        ),
+    }
+    for name, (extra, penalties) in ceilings.items():
+        report[f"in-sample, {name}"] = rank_figures(in_sample_ranks(dev, extra, penalties))
         print(f"in-sample, {name}: {json.dumps(report[f'in-sample, {name}'])}", file=sys.stderr)
     print(json.dumps(report, sort_keys=True))
     return 0

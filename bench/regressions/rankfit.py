@@ -28,6 +28,9 @@ Extra = Callable[[Mapping[str, Any], list[dict[str, float]]], None]
 
 L2_DENSE = 3e-2
 L2_CROSS = 1e-1
+UNREGULARISED_DENSE = (1e-4, None)
+"""`penalties` for the ceiling: the dense features almost free, the sparse ones (subject
+words, extensions: what can memorise cases) left out."""
 MIN_PAIR_REPOS = 3
 """A word-token pair becomes a feature when culprits of reports with the word had the
 token in at least this many (training) repositories."""
@@ -162,19 +165,28 @@ def _pair_repos(name: str, support: Mapping[str, Mapping[str, set[str]]]) -> set
     return support.get(key, {}).get(token, set())
 
 
-def _penalty(names: Sequence[str]) -> np.ndarray:
-    return np.array(
-        [
-            L2_CROSS if n[:2] in ("p:", "d:", "k:", "e:", "a:", "s:", "x:") else L2_DENSE
-            for n in names
-        ]
-    )
+Penalties = tuple[float, float | None]
+"""The L2 penalty of the dense features and of the sparse ones (None: sparse ones left out)."""
 
 
-def fit(d: Design, cases: Iterable[int], exclude: str | None = None) -> np.ndarray:
+def _sparse(name: str) -> bool:
+    return name[:2] in ("p:", "d:", "k:", "e:", "a:", "s:", "x:")
+
+
+def _penalty(names: Sequence[str], penalties: Penalties) -> np.ndarray:
+    dense, sparse = penalties
+    return np.array([(sparse or 0.0) if _sparse(n) else dense for n in names])
+
+
+def fit(
+    d: Design,
+    cases: Iterable[int],
+    exclude: str | None = None,
+    penalties: Penalties = (L2_DENSE, L2_CROSS),
+) -> np.ndarray:
     """Weights minimizing the listwise loss on `cases` (with a culprit and another
     candidate); features seen in fewer than `MIN_FEATURE_REPOS` repositories other than
-    `exclude` keep weight 0."""
+    `exclude` keep weight 0, as do the sparse ones when `penalties` leaves them out."""
     chosen = [
         c
         for c in cases
@@ -189,7 +201,8 @@ def fit(d: Design, cases: Iterable[int], exclude: str | None = None) -> np.ndarr
         [
             len(repos) - (exclude in repos) >= MIN_FEATURE_REPOS
             and (pair is None or len(pair) - (exclude in pair) >= MIN_PAIR_REPOS)
-            for repos, pair in zip(d.feature_repos, d.pair_repos, strict=True)
+            and (penalties[1] is not None or not _sparse(name))
+            for repos, pair, name in zip(d.feature_repos, d.pair_repos, d.names, strict=True)
         ]
     )
     x = d.matrix[rows][:, usable].tocsr()
@@ -204,7 +217,7 @@ def fit(d: Design, cases: Iterable[int], exclude: str | None = None) -> np.ndarr
             firsts[i] = 1.0
             seen.add(g)
     n = len(chosen)
-    penalty = _penalty([name for name, u in zip(d.names, usable, strict=True) if u])
+    penalty = _penalty([name for name, u in zip(d.names, usable, strict=True) if u], penalties)
 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
         s = base + x @ w
@@ -422,7 +435,9 @@ def _hand_set_rank(record: Mapping[str, Any]) -> int | None:
 
 
 def leave_one_out(
-    records: Sequence[Mapping[str, Any]], extra: Extra | None = None
+    records: Sequence[Mapping[str, Any]],
+    extra: Extra | None = None,
+    penalties: Penalties = (L2_DENSE, L2_CROSS),
 ) -> list[int | None]:
     """The culprit's rank in each record, ranked by a model fitted without its repository
     (pairs vocabulary and feature support included); records where a hand-set signal
@@ -433,21 +448,25 @@ def leave_one_out(
     found: list[int | None] = [None] * len(records)
     for repo in sorted(set(d.case_repo)):
         held = [c for c, r in enumerate(d.case_repo) if r == repo]
-        w = np.round(fit(d, [c for c, r in enumerate(d.case_repo) if r != repo], repo), 3)
+        others = [c for c, r in enumerate(d.case_repo) if r != repo]
+        w = np.round(fit(d, others, repo, penalties), 3)
         for c, rank in zip(held, case_ranks(d, held, w), strict=True):
             found[c] = _hand_set_rank(records[c]) if hand_set(records[c]) else rank
     return found
 
 
 def in_sample_ranks(
-    records: Sequence[Mapping[str, Any]], extra: Extra | None = None
+    records: Sequence[Mapping[str, Any]],
+    extra: Extra | None = None,
+    penalties: Penalties = (L2_DENSE, L2_CROSS),
 ) -> list[int | None]:
     """The culprit's rank in each record under a model fitted on all of them: the most a
-    linear model over these features could get from these cases (not a figure that travels)."""
+    linear model over these features could get from these cases (not a figure that travels;
+    with `UNREGULARISED_DENSE`, the best weighing of the signals themselves)."""
     support = pair_support(records)
     d = design(records, featurizer(allowed_pairs(support), extra), offset_weights(), support)
     everything = range(len(records))
-    found = case_ranks(d, everything, fit(d, everything))
+    found = case_ranks(d, everything, fit(d, everything, penalties=penalties))
     return [_hand_set_rank(r) if hand_set(r) else k for r, k in zip(records, found, strict=True)]
 
 

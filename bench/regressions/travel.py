@@ -341,6 +341,22 @@ def trait_lift(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, float]]
     return lift
 
 
+def scored_records(
+    records: Sequence[dict[str, Any]], case_files: Sequence[Path]
+) -> list[dict[str, Any]]:
+    """The records scored: a case of `case_files` (its last extraction), read without
+    failing, with at least `MIN_CANDIDATES` candidates (as `bench regressions` scores)."""
+    from bench.regressions.cases import load_cases
+
+    wanted = {(c.repo, c.revert) for f in case_files for c in load_cases(f)}
+    latest = {(r["repo"], r["case"]): r for r in records}
+    return [
+        r
+        for k, r in latest.items()
+        if k in wanted and not r.get("failed") and r["commits"] >= MIN_CANDIDATES
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Extract (or load) the features, report leave-one-repository-out figures."""
     from bench.regressions.cases import CASES_FILE
@@ -370,12 +386,7 @@ def main(argv: list[str] | None = None) -> int:
                 out.write(json.dumps(record) + "\n")
                 out.flush()
                 records.append(record)
-    from bench.regressions.cases import load_cases
-
-    wanted = {(c.repo, c.revert) for f in args.cases or [CASES_FILE] for c in load_cases(f)}
-    latest = {(r["repo"], r["case"]): r for r in records}  # a case extracted again: its last
-    records = [r for k, r in latest.items() if k in wanted and not r.get("failed")]
-    records = [r for r in records if r["commits"] >= MIN_CANDIDATES]  # as `bench regressions`
+    records = scored_records(records, args.cases or [CASES_FILE])
     dev = [r for r in records if not is_holdout(r["repo"])]
     held = [r for r in records if is_holdout(r["repo"])]
     names = sorted(
