@@ -242,3 +242,40 @@ def test_lookback_option_and_a_hint_when_evidence_points_before_the_window(
     ) in data["sections"]["Confidence"]
     bad = CliRunner().invoke(cli, ["suspects", *args, "--lookback", "0"])
     assert bad.exit_code == 2 and "--lookback" in bad.output
+
+
+def test_the_last_actions_responders_report_are_what_stopped_the_impact() -> None:
+    updates = (
+        Update(T0 + timedelta(minutes=5), "Restarting the api pods did not help"),
+        Update(T0 + timedelta(minutes=8), "We will roll back if this continues"),
+        Update(T0 + timedelta(minutes=10), "Flushed the CDN cache"),
+        Update(T0 + timedelta(minutes=20), "Drained node-3, errors falling"),
+        Update(T0 + timedelta(minutes=30), "Raised the pool back to 10, errors gone"),
+        Update(T0 + timedelta(minutes=90), "Restarted the workers"),  # after the end
+    )
+    findings = analyze(_evidence((), updates)).findings
+    assert findings.stopped_by == (
+        "what the update at 12:20 UTC reports (\u201cDrained node-3, errors falling\u201d)",
+        "what the update at 12:30 UTC reports (\u201cRaised the pool back to 10, errors gone\u201d)",
+    )
+
+
+def test_an_action_that_did_not_help_or_is_planned_is_not_what_stopped_it() -> None:
+    updates = (
+        Update(T0 + timedelta(minutes=5), "Restarted the api pods, it did not help"),
+        Update(T0 + timedelta(minutes=6), "Rolled back the config: no effect"),
+        Update(T0 + timedelta(minutes=8), "The cache will be flushed at 12:30"),
+        Update(T0 + timedelta(minutes=9), "Increased logging to debug"),  # no number: no action
+    )
+    assert analyze(_evidence((), updates)).findings.stopped_by == ()
+
+
+def test_a_rollback_the_deploys_show_is_named_without_quoting_updates_too() -> None:
+    changes = _chain(4)
+    deploys = (
+        Deploy(T0 - timedelta(minutes=10), changes[3].sha, "api"),
+        Deploy(T0 + timedelta(minutes=20), changes[2].sha, "api"),
+    )
+    restarted = Update(T0 + timedelta(minutes=25), "Restarted the api pods")
+    stopped = analyze(_evidence(deploys, (restarted,))).findings.stopped_by
+    assert len(stopped) == 1 and stopped[0].startswith("the rollback of api")

@@ -3,13 +3,14 @@ impact, contributing factors, what went well and poorly. Pure; numbers come from
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import timedelta
 
 from pmops.analyze.anomaly import describe_anomaly
 from pmops.analyze.paths import NOISE_KINDS, path_kinds, services_of
 from pmops.analyze.standout import MITIGATED_OUTSIDE
-from pmops.model import Alert, Deploy, Evidence, Findings, Landed, Standout, Suspect
+from pmops.model import Alert, Deploy, Evidence, Findings, Landed, Standout, Suspect, Update
 from pmops.safety.sanitize import one_line
 from pmops.times import format_clock, minutes_between
 
@@ -17,6 +18,24 @@ SLOW_DETECTION = timedelta(minutes=10)
 SLOW_RESOLUTION = timedelta(minutes=60)
 BATCHED_DEPLOY = 3
 """A deploy that ships this many changes or more makes the cause harder to isolate."""
+MITIGATION = re.compile(
+    r"\b(?:restarted|rebooted|rolled ?back|reverted|re-?deployed|re-?enabled|disabled|"
+    r"turned (?:off|on)|switched (?:off|over|back)|failed ?over|scaled (?:up|out|down|back)|"
+    r"drained|flushed|purged|cleared|killed|blocked|throttled|rate.?limited|hotfixed|"
+    r"patched|mitigated|restored|back to|"
+    r"(?:raised|increased|bumped|lowered|reduced|decreased)\b[^.]{0,40}\bto \d)",
+    re.IGNORECASE,
+)
+"""An update reporting an action taken (a restart, a setting put back: "Raised the pool back
+to 10"): what stopped the impact, quoted, when git and the deploys show nothing."""
+NOT_DONE = re.compile(
+    r"\b(?:did ?n[o']t|does ?n[o']t|no (?:effect|change|improvement|luck)|not help\w*|"
+    r"without (?:effect|success)|failed to|will|going to|plan(?:ning)? to|about to|try|trying)\b",
+    re.IGNORECASE,
+)
+"""An action that did not help or is only planned ("restarting did not help", "will roll back")."""
+MAX_REPORTED_ACTIONS = 2
+"""The last this many reported actions are quoted."""
 
 
 def minutes_text(minutes: int) -> str:
@@ -103,12 +122,17 @@ def _stopped_by(evidence: Evidence, remediation: Sequence[Landed]) -> tuple[str,
                 f"the revert of {targets} (`{change.sha[:7]}`) at "
                 f"{format_clock(candidate.landed_at)}"
             )
-    for update in evidence.updates:
-        if MITIGATED_OUTSIDE.search(update.text) and update.at <= end:
-            said = one_line(update.text, 120).replace("`", "'")
-            at = format_clock(update.at)
-            items.append(f"what the update at {at} reports (\u201c{said}\u201d)")
+    told = [u for u in evidence.updates if u.at <= end]
+    items += [_reported(u) for u in told if MITIGATED_OUTSIDE.search(u.text)]
+    if not items:  # nothing in git or the deploys: the last actions the responders reported
+        acted = [u for u in told if MITIGATION.search(u.text) and not NOT_DONE.search(u.text)]
+        items += [_reported(u) for u in acted[-MAX_REPORTED_ACTIONS:]]
     return tuple(items)
+
+
+def _reported(update: Update) -> str:
+    said = one_line(update.text, 120).replace("`", "'")
+    return f"what the update at {format_clock(update.at)} reports (\u201c{said}\u201d)"
 
 
 def _where(deploy: Deploy) -> str:
