@@ -103,7 +103,8 @@ def test_timeline_code_block_is_not_checked() -> None:
     ("name", "expected"),
     [
         ("postmortems/2026/2026-03-21-42-api-gateway-5xx.md", "does not match started_at"),
-        ("postmortems/2026/2026-03-20-43-api-gateway-5xx.md", "does not match frontmatter id"),
+        ("postmortems/2026/2026-03-20-43-api-gateway-5xx.md", "does not carry frontmatter id 42"),
+        ("postmortems/2026/2026-03-20-4-api-gateway-5xx.md", "expected 2026-03-20-42-<slug>.md"),
         ("postmortems/2025/2026-03-20-42-api-gateway-5xx.md", "folder 2025/"),
         ("postmortems/2026/api gateway.md", "file name must be"),
         ("postmortems/2026/2026-03-20-42-API.md", "file name must be"),
@@ -111,6 +112,14 @@ def test_timeline_code_block_is_not_checked() -> None:
 )
 def test_file_name_rules(name: str, expected: str) -> None:
     assert any(expected in p for p in problems_of(sample_text(), name))
+
+
+@pytest.mark.parametrize("ident", ["INC-7", "sev-2-db", "2026.1"])
+def test_an_id_with_dashes_or_dots_names_its_file(ident: str) -> None:
+    text = rewrite_frontmatter(sample_text(), {"id": ident})
+    assert problems_of(text, f"postmortems/2026/2026-03-20-{ident}-api-gateway-5xx.md") == []
+    wrong = problems_of(text, "postmortems/2026/2026-03-20-INC-8-api-gateway-5xx.md")
+    assert any("does not carry frontmatter id" in p for p in wrong)
 
 
 def test_time_rules() -> None:

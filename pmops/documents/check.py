@@ -24,6 +24,9 @@ TIMELINE_LINE = re.compile(r"^[-*+]\s+`?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})
 """A timeline item starts with an ISO-8601 UTC time (DESIGN §3)."""
 
 FILE_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-([A-Za-z0-9][A-Za-z0-9._-]*?)-([a-z0-9-]+)\.md$")
+"""YYYY-MM-DD-<id>-<slug>.md; an id may hold dashes (INC-7), so which part is the id is
+decided against the frontmatter's, not by this pattern."""
+_SLUG = re.compile(r"[a-z0-9-]+")
 
 DURATION_TOLERANCE_MIN = 1
 """duration_minutes may differ from resolved_at - started_at by rounding only."""
@@ -278,12 +281,16 @@ def _check_file_name(doc: Document, name: str) -> list[Problem]:
                 name, 1, f"file is in folder {parent}/ but the incident started in {started:%Y}"
             )
         )
-    if str(meta.get("id")) != match.group(4):
+    date = "-".join(match.group(1, 2, 3))
+    ident = str(meta.get("id"))
+    named = file_name.removeprefix(f"{date}-")
+    if not (named.startswith(f"{ident}-") and _SLUG.fullmatch(named[len(ident) + 1 : -3])):
         problems.append(
             Problem(
                 name,
                 doc.key_line("id"),
-                f"file name id '{match.group(4)}' does not match frontmatter id {meta.get('id')!r}",
+                f"file name {file_name} does not carry frontmatter id {meta.get('id')!r}: "
+                f"expected {date}-{ident}-<slug>.md",
             )
         )
     return problems
