@@ -128,3 +128,14 @@ def test_cli_quota_json(tmp_path: Path) -> None:
     text = CliRunner().invoke(quota, ["--repo", str(tmp_path), "--month", "2026-03"],
                               catch_exceptions=False)
     assert "1 of 1" in text.output and "#8" in text.output
+
+
+def test_cli_quota_names_a_cli_incident_id_without_a_hash(tmp_path: Path) -> None:
+    repo = Repo(tmp_path)
+    message = format_message("Draft postmortem for INC-7", "",
+                             pmops_trailers("INC-7", "generate", "deterministic", at(3)))
+    repo.commit("b.txt", "1", message, at(3))
+    repo.commit("c.txt", "1", generate_message(8, at(4)), at(4))
+    text = CliRunner().invoke(quota, ["--repo", str(tmp_path), "--month", "2026-03"],
+                              catch_exceptions=False)
+    assert "incidents: #8, INC-7;" in text.output

@@ -122,7 +122,7 @@ def quota(repo: Path, month: str | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(use.as_json(), indent=2, sort_keys=True))
         return
-    listed = ", ".join(f"#{i}" for i in use.incidents) or "none"
+    listed = ", ".join(f"#{i}" if str(i).isdigit() else str(i) for i in use.incidents) or "none"
     click.echo(
         f"{use.month}: {use.used} of {use.limit} new postmortems ({use.plan} plan); "
         f"incidents: {listed}; resets {use.resets_at:%Y-%m-%d}"
