@@ -128,6 +128,14 @@ def test_doctor_locally(initialized: Path, tmp_path_factory: pytest.TempPathFact
     assert "workflow" in bad.output and "CODEOWNERS" in bad.output
 
 
+def test_doctor_asks_to_replace_the_placeholder_owner(tmp_path: Path) -> None:
+    CliRunner().invoke(init, ["--repo", str(tmp_path)], catch_exceptions=False)
+    result = CliRunner().invoke(doctor, ["--repo", str(tmp_path)], catch_exceptions=False)
+    assert result.exit_code == 1
+    assert ("FIX CODEOWNERS: postmortems/ is owned by the placeholder "
+            "@your-org/incident-reviewers (.github/CODEOWNERS)") in result.output
+
+
 def test_doctor_asks_for_the_reminders_workflow(initialized: Path) -> None:
     """Configured reminders only act through the scheduled workflow: doctor names the
     command that adds it (`pmops init` keeps every other file)."""

@@ -19,7 +19,7 @@ from pmops.documents.document import load_yaml, read_text
 from pmops.errors import PmopsError
 from pmops.github.api import LABELS, STATUS_CONTEXT, GitHubApi
 from pmops.lifecycle.codeowners import LOCATIONS, parse_codeowners
-from pmops.setup.init import FORM_PATH, REMIND_PATH, RULESET_PATH, WORKFLOW_PATH
+from pmops.setup.init import DEFAULT_OWNER, FORM_PATH, REMIND_PATH, RULESET_PATH, WORKFLOW_PATH
 
 TOKEN_NOTE = (
     "Pull requests opened and commits pushed with GITHUB_TOKEN start no workflow runs, so "
@@ -166,6 +166,13 @@ def _codeowners_finding(repo: Path, folder: str) -> Finding:
             "CODEOWNERS",
             f"no rule in {location} covers {folder}/",
             f"add `/{folder}/ @team` to {location}",
+        )
+    if DEFAULT_OWNER in who:
+        return Finding(
+            False,
+            "CODEOWNERS",
+            f"{folder}/ is owned by the placeholder {DEFAULT_OWNER} ({location})",
+            f"replace {DEFAULT_OWNER} in {location} with the team or people who may publish",
         )
     return Finding(True, "CODEOWNERS", f"{folder}/ is owned by {' '.join(who)} ({location})")
 
