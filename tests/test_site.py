@@ -54,6 +54,8 @@ def test_site_lists_published_postmortems_only(repo: tuple[Path, Corpus], tmp_pa
     data = json.loads(index_js.removeprefix("window.PMOPS_INDEX = ").rstrip(";\n"))
     assert len(data) == len(rows) and {"t", "v", "y", "s"} <= set(data[0])
     assert "<svg" in index and "Incidents per month" in index
+    hidden = len(drafts)  # the drafts and edited ones are counted, and the preview named
+    assert f"{hidden} not published yet, not shown (--drafts previews them)" in result.stderr
 
 
 def test_pages_carry_timeline_suspects_and_action_status(

@@ -94,4 +94,9 @@ def site_command(
         f"files unchanged, {report.removed} pages removed",
         err=True,
     )
+    if report.unpublished:
+        click.echo(
+            f"{report.unpublished} not published yet, not shown (--drafts previews them)",
+            err=True,
+        )
     click.echo(str(report.index))

@@ -55,6 +55,8 @@ class SiteReport:
     removed: int
     unchanged: int
     skipped: tuple[str, ...] = ()
+    unpublished: int = 0
+    """Postmortems read but not shown: not published yet (and no `drafts` preview asked)."""
 
 
 def write_file(path: Path, data: str) -> None:
@@ -199,7 +201,8 @@ def build_site(
         records[name].update(fields)
         rendered += fields["entry"] is not None
     skipped = tuple(r["error"] for r in records.values() if r.get("error"))
-    report = SiteReport(out / "index.html", 0, rendered, 0, len(files) - len(jobs), skipped)
+    hidden = sum(1 for r in records.values() if not r.get("entry") and not r.get("error"))
+    report = SiteReport(out / "index.html", 0, rendered, 0, len(files) - len(jobs), skipped, hidden)
     if not fresh and records == known and manifest.get("title") == title:
         return replace(report, pages=sum(1 for r in records.values() if r.get("entry")))
     old_pages = {r["entry"]["page"] for r in known.values() if r.get("entry")}
