@@ -47,7 +47,7 @@ def test_import_infers_fields_from_common_layouts(repo: Path) -> None:
     assert err.strip() == "3 wrote, 0 already there, 2 not imported"
     base = repo / "postmortems"
     confluence = _meta(
-        base / "2021/2021-03-04-INC_2041-checkout-outage-payment-provider-timeouts.md"
+        base / "2021/2021-03-04-INC-2041-checkout-outage-payment-provider-timeouts.md"
     )
     assert confluence["severity"] == "SEV-2" and confluence["services"] == ["checkout", "payments"]
     assert (confluence["started_at"], confluence["resolved_at"]) == (
@@ -55,7 +55,7 @@ def test_import_infers_fields_from_common_layouts(repo: Path) -> None:
         "2021-03-04T11:27:00Z",
     )
     gdocs = _meta(
-        base / "2022/2022-06-01-gdocs_export-login-failures-after-certificate-rotation.md"
+        base / "2022/2022-06-01-gdocs-export-login-failures-after-certificate-rotation.md"
     )
     assert gdocs["title"] == "Login failures after certificate rotation"
     assert gdocs["severity"] == "SEV-1"  # P1
@@ -63,7 +63,7 @@ def test_import_infers_fields_from_common_layouts(repo: Path) -> None:
     assert gdocs["detected_at"] == "2022-06-01T17:20:00Z"
     assert gdocs["duration_minutes"] == 90
     assert gdocs["services"] == ["auth-service", "login-web"]
-    partial = _meta(base / "2023/2023-02-14-partial_frontmatter-queue-backlog-in-billing.md")
+    partial = _meta(base / "2023/2023-02-14-partial-frontmatter-queue-backlog-in-billing.md")
     assert partial["severity"] == "SEV-4" and partial["tags"] == ["billing"]
     assert partial["duration_minutes"] == 90 and partial["status"] == "published"
     secret = (base / "2021").glob("*.md").__next__().read_text()

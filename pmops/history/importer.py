@@ -57,11 +57,12 @@ def find_sources(folder: Path) -> list[Path]:
 
 
 def normalize_id(raw: Any, stem: str) -> int | str:
-    """An id `pmops check` accepts and a file name keeps: digits as a number, else `[\\w.]`."""
+    """An id `pmops check` accepts and a file name keeps: digits as a number, else letters,
+    digits, dots, dashes and underscores (a tracker's `INC-2025-031` stays as it is)."""
     text = str(raw).strip() if raw not in (None, "") else stem
     if text.isdigit() and int(text) > 0:
         return int(text)
-    ident = re.sub(r"[^A-Za-z0-9.]+", "_", text).strip("_.")[:64]
+    ident = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_.-")[:64].rstrip("_.-")
     return ident or "imported"
 
 
