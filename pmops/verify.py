@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from pmops.errors import InputError
 from pmops.model import (
     Analysis,
     Claim,
@@ -232,9 +233,7 @@ def extract_claims(text: str, section: str, facts: Facts) -> list[Claim]:
     masked = _SHA.sub(" ", _REF.sub(" ", text))
     masked = _DIGITS.sub(lambda m: " " if _sha_known(m.group(0), facts) else m.group(0), masked)
     for match in _ISO.finditer(masked):
-        claims.append(
-            Claim("time", match.group(0), section, _time_known(parse_time(match.group(0)), facts))
-        )
+        claims.append(Claim("time", match.group(0), section, _iso_known(match.group(0), facts)))
     masked = _ISO.sub(" ", masked)
     for match in _CLOCK.finditer(masked):
         claims.append(Claim("time", match.group(0), section, _clock_known(match, facts)))
@@ -254,6 +253,16 @@ def extract_claims(text: str, section: str, facts: Facts) -> list[Claim]:
 def _sha_known(sha: str, facts: Facts) -> bool:
     sha = sha.lower()
     return any(known.startswith(sha) or sha.startswith(known) for known in facts.shas)
+
+
+def _iso_known(token: str, facts: Facts) -> bool:
+    """A time written as ISO-8601 matches the evidence; one that is no time at all (a model's
+    "2026-13-28T19:59:00Z") matches nothing: it is an unverified claim, not an error."""
+    try:
+        moment = parse_time(token)
+    except InputError:
+        return False
+    return _time_known(moment, facts)
 
 
 def _time_known(moment: datetime, facts: Facts) -> bool:

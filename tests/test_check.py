@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -120,6 +121,34 @@ def test_an_id_with_dashes_or_dots_names_its_file(ident: str) -> None:
     assert problems_of(text, f"postmortems/2026/2026-03-20-{ident}-api-gateway-5xx.md") == []
     wrong = problems_of(text, "postmortems/2026/2026-03-20-INC-8-api-gateway-5xx.md")
     assert any("does not carry frontmatter id" in p for p in wrong)
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"resolved_at": "2026-13-20T15:10:00Z"}, "resolved_at: '2026-13-20T15:10:00Z' is invalid"),
+        ({"resolved_at": "2026-02-30T15:10:00Z"}, "'2026-02-30T15:10:00Z' is invalid: no such"),
+        ({"started_at": "2026-03-20T24:00:00Z"}, "started_at: '2026-03-20T24:00:00Z' is invalid"),
+    ],
+)
+def test_a_time_that_is_no_date_is_a_problem_at_its_key(change: dict, expected: str) -> None:
+    text = sample_text()
+    for key, value in change.items():  # unquoted, as a human types it: YAML reads a timestamp
+        text = re.sub(rf"^{key}: .*$", f"{key}: {value}", text, count=1, flags=re.M)
+    found = problems_of(text)
+    line = text.split("\n").index(f"{key}: {value}") + 1
+    assert any(p.startswith(f"{line}: ") and expected in p for p in found), found
+
+
+def test_a_timeline_time_that_is_no_date_is_a_problem_at_its_line() -> None:
+    text = sample_text()
+    first = re.search(r"^- (\d{4}-\d{2}-\d{2}T\S+)", text, re.M)
+    assert first is not None
+    text = text.replace(first.group(0), "- 2026-13-20T14:23:00Z", 1)
+    line = text.split("\n").index(next(ln for ln in text.split("\n") if "2026-13-20T" in ln)) + 1
+    assert f"{line}: timeline entry time 2026-13-20T14:23:00Z is no valid time" in (
+        problems_of(text)
+    )
 
 
 def test_time_rules() -> None:

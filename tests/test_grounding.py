@@ -256,7 +256,8 @@ def test_the_last_actions_responders_report_are_what_stopped_the_impact() -> Non
     findings = analyze(_evidence((), updates)).findings
     assert findings.stopped_by == (
         "what the update at 12:20 UTC reports (\u201cDrained node-3, errors falling\u201d)",
-        "what the update at 12:30 UTC reports (\u201cRaised the pool back to 10, errors gone\u201d)",
+        "what the update at 12:30 UTC reports (\u201cRaised the pool back to 10, errors gone"
+        "\u201d)",
     )
 
 

@@ -68,6 +68,16 @@ def test_grounded_claims_verify() -> None:
     assert {k for k, _, _ in claims} == {"sha", "ref", "time", "duration", "number"}
 
 
+def test_a_time_that_is_no_date_is_an_unverified_claim_not_an_error() -> None:
+    """A model wrote "2026-13-28T19:59:00Z" in a draft of the claims benchmark: the draft is
+    kept, the claim marked, never the run ended by an error."""
+    claims = kinds("It began at 2026-13-28T19:59:00Z and again at 2026-02-30T10:00:00Z.")
+    assert claims == [
+        ("time", "2026-13-28T19:59:00Z", False),
+        ("time", "2026-02-30T10:00:00Z", False),
+    ]
+
+
 def test_invented_claims_fail() -> None:
     claims = kinds("Commit deadbeef1 (PR #999) at 09:13 UTC lasted 3 h 10 min for 51,234 users.")
     assert [(k, ok) for k, _, ok in claims] == [

@@ -84,6 +84,7 @@ def _check_history(doc: Document, name: str) -> list[Problem]:
     ]
     if "resolved_at" not in meta and "duration_minutes" not in meta:
         problems.append(Problem(name, 1, "resolved_at or duration_minutes is required"))
+    problems = problems or _no_dates(doc, meta, name)
     if problems or "resolved_at" not in meta:
         return problems
     if "duration_minutes" not in meta:
@@ -121,10 +122,30 @@ def _check_frontmatter(doc: Document, name: str) -> list[Problem]:
         Problem(name, doc.key_line(*error.absolute_path), describe(error))
         for error in iter_errors("postmortem", meta)
     ]
+    problems = problems or _no_dates(doc, meta, name)
     if problems:
         return problems
     problems += _check_times(doc, meta, name)
     problems += _check_status_fields(doc, meta, name)
+    return problems
+
+
+TIME_KEYS = ("started_at", "detected_at", "resolved_at")
+
+
+def _no_dates(doc: Document, meta: Mapping[str, Any], name: str) -> list[Problem]:
+    """The times the schema's pattern lets through but the calendar does not (2026-02-30)."""
+    problems = []
+    for key in TIME_KEYS:
+        if meta.get(key) is not None:
+            try:
+                parse_time(meta[key])
+            except InputError:
+                problems.append(
+                    Problem(
+                        name, doc.key_line(key), f"{key}: {meta[key]!r} is invalid: no such date"
+                    )
+                )
     return problems
 
 
@@ -231,7 +252,13 @@ def _check_timeline(text: str, heading_line: int, name: str) -> list[Problem]:
                 )
             )
             continue
-        moment = parse_time(match.group(1))
+        try:
+            moment = parse_time(match.group(1))
+        except InputError:
+            problems.append(
+                Problem(name, offset, f"timeline entry time {match.group(1)} is no valid time")
+            )
+            continue
         if last is not None and moment < last:
             problems.append(
                 Problem(

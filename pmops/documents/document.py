@@ -92,7 +92,17 @@ def _yaml(like: str = "") -> YAML:
     yaml.indent(mapping=2, sequence=offset + 2, offset=offset)
     yaml.representer.add_representer(datetime, _represent_time)
     yaml.representer.ignore_aliases = lambda *_: True  # no &id001 anchors in a human's file
+    yaml.constructor.add_constructor("tag:yaml.org,2002:timestamp", _construct_time)
     return yaml
+
+
+def _construct_time(constructor: Any, node: Any) -> Any:
+    """A timestamp, or its text when it names no date (2026-13-20T15:10:00Z): the schema then
+    says which key is wrong, where YAML would raise without a line."""
+    try:
+        return constructor.construct_yaml_timestamp(node)
+    except ValueError:
+        return constructor.construct_scalar(node)
 
 
 def _represent_time(representer: Any, value: datetime) -> Any:
