@@ -140,6 +140,12 @@ def test_a_time_that_is_no_date_is_a_problem_at_its_key(change: dict, expected: 
     assert any(p.startswith(f"{line}: ") and expected in p for p in found), found
 
 
+@pytest.mark.parametrize("value", ["!!int x", "!!float x", "!!binary ?"])
+def test_a_tagged_value_yaml_cannot_build_is_a_problem_not_a_traceback(value: str) -> None:
+    text = re.sub(r"^id: .*$", f"id: {value}", sample_text(), count=1, flags=re.M)
+    assert any("invalid YAML" in p for p in problems_of(text))
+
+
 def test_a_timeline_time_that_is_no_date_is_a_problem_at_its_line() -> None:
     text = sample_text()
     first = re.search(r"^- (\d{4}-\d{2}-\d{2}T\S+)", text, re.M)

@@ -167,6 +167,8 @@ def load_yaml(text: str, name: str, first_line: int = 1) -> Any:
         raise InputError(f"{name}:{line}: invalid YAML: {problem}") from None
     except YAMLError as exc:
         raise InputError(f"{name}:{first_line}: invalid YAML: {exc}") from None
+    except (ValueError, TypeError, OverflowError) as exc:  # a tagged value YAML cannot build
+        raise InputError(f"{name}:{first_line}: invalid YAML value: {exc}") from None
     if _depth(data) > MAX_DEPTH:
         raise InputError(f"{name}:{first_line}: YAML nested more than {MAX_DEPTH} levels deep")
     return data
