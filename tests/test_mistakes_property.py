@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from pmops.config import parse_config
 from pmops.documents.check import check_text
 from pmops.errors import PmopsError
+from pmops.history.importer import plan_one
 from pmops.setup.init import InitOptions, render_config
 from pmops.sources.incident_file import load_incident_file
 from tests.samples import NAME, sample_text
@@ -97,3 +98,29 @@ def test_a_mistyped_config_line_is_a_message(line: int, value: str) -> None:
         parse_config(_replaced(render_config(InitOptions()), line, value))
     except PmopsError as error:
         assert str(error)
+
+
+SOURCE_LINES = st.sampled_from([
+    "# Outage (incident #465)", "**Date**: 2015-10-21", "**Date**: 2015-13-45",
+    "Start: 2021-03-04 14:00 UTC", "Start: 2021-03-04 25:00 UTC", "End: 2021-03-04 13:00 UTC",
+    "Start: 9999-12-31 23:59 UTC", "Duration: 2h 15m", "Duration: 99999999999 hours",
+    "Severity: Sev 2", "Priority: P0", "| Field | Value |", "|---|---|",
+    "| Start | 2021-03-04 14:00 PST |", "| Incident | INC-2041 |", "## Timeline",
+    "2015-10-21 (all times UTC)", "14:51 OUTAGE BEGINS", "25:99 OUTAGE ENDS", "```", "---",
+    "id: 5", "started_at: 2026-13-01T00:00:00Z", "",
+])  # fmt: skip
+"""Lines of exported postmortems, some of them mistyped."""
+
+
+@CHECKED
+@given(st.lists(SOURCE_LINES, max_size=12))
+@example(["Duration: 99999999999 hours", "| Start | 2021-03-04 14:00 PST |"])  # overflowed
+def test_a_mistyped_source_is_imported_or_said_why_not(
+    tmp_path_factory: pytest.TempPathFactory, lines: list[str]
+) -> None:
+    root = tmp_path_factory.mktemp("import")
+    (root / "src").mkdir()
+    source = root / "src" / "outage.md"
+    source.write_text("\n".join(lines), encoding="utf-8")
+    planned = plan_one(source, root / "src", root, "postmortems", None)
+    assert planned.problem or planned.dest

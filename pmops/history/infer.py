@@ -75,6 +75,8 @@ _TIMELINE_TIME = re.compile(r"^\s*(?:[-*+]\s+)?(?:\*\*|`)?(\d{1,2}):(\d{2})(?::\
 _MARKER = re.compile(r"\b(OUTAGE|INCIDENT|IMPACT)\s+(BEGINS|STARTS|ENDS|MITIGATED)\b")
 _HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
 _UNIT_MINUTES = {"d": 1440, "h": 60, "m": 1}
+MAX_DURATION_MINUTES = 366 * 1440
+"""A longer "duration" is no incident's length (a typo, a version number): not read."""
 
 
 @dataclass
@@ -121,7 +123,7 @@ def parse_duration(value: str) -> int | None:
     if not parts:
         return None
     total = sum(float(n.replace(",", ".")) * _UNIT_MINUTES[unit[0].lower()] for n, unit in parts)
-    return round(total)
+    return round(total) if total <= MAX_DURATION_MINUTES else None
 
 
 def parse_moment(value: str) -> tuple[datetime, bool] | None:
@@ -220,7 +222,9 @@ def infer_times(text: str, labels: Mapping[str, str], found: Inferred) -> None:
         found.meta["detected_at"] = detected[0]
     if end and end[1] and end[0] >= start[0]:
         found.meta["resolved_at"] = end[0]
-    elif duration is not None:
+    elif duration is not None and start[0] < datetime.max.replace(tzinfo=UTC) - timedelta(
+        minutes=duration
+    ):
         found.meta["resolved_at"] = start[0] + timedelta(minutes=duration)
         found.sources["resolved_at"] = "started_at + its duration"
     elif last and last > start[0]:
