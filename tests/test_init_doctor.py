@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 import subprocess
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from pmops.cli.action import doctor, init
+from pmops.cli.main import cli
 from pmops.config import parse_config
 from pmops.github.api import GitHubApi
 from pmops.lifecycle.codeowners import parse_codeowners
@@ -186,3 +188,27 @@ def test_doctor_on_github(fake_github: FakeGitHub) -> None:
     fake_github.set_workflow_permissions("acme", "shop", can_approve_pull_requests=True)
     admin_api = GitHubApi(fake_github.client("acme-admin"), "acme/shop")
     assert {f.topic: f for f in remote_findings(admin_api, "main", config)}["actions"].ok
+
+
+def test_github_refusals_and_network_failures_are_messages(
+    fake_github: FakeGitHub, initialized: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake_github.create_repo("acme", "shop")
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_not_a_token")
+    base = ["--repo", str(initialized), "--github"]
+
+    def doctor_says(*args: str) -> tuple[int, str]:
+        result = CliRunner().invoke(cli, ["doctor", *base, *args])
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        return result.exit_code, result.output
+
+    code, said = doctor_says("acme/shop", "--api-url", fake_github.api_url)
+    assert code == 2
+    assert "pmops: error: GitHub answered 401: Bad credentials (the token is not valid" in said
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    code, said = doctor_says("acme/shop", "--api-url", f"http://127.0.0.1:{port}")
+    assert code == 2 and "pmops: error: cannot reach the GitHub API: Connection refused" in said
+    code, said = doctor_says("acme shop")
+    assert code == 2 and "'acme shop' is not OWNER/NAME" in said

@@ -22,6 +22,7 @@ from pmops.cli.history import index_command, search_command, stats_command
 from pmops.cli.options import github_options, repo_option, token_from
 from pmops.cli.reach import import_command, site_command
 from pmops.cli.remind import remind_command
+from pmops.cli.remote import remote_error
 from pmops.errors import PmopsError
 from pmops.safety.files import write_atomic
 from pmops.sources.gitcmd import repo_root as _repo_root
@@ -45,7 +46,8 @@ class UserError(click.ClickException):
 
 
 class PmopsGroup(click.Group):
-    """Turns every PmopsError raised by a command into a UserError; `-h` works everywhere.
+    """Turns every PmopsError raised by a command, and GitHub's or the network's failures,
+    into a UserError; `-h` works everywhere.
 
     The help option names are the group's default, so a group built around a few commands (as
     tests do) caches the same help option on them as `pmops` itself: click caches a command's
@@ -61,6 +63,11 @@ class PmopsGroup(click.Group):
             return super().invoke(ctx)
         except PmopsError as exc:
             raise UserError(exc) from None
+        except Exception as exc:  # GitHub or the network: a message; anything else re-raised
+            remote = remote_error(exc)
+            if remote is None:
+                raise
+            raise UserError(remote) from None
 
 
 @click.group(cls=PmopsGroup)

@@ -4,6 +4,7 @@ options (`--github OWNER/NAME`, `--token-env`, `--api-url`) with the token they 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -50,10 +51,24 @@ def github_options(help: str, *, required: bool = False) -> Callable[[F], F]:
             help="Environment variable holding the token for --github.",
         )(func)
         return click.option(
-            "--github", "github_repo", metavar="OWNER/NAME", required=required, help=help
+            "--github",
+            "github_repo",
+            metavar="OWNER/NAME",
+            required=required,
+            help=help,
+            callback=_owner_name,
         )(func)
 
     return decorate
+
+
+_OWNER_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}")
+
+
+def _owner_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not _OWNER_NAME.fullmatch(value):
+        raise click.BadParameter(f"{value!r} is not OWNER/NAME (for example acme/shop)")
+    return value
 
 
 def token_from(token_env: str, what: str) -> str:
