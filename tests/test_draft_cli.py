@@ -59,6 +59,22 @@ def test_draft_writes_the_conventional_path_and_prints_it(demo: tuple[Path, Path
     assert check.exit_code == 0, check.output
 
 
+def test_a_model_that_could_not_draft_is_said_on_stderr(
+    demo: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo, incident = demo
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    out = tmp_path / "pm.md"
+    result = invoke("draft", "--repo", str(repo), "--incident", str(incident), "--out",
+                    str(out), "--model", "gpt-4o-mini")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert (
+        "pmops: the model's draft could not be used (OPENAI_API_KEY is not set, so the OpenAI "
+        "API cannot be used); this is the deterministic draft"
+    ) in result.stderr
+    assert "model: deterministic" in out.read_text()
+
+
 def test_quiet_and_out(demo: tuple[Path, Path], tmp_path: Path) -> None:
     repo, incident = demo
     out = tmp_path / "pm.md"

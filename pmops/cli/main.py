@@ -254,6 +254,13 @@ def _report(result: Result, quiet: bool) -> None:
     pm = result.postmortem
     top = pm.suspects[0] if pm.suspects else None
     verification = result.verification
+    fell_back = result.draft.generator.fallback_reason
+    if fell_back:  # said in the postmortem too; here so nobody thinks the model wrote it
+        click.echo(
+            f"pmops: the model's draft could not be used ({fell_back}); "
+            "this is the deterministic draft",
+            err=True,
+        )
     click.echo(
         f"pmops: {len(pm.suspects)} suspect(s); top: "
         f"{top.sha[:7] + ' ' + top.subject if top else 'none'}",
