@@ -150,7 +150,7 @@ def timeline_bounds(text: str) -> tuple[datetime | None, datetime | None, str]:
 
     OUTAGE BEGINS / OUTAGE ENDS lines (the SRE template) win over the first and last entry.
     """
-    day: str | None = None
+    day: datetime | None = None
     moments: list[tuple[datetime, str]] = []
     in_timeline = False
     for line in text.split("\n"):
@@ -160,11 +160,10 @@ def timeline_bounds(text: str) -> tuple[datetime | None, datetime | None, str]:
             continue
         date = _TIMELINE_DATE.search(line)
         if in_timeline and date:
-            day = date.group(1)
+            day = _day(date.group(1))
         clock = _TIMELINE_TIME.match(line)
-        if in_timeline and day and clock and int(clock.group(1)) < 24:
-            at = datetime.fromisoformat(day).replace(tzinfo=UTC)
-            at += timedelta(hours=int(clock.group(1)), minutes=int(clock.group(2)))
+        if in_timeline and day and clock and int(clock.group(1)) < 24 and int(clock.group(2)) < 60:
+            at = day + timedelta(hours=int(clock.group(1)), minutes=int(clock.group(2)))
             moments.append((at, line.upper()))
     if not moments:
         return None, None, ""
@@ -174,6 +173,14 @@ def timeline_bounds(text: str) -> tuple[datetime | None, datetime | None, str]:
         first = begins[0] if begins else None
         return first, ends[-1] if ends else None, "the Timeline's OUTAGE BEGINS/ENDS"
     return moments[0][0], moments[-1][0], "the Timeline's first and last entries"
+
+
+def _day(text: str) -> datetime | None:
+    """The UTC midnight of a YYYY-MM-DD date line; None when it names no day (2015-13-45)."""
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 def _is_marker(line: str, words: tuple[str, ...]) -> bool:
