@@ -116,6 +116,7 @@ SOURCE_LINES = st.sampled_from([
 @given(st.lists(SOURCE_LINES, max_size=12))
 @example(["Duration: 99999999999 hours", "| Start | 2021-03-04 14:00 PST |"])  # overflowed
 @example(["## Timeline", "**Date**: 2015-13-45", "14:51 OUTAGE BEGINS"])  # no such day
+@example(["## Timeline", "9999-12-31", "23:59 OUTAGE BEGINS", "Duration: 300 days"])  # past 9999
 def test_a_mistyped_source_is_imported_or_said_why_not(
     tmp_path_factory: pytest.TempPathFactory, lines: list[str]
 ) -> None:

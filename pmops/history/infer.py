@@ -75,6 +75,8 @@ _TIMELINE_TIME = re.compile(r"^\s*(?:[-*+]\s+)?(?:\*\*|`)?(\d{1,2}):(\d{2})(?::\
 _MARKER = re.compile(r"\b(OUTAGE|INCIDENT|IMPACT)\s+(BEGINS|STARTS|ENDS|MITIGATED)\b")
 _HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
 _UNIT_MINUTES = {"d": 1440, "h": 60, "m": 1}
+_YEARS = (1970, 2999)
+"""The years a postmortem's times may fall in (the schemas' own bound)."""
 MAX_DURATION_MINUTES = 366 * 1440
 """A longer "duration" is no incident's length (a typo, a version number): not read."""
 
@@ -139,7 +141,7 @@ def parse_moment(value: str) -> tuple[datetime, bool] | None:
             moment = dateparser.parse(text, default=_DEFAULT_DAY, tzinfos=ZONES)
     except (ValueError, OverflowError, dateparser.UnknownTimezoneWarning):
         return None  # an unknown zone is no time at all: a wrong hour would be a silent lie
-    if not 1970 <= moment.year <= 2999:
+    if not _YEARS[0] <= moment.year <= _YEARS[1]:
         return None
     has_time = bool(re.search(r"\d:\d{2}", text))
     return moment.astimezone(UTC).replace(microsecond=0), has_time
@@ -176,11 +178,13 @@ def timeline_bounds(text: str) -> tuple[datetime | None, datetime | None, str]:
 
 
 def _day(text: str) -> datetime | None:
-    """The UTC midnight of a YYYY-MM-DD date line; None when it names no day (2015-13-45)."""
+    """The UTC midnight of a YYYY-MM-DD date line; None when it names no day (2015-13-45)
+    or a year out of `_YEARS`, as `parse_moment` reads dates."""
     try:
-        return datetime.fromisoformat(text).replace(tzinfo=UTC)
+        day = datetime.fromisoformat(text).replace(tzinfo=UTC)
     except ValueError:
         return None
+    return day if _YEARS[0] <= day.year <= _YEARS[1] else None
 
 
 def _is_marker(line: str, words: tuple[str, ...]) -> bool:
@@ -229,9 +233,7 @@ def infer_times(text: str, labels: Mapping[str, str], found: Inferred) -> None:
         found.meta["detected_at"] = detected[0]
     if end and end[1] and end[0] >= start[0]:
         found.meta["resolved_at"] = end[0]
-    elif duration is not None and start[0] < datetime.max.replace(tzinfo=UTC) - timedelta(
-        minutes=duration
-    ):
+    elif duration is not None:  # years to 2999 and a year at most: no overflow
         found.meta["resolved_at"] = start[0] + timedelta(minutes=duration)
         found.sources["resolved_at"] = "started_at + its duration"
     elif last and last > start[0]:
